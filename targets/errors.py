@@ -1,0 +1,68 @@
+"""Error hierarchy shared by every layer of qmosaic.
+
+It lives in ``qmosaic.targets`` (the bottom of the dependency chain) so that the
+machine model, the passes and the public API can all raise the same classes;
+``qmosaic.errors`` re-exports it.
+"""
+
+from __future__ import annotations
+
+from qiskit.transpiler.exceptions import TranspilerError
+
+__all__ = [
+    "QmosaicError",
+    "NetworkError",
+    "NetworkFileError",
+    "CircuitError",
+    "CircuitParseError",
+    "UnsupportedOperationError",
+    "CapacityError",
+    "SolverError",
+    "BudgetError",
+    "VerificationError",
+    "PassError",
+]
+
+
+class QmosaicError(Exception):
+    """Base class of every error qmosaic raises on purpose (bad input, impossible request)."""
+
+
+class NetworkError(QmosaicError, ValueError):
+    """A network (QPUs and links) is invalid or cannot serve the request."""
+
+
+class NetworkFileError(NetworkError):
+    """A network file cannot be read or one of its fields is invalid."""
+
+
+class CircuitError(QmosaicError, ValueError):
+    """The input circuit cannot be compiled."""
+
+
+class CircuitParseError(CircuitError):
+    """OpenQASM text could not be parsed."""
+
+
+class UnsupportedOperationError(CircuitError):
+    """The circuit contains an operation qmosaic cannot distribute."""
+
+
+class CapacityError(QmosaicError, TranspilerError):
+    """The circuit needs more qubits than the network (or a QPU) offers."""
+
+
+class SolverError(QmosaicError):
+    """The requested ILP solver is unknown or not installed."""
+
+
+class BudgetError(QmosaicError, TranspilerError):
+    """No placement fits the entanglement budgets (max_ebits) of the links."""
+
+
+class VerificationError(QmosaicError):
+    """A verification request cannot be carried out (too wide, mismatched files...)."""
+
+
+class PassError(QmosaicError, TranspilerError):
+    """A qmosaic pass was run without what it needs (e.g. a non-qmosaic target)."""

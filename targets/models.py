@@ -1,0 +1,336 @@
+"""Frozen, validated models of the machine: ``QPU``, ``Link``, ``Network``.
+
+Physical qubit numbering: the network's qubits are the QPUs' qubits in QPU order;
+inside a QPU, local indices ``0..qubits-1`` are data qubits and
+``qubits..qubits+comm_qubits-1`` are communication qubits (at the photonic interface).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass, field, fields
+from functools import cached_property
+from typing import Any, Mapping
+
+import rustworkx as rx
+
+from .coupling import COUPLINGS, coupling_edges
+from .errors import NetworkError
+
+__all__ = ["QPU", "Link", "Network", "MODALITIES", "LINK_KINDS"]
+
+MODALITIES = ("trapped-ion", "neutral-atom", "superconducting", "memory")
+LINK_KINDS = ("fibre", "converted-fibre", "chiplet", "memory")
+GATES_1Q = ("rz", "r", "rx", "ry", "sx", "x", "u")
+GATES_2Q = ("cz", "cx", "rzz", "rxx", "ecr")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+LIGHT_IN_FIBRE_M_PER_S = 2.0e8
+
+
+def _check(cond: bool, message: str) -> None:
+    if not cond:
+        raise NetworkError(message)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_num(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@dataclass(frozen=True)
+class QPU:
+    """One quantum processor: data qubits, communication qubits, native gates and figures."""
+
+    name: str
+    modality: str
+    qubits: int
+    comm_qubits: int
+    coupling: str
+    gates_1q: tuple[str, ...]
+    gate_2q: str
+    time_1q: float
+    time_2q: float
+    time_measure: float
+    error_1q: float
+    error_2q: float
+    error_measure: float
+    t1: float
+    t2: float
+    device: str | None = None
+
+    def __post_init__(self) -> None:
+        where = f"qpu {self.name!r}"
+        _check(isinstance(self.name, str) and bool(_NAME.match(self.name)),
+               f"qpu name {self.name!r} must be an identifier (letters, digits, _; starts with a letter)")
+        _check(self.modality in MODALITIES, f"{where}: modality {self.modality!r} not one of {', '.join(MODALITIES)}")
+        _check(_is_int(self.qubits) and self.qubits >= 0, f"{where}: qubits must be an integer >= 0, got {self.qubits!r}")
+        _check(_is_int(self.comm_qubits) and self.comm_qubits >= 0,
+               f"{where}: comm_qubits must be an integer >= 0, got {self.comm_qubits!r}")
+        _check(self.coupling in COUPLINGS, f"{where}: coupling {self.coupling!r} not one of {', '.join(COUPLINGS)}")
+        object.__setattr__(self, "gates_1q", tuple(self.gates_1q))
+        bad = [g for g in self.gates_1q if g not in GATES_1Q]
+        _check(not bad and "rz" in self.gates_1q,
+               f"{where}: gates_1q {list(self.gates_1q)} must include 'rz' and use only {', '.join(GATES_1Q)}")
+        _check(self.gate_2q in GATES_2Q, f"{where}: gate_2q {self.gate_2q!r} not one of {', '.join(GATES_2Q)}")
+        for name in ("time_1q", "time_2q", "time_measure", "t1", "t2"):
+            value = getattr(self, name)
+            _check(_is_num(value) and value > 0, f"{where}: {name} must be a number > 0, got {value!r}")
+        for name in ("error_1q", "error_2q", "error_measure"):
+            value = getattr(self, name)
+            _check(_is_num(value) and 0 <= value < 1, f"{where}: {name} must be in [0, 1), got {value!r}")
+        try:
+            coupling_edges(self.coupling, self.total_qubits)
+        except ValueError as exc:
+            raise NetworkError(f"{where}: {exc}; lower qubits + comm_qubits or use coupling='all-to-all'") from None
+
+    @property
+    def total_qubits(self) -> int:
+        """Data plus communication qubits."""
+        return self.qubits + self.comm_qubits
+
+    def edges(self) -> list[tuple[int, int]]:
+        """Local coupling edges over ``0..total_qubits-1`` (undirected, ``i < j``)."""
+        return coupling_edges(self.coupling, self.total_qubits)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["gates_1q"] = list(self.gates_1q)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "QPU":
+        return cls(**dict(data))
+
+
+@dataclass(frozen=True)
+class Link:
+    """A photonic (or chiplet / memory) link that generates EPR pairs between two QPUs."""
+
+    between: tuple[str, str]
+    epr_rate_hz: float
+    epr_fidelity: float
+    kind: str = "fibre"
+    distance_m: float = 2.0
+    latency_s: float | None = None
+    max_ebits: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "between", tuple(self.between))
+        _check(len(self.between) == 2 and all(isinstance(x, str) for x in self.between),
+               f"link {self.between!r}: 'between' must name two QPUs")
+        where = f"link {self.between[0]}-{self.between[1]}"
+        _check(self.between[0] != self.between[1], f"{where}: a link must join two different QPUs")
+        _check(_is_num(self.epr_rate_hz) and self.epr_rate_hz > 0,
+               f"{where}: epr_rate_hz must be a number > 0, got {self.epr_rate_hz!r}")
+        _check(_is_num(self.epr_fidelity) and 0.5 < self.epr_fidelity <= 1,
+               f"{where}: epr_fidelity must be in (0.5, 1], got {self.epr_fidelity!r}")
+        _check(self.kind in LINK_KINDS, f"{where}: kind {self.kind!r} not one of {', '.join(LINK_KINDS)}")
+        _check(_is_num(self.distance_m) and self.distance_m >= 0,
+               f"{where}: distance_m must be a number >= 0, got {self.distance_m!r}")
+        _check(self.latency_s is None or (_is_num(self.latency_s) and self.latency_s >= 0),
+               f"{where}: latency_s must be a number >= 0, got {self.latency_s!r}")
+        _check(self.max_ebits is None or (_is_int(self.max_ebits) and self.max_ebits >= 0),
+               f"{where}: max_ebits must be an integer >= 0 (omit it for unbounded), got {self.max_ebits!r}")
+
+    @property
+    def name(self) -> str:
+        """``"a-b"``, the key used in reports."""
+        return f"{self.between[0]}-{self.between[1]}"
+
+    @property
+    def classical_latency_s(self) -> float:
+        """One-way classical latency: the given value, else distance / speed of light in fibre."""
+        if self.latency_s is not None:
+            return self.latency_s
+        return self.distance_m / LIGHT_IN_FIBRE_M_PER_S
+
+    @property
+    def cost(self) -> float:
+        """Routing weight: one ebit per hop plus a small penalty for infidelity (tie-break)."""
+        return 1.0 - 0.01 * math.log(self.epr_fidelity)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["between"] = list(self.between)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Link":
+        return cls(**dict(data))
+
+
+@dataclass(frozen=True)
+class Network:
+    """QPUs joined by links; build with ``Network.preset``, ``Network.from_file`` or directly."""
+
+    name: str
+    qpus: tuple[QPU, ...]
+    links: tuple[Link, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "qpus", tuple(self.qpus))
+        object.__setattr__(self, "links", tuple(self.links))
+        _check(len(self.qpus) > 0, f"network {self.name!r} has no QPUs; add at least one [[qpu]]")
+        names = [q.name for q in self.qpus]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        _check(not dupes, f"network {self.name!r}: duplicate QPU names {dupes}")
+        seen: set[frozenset[str]] = set()
+        for link in self.links:
+            for end in link.between:
+                _check(end in names, f"link {link.name}: no QPU named {end!r} (QPUs: {', '.join(names)})")
+            key = frozenset(link.between)
+            _check(key not in seen, f"link {link.name}: QPUs {link.between[0]} and {link.between[1]} linked twice")
+            seen.add(key)
+            for end in link.between:
+                _check(self.qpu(end).comm_qubits > 0,
+                       f"link {link.name}: QPU {end!r} has comm_qubits = 0; give it at least 1 to use the link")
+        self._check_connected()
+
+    def _check_connected(self) -> None:
+        if len(self.qpus) < 2:
+            return
+        components = rx.connected_components(self.graph)
+        if len(components) > 1:
+            first = {self.qpus[i].name for i in components[0]}
+            lost = sorted(q.name for q in self.qpus if q.name not in first)
+            raise NetworkError(
+                f"network {self.name!r}: QPUs {lost} are unreachable from {self.qpus[0].name!r} "
+                "(no chain of links joins them); add a [[link]] or remove them")
+
+    # --- indices -----------------------------------------------------------------
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """QPU name -> QPU index."""
+        return {q.name: i for i, q in enumerate(self.qpus)}
+
+    def qpu(self, name: str) -> QPU:
+        """The QPU called ``name``."""
+        return self.qpus[self.index[name]]
+
+    @cached_property
+    def offsets(self) -> tuple[int, ...]:
+        """Global index of each QPU's local qubit 0 (one more entry: the total)."""
+        out = [0]
+        for q in self.qpus:
+            out.append(out[-1] + q.total_qubits)
+        return tuple(out)
+
+    @property
+    def num_qubits(self) -> int:
+        """All physical qubits, data and communication."""
+        return self.offsets[-1]
+
+    @property
+    def data_capacity(self) -> int:
+        """Total data qubits over all QPUs."""
+        return sum(q.qubits for q in self.qpus)
+
+    def comm_indices(self, qpu: int) -> list[int]:
+        """Global indices of QPU ``qpu``'s communication qubits."""
+        q = self.qpus[qpu]
+        start = self.offsets[qpu] + q.qubits
+        return list(range(start, start + q.comm_qubits))
+
+    def data_indices(self, qpu: int) -> list[int]:
+        """Global indices of QPU ``qpu``'s data qubits."""
+        return list(range(self.offsets[qpu], self.offsets[qpu] + self.qpus[qpu].qubits))
+
+    def link_index(self, a: int, b: int) -> int | None:
+        """Index of the link between QPUs ``a`` and ``b`` (``None`` if not linked)."""
+        return self._link_lookup.get((a, b))
+
+    @cached_property
+    def _link_lookup(self) -> dict[tuple[int, int], int]:
+        out = {}
+        for i, link in enumerate(self.links):
+            a, b = (self.index[x] for x in link.between)
+            out[(a, b)] = out[(b, a)] = i
+        return out
+
+    # --- graph queries -------------------------------------------------------------
+    @cached_property
+    def graph(self) -> rx.PyGraph:
+        """rustworkx graph: node i = QPU i, edge payload = link index."""
+        g = rx.PyGraph(multigraph=False)
+        g.add_nodes_from(range(len(self.qpus)))
+        for i, link in enumerate(self.links):
+            g.add_edge(self.index[link.between[0]], self.index[link.between[1]], i)
+        return g
+
+    @cached_property
+    def routes(self) -> dict[tuple[int, int], tuple[int, ...]]:
+        """Best entanglement route (QPU indices, ends included) between every pair of QPUs."""
+        weights = [link.cost for link in self.links]
+        paths = rx.all_pairs_dijkstra_shortest_paths(self.graph, lambda e: weights[e])
+        out: dict[tuple[int, int], tuple[int, ...]] = {}
+        for a in range(len(self.qpus)):
+            out[(a, a)] = (a,)
+            for b, path in paths[a].items():
+                out[(a, int(b))] = tuple(int(x) for x in path)
+        return out
+
+    def route(self, a: int, b: int) -> tuple[int, ...]:
+        """QPU indices from ``a`` to ``b`` along the best route."""
+        return self.routes[(a, b)]
+
+    @cached_property
+    def hop_cost(self) -> list[list[float]]:
+        """``hop_cost[a][b]``: ebits to share one EPR pair between QPUs a and b (hops), tie-broken by quality."""
+        n = len(self.qpus)
+        out = [[0.0] * n for _ in range(n)]
+        for (a, b), path in self.routes.items():
+            out[a][b] = sum(self.links[self.link_index(x, y)].cost for x, y in zip(path, path[1:]))
+        return out
+
+    # --- serialisation / constructors ------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "qpus": [q.to_dict() for q in self.qpus],
+                "links": [link.to_dict() for link in self.links]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Network":
+        return cls(name=data["name"], qpus=tuple(QPU.from_dict(q) for q in data["qpus"]),
+                   links=tuple(Link.from_dict(x) for x in data.get("links", ())))
+
+    @classmethod
+    def preset(cls, name: str) -> "Network":
+        """A built-in network by name (see ``qmosaic networks``)."""
+        from .presets import preset
+
+        return preset(name)
+
+    @classmethod
+    def from_file(cls, path: str) -> "Network":
+        """Read a network from a .toml or .json file."""
+        from .netfile import read_network_file
+
+        return read_network_file(path)
+
+    @classmethod
+    def from_modules(cls, modules: list[int], edges: list[tuple[int, int]], *, name: str = "modules",
+                     device: str = "quantinuum-h2", comm_qubits: int = 1) -> "Network":
+        """Homogeneous all-to-all modules of the given capacities joined by ``edges`` (benchmark form)."""
+        from .devices import device_fields
+
+        base = device_fields(device)
+        base.update(coupling="all-to-all", comm_qubits=comm_qubits)
+        qpus = tuple(QPU(name=f"m{i}", device=device, **{**base, "qubits": cap}) for i, cap in enumerate(modules))
+        links = tuple(Link(between=(f"m{a}", f"m{b}"), epr_rate_hz=200.0, epr_fidelity=0.97) for a, b in edges)
+        return cls(name=name, qpus=qpus, links=links)
+
+    def target(self):
+        """One Qiskit ``Target`` for the whole machine (see ``qmosaic.targets.target``)."""
+        from .target import network_target
+
+        return network_target(self)
+
+    def __repr__(self) -> str:
+        return f"Network({self.name!r}, qpus={[q.name for q in self.qpus]}, links={[x.name for x in self.links]})"
+
+
+QPU_FIELDS = tuple(f.name for f in fields(QPU))
+LINK_FIELDS = tuple(f.name for f in fields(Link))
