@@ -1,9 +1,11 @@
 """Local coupling graphs of QPUs.
 
-A QPU's ``total = data + comm`` qubits are a connected piece of its device lattice:
-the breadth-first prefix of the lattice from qubit 0.  The first ``data`` nodes of
-that order are the data qubits (a BFS prefix is connected, so data qubits can always
-be routed among themselves) and the rest are the communication qubits.
+A QPU's data qubits are a connected piece of its device lattice: the breadth-first
+prefix of the lattice from qubit 0 (connected, so data qubits can always be routed among
+themselves).  Communication qubits (local indices ``data..data+comm-1``) sit at the
+photonic interface: comm qubit i is coupled to data qubit ``data-1-i`` (the last ones in
+BFS order, at the edge of the piece), and comm qubits are coupled to each other (assumed:
+the interface module lets a relay node Bell-measure two EPR halves).
 """
 
 from __future__ import annotations
@@ -67,19 +69,30 @@ def _bfs_prefix(edges: list[tuple[int, int]], total: int) -> list[tuple[int, int
     return sorted((min(a, b), max(a, b)) for a, b in kept)
 
 
-def coupling_edges(kind: str, total: int) -> list[tuple[int, int]]:
-    """Undirected coupling edges ``(i, j)``, ``i < j``, over local indices ``0..total-1``."""
-    if total <= 1:
+def _data_edges(kind: str, data: int) -> list[tuple[int, int]]:
+    if data <= 1:
         return []
     if kind == "all-to-all":
-        return [(i, j) for i in range(total) for j in range(i + 1, total)]
+        return [(i, j) for i in range(data) for j in range(i + 1, data)]
     if kind == "line":
-        return [(i, i + 1) for i in range(total - 1)]
+        return [(i, i + 1) for i in range(data - 1)]
     if kind == "square":
-        return _bfs_prefix(_square_lattice(total), total)
+        return _bfs_prefix(_square_lattice(data), data)
     if kind == "heavy-hex":
-        lattice = heron_lattice()
-        if total > 156:
-            raise ValueError(f"heavy-hex lattice has 156 qubits, {total} requested")
-        return _bfs_prefix(lattice, total)
+        if data > 156:
+            raise ValueError(f"heavy-hex lattice has 156 qubits, {data} data qubits requested")
+        return _bfs_prefix(heron_lattice(), data)
     raise ValueError(f"unknown coupling {kind!r}; expected one of {', '.join(COUPLINGS)}")
+
+
+def coupling_edges(kind: str, data: int, comm: int = 0) -> list[tuple[int, int]]:
+    """Undirected coupling edges ``(i, j)``, ``i < j``, over local indices ``0..data+comm-1``."""
+    if kind == "all-to-all":
+        total = data + comm
+        return [(i, j) for i in range(total) for j in range(i + 1, total)]
+    edges = set(_data_edges(kind, data))
+    for i in range(comm):
+        if data:
+            edges.add((max(0, data - 1 - i), data + i))
+        edges.update((data + i, data + j) for j in range(i + 1, comm))
+    return sorted(edges)

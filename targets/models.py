@@ -83,7 +83,7 @@ class QPU:
             value = getattr(self, name)
             _check(_is_num(value) and 0 <= value < 1, f"{where}: {name} must be in [0, 1), got {value!r}")
         try:
-            coupling_edges(self.coupling, self.total_qubits)
+            coupling_edges(self.coupling, self.qubits, self.comm_qubits)
         except ValueError as exc:
             raise NetworkError(f"{where}: {exc}; lower qubits + comm_qubits or use coupling='all-to-all'") from None
 
@@ -94,7 +94,7 @@ class QPU:
 
     def edges(self) -> list[tuple[int, int]]:
         """Local coupling edges over ``0..total_qubits-1`` (undirected, ``i < j``)."""
-        return coupling_edges(self.coupling, self.total_qubits)
+        return coupling_edges(self.coupling, self.qubits, self.comm_qubits)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -285,6 +285,21 @@ class Network:
         for (a, b), path in self.routes.items():
             out[a][b] = sum(self.links[self.link_index(x, y)].cost for x, y in zip(path, path[1:]))
         return out
+
+    def steiner(self, terminals: frozenset[int]) -> tuple[tuple[int, int], ...]:
+        """Links (QPU index pairs) of a minimum tree joining the QPUs ``terminals`` (cached)."""
+        cache = self.__dict__.setdefault("_steiner_cache", {})
+        if terminals not in cache:
+            from .steiner import steiner_tree
+
+            cache[terminals] = steiner_tree(self.graph, terminals)
+        return cache[terminals]
+
+    @cached_property
+    def is_complete(self) -> bool:
+        """True if every two QPUs share a link."""
+        k = len(self.qpus)
+        return len(self.links) == k * (k - 1) // 2
 
     # --- serialisation / constructors ------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

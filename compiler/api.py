@@ -1,0 +1,101 @@
+"""The public entry points: ``load_network`` and ``compile``."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+
+from qiskit import QuantumCircuit
+from qiskit.converters import circuit_to_dag, dag_to_circuit
+
+from qmosaic.passes.interactions import analyse_interactions
+from qmosaic.passes.lowering import lower
+from qmosaic.passes.normalize import NormalizeForDistribution
+from qmosaic.passes.placement import place
+from qmosaic.passes.routing import route
+from qmosaic.passes.translate import NativeTranslation
+from qmosaic.targets.models import Network
+
+from .errors import NetworkError
+from .options import CompileOptions
+from .qasmio import dump_qasm3, load_circuit
+from .report import build_report
+
+__all__ = ["load_network", "compile", "CompileResult"]
+
+
+def load_network(name_or_path: str | os.PathLike[str] | Network) -> Network:
+    """A ``Network`` from a preset name or a .toml/.json file (a ``Network`` passes through)."""
+    if isinstance(name_or_path, Network):
+        return name_or_path
+    text = os.fspath(name_or_path)
+    if text.endswith((".toml", ".json")) or os.sep in text or os.path.exists(text):
+        return Network.from_file(text)
+    return Network.preset(text)
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    """A distributed circuit over the network's physical qubits, its report, and its input."""
+
+    circuit: QuantumCircuit
+    report: dict
+    logical: QuantumCircuit
+    network: Network
+    options: CompileOptions = field(default_factory=CompileOptions)
+
+    def qasm(self) -> str:
+        """The circuit as OpenQASM 3 (one register per QPU, ``epr`` defined in the file)."""
+        return dump_qasm3(self.circuit)
+
+    def report_json(self) -> str:
+        """The report as indented JSON."""
+        return json.dumps(self.report, indent=2, sort_keys=False) + "\n"
+
+    def verify(self, *, shots: int = 64, seed: int = 1234) -> float:
+        """Process fidelity of the output against the input by Aer simulation (1.0 when correct)."""
+        from .verify import process_fidelity
+
+        layout = self.report["layout"]
+        return process_fidelity(self.logical, self.circuit, layout["initial"], layout["final"], shots=shots,
+                                seed=seed)
+
+
+def compile(circuit, network, *, options: CompileOptions | None = None) -> CompileResult:  # noqa: A001
+    """Compile ``circuit`` (QuantumCircuit, OpenQASM 2/3 text or file) for ``network`` (Network, preset, file)."""
+    opts = options or CompileOptions()
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[stage] = now - clock
+        clock = now
+
+    start = clock
+    logical = load_circuit(circuit)
+    net = load_network(network)
+    lap("parse")
+    dag = NormalizeForDistribution().run(circuit_to_dag(logical))
+    inter = analyse_interactions(dag)
+    lap("analyse")
+    partition = place(dag, net, solver=opts.solver, time_limit=opts.time_limit, seed=opts.seed,
+                      use_ilp=opts.use_ilp, interactions=inter)
+    lap("partition")
+    lowered, plan = lower(dag, net, partition, inter)
+    lap("lower")
+    physical, routing = route(lowered, net, plan, partition.placement, inter.ops_2q.tolist())
+    lap("route")
+    if opts.translate:
+        physical = NativeTranslation(net.target()).run(physical)
+    out = dag_to_circuit(physical)
+    lap("translate")
+    seconds["total"] = time.perf_counter() - start
+    report = build_report(circuit=out, logical=logical, network=net, partition=partition, plan=plan,
+                          routing=routing, two_qubit_gates=inter.num_gates, seconds=seconds)
+    if report["ebits"]["total"] != plan.ebits:
+        raise NetworkError(f"internal: circuit has {report['ebits']['total']} epr but the plan spent {plan.ebits}")
+    return CompileResult(out, report, logical, net, opts)

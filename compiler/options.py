@@ -1,0 +1,37 @@
+"""Compile options: a frozen dataclass; vary with ``dataclasses.replace``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qmosaic.passes.placement import SOLVERS
+
+from .errors import QmosaicError
+
+__all__ = ["CompileOptions"]
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    """How to compile.
+
+    solver: ILP solver, ``"highs"`` (default, via highspy) or ``"cbc"``.
+    time_limit: seconds for the placer (heuristic + ILP); the solver runs single-threaded.
+    seed: solver seed; the same input, network, options and seed give identical output.
+    use_ilp: ``False`` skips the exact model and keeps the heuristic placement.
+    translate: ``False`` keeps generic gates instead of each QPU's native set.
+    """
+
+    solver: str = "highs"
+    time_limit: float = 10.0
+    seed: int = 0
+    use_ilp: bool = True
+    translate: bool = True
+
+    def __post_init__(self) -> None:
+        if self.solver not in SOLVERS:
+            raise QmosaicError(f"unknown solver {self.solver!r}; choose one of {', '.join(SOLVERS)}")
+        if not (isinstance(self.time_limit, (int, float)) and self.time_limit > 0):
+            raise QmosaicError(f"time_limit must be a number of seconds > 0, got {self.time_limit!r}")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise QmosaicError(f"seed must be an integer >= 0, got {self.seed!r}")

@@ -1,0 +1,62 @@
+"""OpenQASM 2/3 input and OpenQASM 3 output."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from qiskit import QuantumCircuit, qasm2, qasm3
+
+from .errors import CircuitParseError
+
+__all__ = ["load_circuit", "dump_qasm3"]
+
+# Gates Qiskit writes into OpenQASM 2 files beyond qelib1.inc (cp, rzz, sx, ...), plus legacy ones.
+_QASM2_GATES = list(qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
+
+
+def _looks_like_path(text: str) -> bool:
+    return "\n" not in text and ";" not in text and len(text) < 4096
+
+
+def load_circuit(source: QuantumCircuit | str | os.PathLike[str]) -> QuantumCircuit:
+    """A ``QuantumCircuit`` from a circuit, OpenQASM 2/3 text, or a path to a .qasm file."""
+    if isinstance(source, QuantumCircuit):
+        return source
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and _looks_like_path(source)):
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CircuitParseError(f"cannot read circuit file {path}: {exc.strerror}") from None
+        return parse_qasm(text, where=str(path))
+    if isinstance(source, str):
+        return parse_qasm(source, where="<qasm text>")
+    raise CircuitParseError(f"expected a QuantumCircuit, OpenQASM text or a file path, got {type(source).__name__}")
+
+
+def _version(text: str) -> int:
+    for line in text.splitlines():
+        stripped = line.split("//", 1)[0].strip()
+        if stripped:
+            return 3 if stripped.startswith("OPENQASM 3") else 2
+    return 2
+
+
+def parse_qasm(text: str, *, where: str) -> QuantumCircuit:
+    """Parse OpenQASM 2 or 3 (by its header); errors carry the line."""
+    try:
+        if _version(text) == 3:
+            return qasm3.loads(text)
+        return qasm2.loads(text, custom_instructions=_QASM2_GATES, strict=False)
+    except (qasm2.QASM2ParseError, qasm3.QASM3ImporterError) as exc:
+        message = " ".join(str(exc).split())
+        raise CircuitParseError(f"{where}: invalid OpenQASM: {message}") from None
+    except Exception as exc:  # the QASM 3 parser raises its own error classes
+        message = " ".join(str(exc).split())
+        raise CircuitParseError(f"{where}: invalid OpenQASM: {type(exc).__name__}: {message}") from None
+
+
+def dump_qasm3(circuit: QuantumCircuit) -> str:
+    """OpenQASM 3 text that ``qiskit.qasm3.loads`` reads back."""
+    return qasm3.dumps(circuit)

@@ -1,0 +1,94 @@
+"""Check by simulation that a compiled circuit implements its input (process fidelity).
+
+Each logical qubit i is entangled with a reference qubit; the compiled circuit runs (with
+its mid-circuit measurements and feed-forward) from ``layout.initial``; the inverse of the
+input is applied on ``layout.final``; the Bell pairs are undone.  The probability that all
+those qubits read 0 is the process fidelity |Tr(U^dagger V)/d|^2 — 1 for a correct
+compilation whatever the measurement outcomes (Aer samples them over ``shots``).
+"""
+
+from __future__ import annotations
+
+from qiskit import QuantumCircuit, transpile
+from qiskit.circuit import ControlFlowOp
+from qiskit.transpiler.passes import RemoveFinalMeasurements
+
+from .errors import VerificationError
+
+__all__ = ["process_fidelity", "MAX_VERIFY_QUBITS"]
+
+MAX_VERIFY_QUBITS = 28
+
+
+def _unitary_part(circuit: QuantumCircuit, what: str) -> QuantumCircuit:
+    stripped = RemoveFinalMeasurements()(circuit.remove_final_measurements(inplace=False))
+    bad = {inst.operation.name for inst in stripped.data if inst.operation.name in ("measure", "reset")
+           or isinstance(inst.operation, ControlFlowOp)}
+    if bad and what == "input":
+        raise VerificationError(f"the {what} circuit has mid-circuit {', '.join(sorted(bad))}; only circuits "
+                                "that are unitary up to final measurements can be verified")
+    return stripped
+
+
+def _active_qubits(circuit: QuantumCircuit, must: list[int]) -> list[int]:
+    active = set(must)
+    for inst in circuit.data:
+        if inst.operation.name != "barrier":
+            active.update(circuit.find_bit(q).index for q in inst.qubits)
+    return sorted(active)
+
+
+def process_fidelity(original: QuantumCircuit, compiled: QuantumCircuit, initial: list[int], final: list[int],
+                     *, shots: int = 64, seed: int = 1234) -> float:
+    """Average process fidelity of ``compiled`` against ``original`` (see module docstring)."""
+    orig = _unitary_part(original, "input")
+    n = orig.num_qubits
+    if len(initial) != n or len(final) != n:
+        raise VerificationError(f"the layout names {len(initial)} logical qubits but the input has {n}; "
+                                "pass the report written with this compiled circuit")
+    body = compiled.remove_final_measurements(inplace=False) if compiled.num_clbits else compiled
+    active = _active_qubits(body, list(initial) + list(final))
+    width = len(active) + n
+    if width > MAX_VERIFY_QUBITS:
+        raise VerificationError(f"verification needs {width} simulated qubits ({len(active)} active in the compiled "
+                                f"circuit + {n} references), more than the limit {MAX_VERIFY_QUBITS}; "
+                                "verify a smaller circuit")
+    pos = {p: i for i, p in enumerate(active)}
+    refs = list(range(len(active), width))
+    check = QuantumCircuit(width)
+    for reg in body.cregs:
+        check.add_register(reg)
+    check.add_bits([c for c in body.clbits if not body.find_bit(c).registers])
+    for i, p in enumerate(initial):
+        check.h(refs[i])
+        check.cx(refs[i], pos[p])
+    _append_mapped(check, body, pos)
+    check.compose(orig.inverse(), qubits=[pos[p] for p in final], inplace=True)
+    for i, p in enumerate(final):
+        check.cx(refs[i], pos[p])
+        check.h(refs[i])
+    from qiskit_aer.library import SaveProbabilities
+
+    measured = [pos[p] for p in final] + refs
+    check.append(SaveProbabilities(len(measured), label="probs"), measured)
+    return _simulate(check, shots=shots, seed=seed)
+
+
+def _append_mapped(check: QuantumCircuit, body: QuantumCircuit, pos: dict[int, int]) -> None:
+    for inst in body.data:
+        if inst.operation.name == "barrier":
+            continue
+        qargs = [check.qubits[pos[body.find_bit(q).index]] for q in inst.qubits]
+        check.append(inst.operation, qargs, inst.clbits, copy=False)
+
+
+def _simulate(check: QuantumCircuit, *, shots: int, seed: int) -> float:
+    from qiskit_aer import AerSimulator
+
+    dynamic = any(inst.operation.name in ("measure", "reset") or isinstance(inst.operation, ControlFlowOp)
+                  for inst in check.data)
+    sim = AerSimulator(method="statevector", seed_simulator=seed)
+    run = transpile(check, sim, optimization_level=0)
+    result = sim.run(run, shots=shots if dynamic else 1).result()
+    probs = result.data(0)["probs"]
+    return float(probs.get(0, probs.get("0x0", 0.0)) if isinstance(probs, dict) else probs[0])

@@ -1,0 +1,74 @@
+"""InteractionAnalysis: the two-qubit gates of a logical circuit and the diagonal runs they sit in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from qiskit.dagcircuit import DAGCircuit
+from qiskit.transpiler.basepasses import AnalysisPass
+
+from .gateinfo import diagonal_flags, is_diagonal_1q
+
+__all__ = ["Interactions", "InteractionAnalysis", "analyse_interactions"]
+
+
+@dataclass(frozen=True)
+class Interactions:
+    """Two-qubit gates in topological order, with the *segment* of each diagonal qubit.
+
+    A qubit's segment number increases at every operation that is not diagonal on it; the
+    gates of one (qubit, segment) can all be served by one cat-entangled copy of that qubit
+    per remote QPU — a hyperedge of the interaction hypergraph.  ``seg[g, s] = -1`` when
+    gate g is not diagonal on its side s (it cannot be served from that side).
+    """
+
+    num_qubits: int
+    qubits: np.ndarray  # (G, 2) logical qubits of each 2q gate
+    seg: np.ndarray  # (G, 2) segment of each side, -1 if the gate is not diagonal there
+    node_ids: tuple[int, ...]  # DAG node id of each 2q gate (ties the analysis to the DAG)
+    ops_1q: np.ndarray  # (n,) one-qubit operations per qubit
+    ops_2q: np.ndarray  # (n,) two-qubit gates per qubit
+
+    @property
+    def num_gates(self) -> int:
+        return len(self.node_ids)
+
+
+def analyse_interactions(dag: DAGCircuit) -> Interactions:
+    """Scan a normalised logical DAG once, in topological order."""
+    index = {q: i for i, q in enumerate(dag.qubits)}
+    n = len(index)
+    segment = [0] * n
+    ops_1q = np.zeros(n, dtype=np.int64)
+    ops_2q = np.zeros(n, dtype=np.int64)
+    pairs, segs, ids = [], [], []
+    for node in dag.topological_op_nodes():
+        qs = [index[q] for q in node.qargs]
+        if len(qs) == 2:
+            flags = diagonal_flags(node.op)
+            pairs.append(qs)
+            segs.append([segment[q] if f else -1 for q, f in zip(qs, flags)])
+            ids.append(node._node_id)
+            for q, f in zip(qs, flags):
+                ops_2q[q] += 1
+                if not f:
+                    segment[q] += 1
+        else:
+            for q in qs:
+                ops_1q[q] += 1
+                if not is_diagonal_1q(node.op):
+                    segment[q] += 1
+    return Interactions(n, np.array(pairs, dtype=np.int64).reshape(-1, 2),
+                        np.array(segs, dtype=np.int64).reshape(-1, 2), tuple(ids), ops_1q, ops_2q)
+
+
+class InteractionAnalysis(AnalysisPass):
+    """Record the circuit's interaction hypergraph.
+
+    Property set fields read: none.
+    Property set values written: ``qmosaic_interactions`` (:class:`Interactions`).
+    """
+
+    def run(self, dag: DAGCircuit) -> None:
+        self.property_set["qmosaic_interactions"] = analyse_interactions(dag)

@@ -1,0 +1,69 @@
+"""NormalizeForDistribution: rewrite a circuit into operations the lowering can distribute."""
+
+from __future__ import annotations
+
+from qiskit import QuantumCircuit, transpile
+from qiskit.circuit import ControlFlowOp
+from qiskit.converters import circuit_to_dag
+from qiskit.dagcircuit import DAGCircuit
+from qiskit.transpiler.basepasses import TransformationPass
+from qiskit.transpiler.exceptions import TranspilerError
+
+from qmosaic.targets.errors import UnsupportedOperationError
+
+from .gateinfo import _key, diagonal_flags
+
+__all__ = ["NormalizeForDistribution"]
+
+_BASIS = ["cx", "u", "p", "rz", "h", "x", "sx", "measure", "reset"]
+
+
+_DECOMPOSITIONS: dict[tuple, DAGCircuit] = {}
+
+
+def _decomposition(key: tuple, op) -> DAGCircuit:
+    if key in _DECOMPOSITIONS:
+        return _DECOMPOSITIONS[key]
+    qc = QuantumCircuit(op.num_qubits)
+    qc.append(op, range(op.num_qubits))
+    try:
+        out = transpile(qc, basis_gates=_BASIS, optimization_level=0)
+    except TranspilerError as exc:
+        raise UnsupportedOperationError(
+            f"gate {op.name!r} on {op.num_qubits} qubits has no decomposition into {_BASIS}: {exc}; "
+            "give the gate a definition") from None
+    _DECOMPOSITIONS[key] = circuit_to_dag(out)
+    return _DECOMPOSITIONS[key]
+
+
+class NormalizeForDistribution(TransformationPass):
+    """Prepare a logical circuit for distribution.
+
+    Drops barriers and delays; decomposes every operation on three or more qubits, and
+    every two-qubit gate that is diagonal on neither qubit (swap, iswap, rxx, ...), into
+    ``cx`` and one-qubit gates.  Raises ``UnsupportedOperationError`` for classical control
+    flow in the input, unbound parameters, or gates without a definition.
+
+    Property set fields read: none.  Property set values written: none.
+    """
+
+    def run(self, dag: DAGCircuit) -> DAGCircuit:
+        for node in list(dag.topological_op_nodes()):
+            op = node.op
+            if isinstance(op, ControlFlowOp) or getattr(op, "condition", None) is not None:
+                raise UnsupportedOperationError(
+                    f"classical control flow ({op.name}) in the input circuit is not supported yet; "
+                    "remove it or compile the unconditioned parts separately")
+            if op.name in ("barrier", "delay"):
+                dag.remove_op_node(node)
+                continue
+            if len(node.cargs) and op.name != "measure":
+                raise UnsupportedOperationError(f"operation {op.name!r} with classical bits is not supported")
+            key = _key(op)  # also rejects unbound parameters
+            n = len(node.qargs)
+            if op.name in ("measure", "reset") or n == 1:
+                continue
+            if n == 2 and any(diagonal_flags(op)):
+                continue
+            dag.substitute_node_with_dag(node, _decomposition(key, op))
+        return dag

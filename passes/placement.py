@@ -1,0 +1,385 @@
+"""ILPPlacement: assign logical qubits to QPUs, minimising the ebits the lowering spends.
+
+The exact model (PuLP; HiGHS through highspy by default, CBC on request):
+
+* ``x[q,k]`` binary: qubit q on QPU k;  ``sum_k x[q,k] = 1``;  ``sum_q x[q,k] <= capacity_k``.
+* ``v[h,k]`` in [0,1]: QPU k holds hyperedge h's qubit or a copy of it: ``v >= x[q_h,k]``;
+  a gate served only from h forces ``v[h,k] >= x[p,k]`` for its partner p; a gate diagonal
+  on both sides gets a binary ``z`` choosing the side (gates with the same two hyperedges
+  share one ``z``): ``v[h0,k] >= x[p1,k] - (1-z)``, ``v[h1,k] >= x[p0,k] - z``.
+* cost of h: on a complete network ``sum_k v[h,k] - 1``; otherwise a Steiner tree over the
+  QPUs with ``v = 1`` in the undirected cut formulation (one cut per link on tree networks,
+  every cut on small cyclic ones), or shortest-path stars from the source on large ones.
+* this is exactly the ebits of the lowering (copies fan out along the tree) when
+  communication qubits are not scarce.
+
+A greedy + local-search heuristic gives the warm start and the fallback when the model is
+too large or the solver finds nothing in time.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+import pulp
+import rustworkx as rx
+from qiskit.dagcircuit import DAGCircuit
+from qiskit.transpiler.basepasses import AnalysisPass
+
+from qmosaic.targets.errors import CapacityError, SolverError
+from qmosaic.targets.models import Network
+
+from .hypergraph import Hypergraph, build_hypergraph, plan_sides, sides_cost
+from .interactions import analyse_interactions
+
+__all__ = ["ILPPlacement", "Partition", "PlacementStatus", "place", "SOLVERS"]
+
+SOLVERS = ("highs", "cbc")
+MAX_MODEL_TERMS = 200_000  # above this the exact model is not built; the heuristic answers
+MAX_CUT_QPUS = 8  # cyclic networks up to this size get the exact Steiner cut model
+
+
+class PlacementStatus(enum.Enum):
+    """How good the returned placement is known to be."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible-at-time-limit"
+    HEURISTIC = "heuristic"
+
+
+@dataclass(frozen=True)
+class Partition:
+    """The placer's answer: ``placement[q]`` = QPU index, ``side[g]`` = serving side of 2q gate g."""
+
+    placement: tuple[int, ...]
+    side: tuple[int, ...]
+    ebits: int
+    status: PlacementStatus
+    objective: float
+    bound: float | None
+    gap: float | None
+    seconds: float
+    solver: str
+    heuristic_ebits: int
+
+    def to_dict(self, network: Network) -> dict:
+        return {"status": self.status.value, "solver": self.solver, "objective": self.objective,
+                "bound": self.bound, "gap": self.gap, "seconds": round(self.seconds, 4),
+                "heuristic_ebits": self.heuristic_ebits}
+
+
+def hop_matrix(network: Network) -> np.ndarray:
+    """Links crossed by the best route between every two QPUs."""
+    k = len(network.qpus)
+    return np.array([[len(network.route(a, b)) - 1 for b in range(k)] for a in range(k)], dtype=np.int64)
+
+
+# --- heuristic ----------------------------------------------------------------------------------
+def _initial(n: int, capacity: list[int], network: Network) -> np.ndarray:
+    order = [int(v) for v in _bfs_order(network)]
+    placement = np.zeros(n, dtype=np.int64)
+    free = list(capacity)
+    k = 0
+    for q in range(n):
+        while free[order[k]] == 0:
+            k += 1
+        placement[q] = order[k]
+        free[order[k]] -= 1
+    return placement
+
+
+def _bfs_order(network: Network) -> list[int]:
+    order, seen = [0], {0}
+    for node in order:
+        for nxt in sorted(network.graph.neighbors(node)):
+            if nxt not in seen:
+                seen.add(nxt)
+                order.append(nxt)
+    return order
+
+
+def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], network: Network,
+                 *, deadline: float) -> tuple[np.ndarray, int]:
+    """First-improvement moves and swaps until no gain or the deadline."""
+    best, _ = plan_sides(hg, placement, network)
+    load = np.bincount(placement, minlength=len(capacity))
+    active = sorted(set(hg.qubits.ravel().tolist()))
+    improved = True
+    while improved and time.monotonic() < deadline:
+        improved = False
+        for q in active:
+            home = int(placement[q])
+            for k in range(len(capacity)):
+                if k == home or time.monotonic() > deadline:
+                    continue
+                partners = [None] if load[k] < capacity[k] else [r for r in active if placement[r] == k]
+                for r in partners:
+                    placement[q] = k
+                    if r is not None:
+                        placement[r] = home
+                    cost, _ = plan_sides(hg, placement, network)
+                    if cost < best:
+                        best, improved = cost, True
+                        if r is None:
+                            load[home] -= 1
+                            load[k] += 1
+                        home = k
+                        break
+                    placement[q] = home
+                    if r is not None:
+                        placement[r] = k
+                if home == k:
+                    continue
+    return placement, best
+
+
+# --- exact model ---------------------------------------------------------------------------------
+@dataclass
+class _Model:
+    problem: pulp.LpProblem
+    x: list[list[pulp.LpVariable]]
+    z: dict[tuple[int, int], pulp.LpVariable]
+
+
+def _cuts(network: Network) -> tuple[list[frozenset[int]], bool] | None:
+    """Cuts for the Steiner cut model and whether tree variables must be integer (cycles)."""
+    k = len(network.qpus)
+    g = network.graph
+    if len(network.links) == k - 1:  # a tree: one cut per link, exact with continuous t
+        cuts = []
+        for a, b in g.edge_list():
+            h = g.copy()
+            h.remove_edge(a, b)
+            cuts.append(frozenset(int(v) for v in rx.node_connected_component(h, a)))
+        return cuts, False
+    if k > MAX_CUT_QPUS:
+        return None
+    rest = list(range(1, k))
+    cuts = [frozenset((0,) + c) for r in range(len(rest)) for c in combinations(rest, r)]
+    return cuts, True
+
+
+def _hyperedge_constraints(hg: Hypergraph) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+    forced: set[tuple[int, int]] = set()  # (hyperedge, partner qubit)
+    flex: set[tuple[int, int]] = set()  # (hyperedge of side 0, hyperedge of side 1)
+    for g, (e0, e1) in enumerate(hg.edge.tolist()):
+        if e0 >= 0 and e1 >= 0:
+            flex.add((e0, e1))
+        elif e0 >= 0 or e1 >= 0:
+            s = 0 if e0 >= 0 else 1
+            forced.add((int(hg.edge[g, s]), int(hg.qubits[g, 1 - s])))
+    return forced, flex
+
+
+def build_model(hg: Hypergraph, capacity: list[int], network: Network) -> _Model | None:
+    """The ILP above, or ``None`` if it would exceed ``MAX_MODEL_TERMS``."""
+    n, kq = hg.num_qubits, len(capacity)
+    forced, flex = _hyperedge_constraints(hg)
+    used = sorted({h for h, _ in forced} | {h for pair in flex for h in pair})
+    cuts = None if network.is_complete else _cuts(network)
+    hops = hop_matrix(network)
+    far = [(j, k) for j in range(kq) for k in range(kq) if hops[j, k] > 1] if cuts is None else []
+    per_edge = kq + (len(cuts[0]) * 2 * kq if cuts else 0) + len(far)
+    if (len(forced) + 2 * len(flex)) * kq + len(used) * per_edge > MAX_MODEL_TERMS:
+        return None
+    prob = pulp.LpProblem("qmosaic_placement", pulp.LpMinimize)
+    x = [[pulp.LpVariable(f"assign_q{q}_k{k}", cat="Binary") for k in range(kq)] for q in range(n)]
+    v = {(h, k): pulp.LpVariable(f"holds_h{h}_k{k}", 0, 1) for h in used for k in range(kq)}
+    z = {pair: pulp.LpVariable(f"side_h{pair[0]}_h{pair[1]}", cat="Binary") for pair in sorted(flex)}
+    for q in range(n):
+        prob += pulp.lpSum(x[q]) == 1, f"one_qpu_q{q}"
+    for k in range(kq):
+        prob += pulp.lpSum(x[q][k] for q in range(n)) <= capacity[k], f"capacity_k{k}"
+    src = hg.edge_qubit
+    for h in used:
+        for k in range(kq):
+            prob += v[h, k] >= x[src[h]][k], f"source_h{h}_k{k}"
+    for h, p in sorted(forced):
+        for k in range(kq):
+            prob += v[h, k] >= x[p][k], f"need_h{h}_q{p}_k{k}"
+    for (h0, h1), zv in sorted(z.items()):
+        for k in range(kq):
+            prob += v[h0, k] >= x[src[h1]][k] - (1 - zv), f"flex0_h{h0}_h{h1}_k{k}"
+            prob += v[h1, k] >= x[src[h0]][k] - zv, f"flex1_h{h0}_h{h1}_k{k}"
+    if cuts is None:
+        prob += _star_cost(prob, v, used, far, hops, x, src)
+    else:
+        prob += _steiner_cost(prob, v, used, cuts, network)
+    return _Model(prob, x, z)
+
+
+def _star_cost(prob, v, used, far, hops, x, src):
+    """Copies sent along shortest paths from the source (exact on complete networks)."""
+    kq = len(hops)
+    w = {(h, j, k): pulp.LpVariable(f"far_h{h}_k{j}_k{k}", 0, 1) for h in used for j, k in far}
+    for (h, j, k), var in w.items():
+        prob += var >= x[src[h]][j] + v[h, k] - 1, f"route_h{h}_k{j}_k{k}"
+    return (pulp.lpSum(v.values()) - len(used) * 1
+            + pulp.lpSum((int(hops[j, k]) - 1) * var for (_, j, k), var in w.items())) if kq else 0
+
+
+def _steiner_cost(prob, v, used, cuts_and_integral, network: Network):
+    """Undirected cut formulation of a Steiner tree per hyperedge: exact ebits of the fan-out."""
+    cuts, integral = cuts_and_integral
+    links = [tuple(network.index[e] for e in link.between) for link in network.links]
+    kq = len(network.qpus)
+    cat = "Binary" if integral else "Continuous"
+    t = {(h, e): pulp.LpVariable(f"tree_h{h}_l{e}", 0, 1, cat=cat) for h in used for e in range(len(links))}
+    for h in used:
+        for c, cut in enumerate(cuts):
+            inside = pulp.LpVariable(f"in_h{h}_c{c}", 0, 1)
+            outside = pulp.LpVariable(f"out_h{h}_c{c}", 0, 1)
+            for k in range(kq):
+                prob += (inside if k in cut else outside) >= v[h, k], f"cutside_h{h}_c{c}_k{k}"
+            crossing = [t[h, e] for e, (a, b) in enumerate(links) if (a in cut) != (b in cut)]
+            prob += pulp.lpSum(crossing) >= inside + outside - 1, f"cut_h{h}_c{c}"
+    return pulp.lpSum(t.values())
+
+
+class _WarmHiGHS(pulp.HiGHS):
+    """PuLP's HiGHS interface with a (partial) warm start handed to HiGHS before it runs."""
+
+    def __init__(self, warm: dict[str, float], **kwargs):
+        super().__init__(**kwargs)
+        self.warm = warm
+
+    def callSolver(self, lp):
+        cols = [(v.index, self.warm[v.name]) for v in lp.variables() if v.name in self.warm]
+        if cols:
+            idx = np.array([c[0] for c in cols], dtype=np.int32)
+            val = np.array([c[1] for c in cols], dtype=np.float64)
+            lp.solverModel.setSolution(len(cols), idx, val)
+        lp.solverModel.run()
+
+
+def _solve(model: _Model, warm: dict[str, float], *, solver: str, time_limit: float, seed: int):
+    """Run the solver; return (status, objective, bound, gap, solver name)."""
+    import highspy
+
+    if solver == "highs":
+        engine = _WarmHiGHS(warm, msg=False, threads=1, timeLimit=time_limit, random_seed=seed,
+                            mip_rel_gap=0.0)
+        model.problem.solve(engine)
+        h = model.problem.solverModel
+        info, status = h.getInfo(), h.getModelStatus()
+        if info.primal_solution_status != 2:  # no feasible point
+            return None
+        optimal = status == highspy.HighsModelStatus.kOptimal
+        obj = float(info.objective_function_value)
+        bound = obj if optimal else float(info.mip_dual_bound)
+        return optimal, obj, bound, "HiGHS"
+    for v in model.problem.variables():
+        if v.name in warm:
+            v.setInitialValue(warm[v.name])
+    engine = pulp.PULP_CBC_CMD(msg=False, threads=1, timeLimit=time_limit, warmStart=True,
+                               options=[f"randomSeed {seed}", f"randomCbcSeed {seed + 1}"])
+    if not engine.available():
+        raise SolverError("solver 'cbc' is not available (PuLP's bundled CBC binary is missing); "
+                          "use solver='highs' or install coinor-cbc")
+    model.problem.solve(engine)
+    if model.problem.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        return None
+    optimal = model.problem.sol_status == pulp.LpSolutionOptimal
+    obj = float(pulp.value(model.problem.objective))
+    return optimal, obj, (obj if optimal else None), "CBC"
+
+
+def _check_solver(solver: str) -> None:
+    if solver not in SOLVERS:
+        raise SolverError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
+    if solver == "highs":
+        try:
+            import highspy  # noqa: F401
+        except ImportError:
+            raise SolverError("solver 'highs' needs the highspy package, which is not installed; "
+                              "pip install highspy, or use solver='cbc'") from None
+
+
+def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limit: float = 10.0,
+          seed: int = 0, use_ilp: bool = True, interactions=None) -> Partition:
+    """Place every logical qubit of ``dag`` on a QPU of ``network``."""
+    _check_solver(solver)
+    start = time.monotonic()
+    inter = interactions if interactions is not None else analyse_interactions(dag)
+    capacity = [q.qubits for q in network.qpus]
+    n = inter.num_qubits
+    if n > sum(capacity):
+        raise CapacityError(f"the circuit has {n} qubits but network {network.name!r} has only "
+                            f"{sum(capacity)} data qubits ({', '.join(f'{q.name}: {q.qubits}' for q in network.qpus)}); "
+                            "use a larger network or fewer qubits")
+    hg = build_hypergraph(inter)
+    placement = _initial(n, capacity, network)
+    placement, heur = local_search(hg, placement, capacity, network, deadline=start + max(0.2, time_limit / 4))
+    best = Partition(tuple(placement.tolist()), tuple(plan_sides(hg, placement, network)[1].tolist()), heur,
+                     PlacementStatus.HEURISTIC, float(heur), None, None, 0.0, "heuristic", heur)
+    model = build_model(hg, capacity, network) if use_ilp and heur > 0 else None
+    if heur == 0:
+        best = Partition(best.placement, best.side, 0, PlacementStatus.OPTIMAL, 0.0, 0.0, 0.0, 0.0, "heuristic", 0)
+    elif model is not None:
+        best = _exact(model, hg, placement, network, best, solver=solver, seed=seed,
+                      time_limit=max(0.1, time_limit - (time.monotonic() - start)))
+    return _with_seconds(best, time.monotonic() - start)
+
+
+def _exact(model: _Model, hg: Hypergraph, warm_placement: np.ndarray, network: Network, fallback: Partition,
+           *, solver: str, seed: int, time_limit: float) -> Partition:
+    warm = {model.x[q][k].name: float(warm_placement[q] == k) for q in range(hg.num_qubits)
+            for k in range(len(model.x[0]))}
+    result = _solve(model, warm, solver=solver, time_limit=time_limit, seed=seed)
+    if result is None:
+        return fallback
+    optimal, obj, bound, name = result
+    placement = np.array([max(range(len(row)), key=lambda k: row[k].varValue or 0.0) for row in model.x],
+                         dtype=np.int64)
+    side = _sides_from_model(model, hg, placement, network)
+    ebits = sides_cost(hg, placement, side, network)
+    if ebits > fallback.ebits:  # never worse than the warm start
+        placement, side, ebits = np.array(fallback.placement), np.array(fallback.side), fallback.ebits
+    status = PlacementStatus.OPTIMAL if optimal else PlacementStatus.FEASIBLE
+    bound_v = None if bound is None else float(bound)
+    gap = None if bound_v is None else (0.0 if ebits == 0 else max(0.0, (ebits - bound_v) / ebits))
+    return Partition(tuple(placement.tolist()), tuple(side.tolist()), ebits, status, float(obj), bound_v,
+                     gap, 0.0, name, fallback.heuristic_ebits)
+
+
+def _sides_from_model(model: _Model, hg: Hypergraph, placement: np.ndarray, network: Network) -> np.ndarray:
+    greedy_cost, side = plan_sides(hg, placement, network)
+    ilp_side = side.copy()
+    for g in np.nonzero(side >= 0)[0].tolist():
+        e0, e1 = int(hg.edge[g, 0]), int(hg.edge[g, 1])
+        if e0 >= 0 and e1 >= 0:
+            ilp_side[g] = 0 if (model.z[(e0, e1)].varValue or 0.0) > 0.5 else 1
+    if sides_cost(hg, placement, ilp_side, network) < greedy_cost:
+        return ilp_side
+    return side
+
+
+def _with_seconds(p: Partition, seconds: float) -> Partition:
+    from dataclasses import replace
+
+    return replace(p, seconds=seconds)
+
+
+class ILPPlacement(AnalysisPass):
+    """Assign each logical qubit to a QPU with the ILP placer.
+
+    Property set fields read: ``qmosaic_interactions`` (computed if absent).
+    Property set values written: ``qmosaic_partition`` (:class:`Partition`).
+    """
+
+    def __init__(self, network: Network, *, solver: str = "highs", time_limit: float = 10.0, seed: int = 0,
+                 use_ilp: bool = True):
+        super().__init__()
+        _check_solver(solver)
+        self.network, self.solver, self.time_limit, self.seed, self.use_ilp = network, solver, time_limit, seed, use_ilp
+
+    def run(self, dag: DAGCircuit) -> None:
+        inter = self.property_set["qmosaic_interactions"] or analyse_interactions(dag)
+        self.property_set["qmosaic_interactions"] = inter
+        self.property_set["qmosaic_partition"] = place(
+            dag, self.network, solver=self.solver, time_limit=self.time_limit, seed=self.seed,
+            use_ilp=self.use_ilp, interactions=inter)

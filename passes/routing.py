@@ -1,0 +1,162 @@
+"""LocalRouting: map logical wires onto each QPU's data qubits, inserting SWAPs where needed.
+
+Communication qubits are pinned: they never move and SWAPs never touch them or cross a link.
+For a two-qubit gate on non-adjacent qubits, the data-side operand walks along a shortest
+path of *data* qubits (rustworkx BFS over integer indices) until it is adjacent to the
+other.  The initial layout puts a QPU's most-communicating logical qubits closest to its
+communication qubits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import rustworkx as rx
+from qiskit.circuit import ClassicalRegister, QuantumRegister
+from qiskit.circuit.library import SwapGate
+from qiskit.dagcircuit import DAGCircuit
+from qiskit.transpiler.basepasses import TransformationPass
+
+from qmosaic.targets.errors import PassError
+from qmosaic.targets.models import Network
+
+from .lowering import CommPlan
+
+__all__ = ["LocalRouting", "RoutingResult", "route"]
+
+_SWAP = SwapGate()
+
+
+@dataclass(frozen=True)
+class RoutingResult:
+    """Where each logical qubit starts and ends (global physical indices) and swaps per QPU."""
+
+    initial: tuple[int, ...]
+    final: tuple[int, ...]
+    swaps: tuple[int, ...]
+
+
+class _QPURouter:
+    def __init__(self, network: Network, k: int) -> None:
+        qpu = network.qpus[k]
+        self.base, self.data = network.offsets[k], qpu.qubits
+        self.graph = rx.PyGraph()
+        self.graph.add_nodes_from(range(qpu.total_qubits))
+        self.graph.add_edges_from_no_data(qpu.edges())
+        self.adjacent = {tuple(sorted(e)) for e in qpu.edges()}
+        self.data_graph = self.graph.subgraph(list(range(qpu.qubits)))
+        self.complete = qpu.coupling == "all-to-all"
+
+    def distance_to_comm(self) -> list[int]:
+        comm = list(range(self.data, self.graph.num_nodes()))
+        if not comm:
+            return [0] * self.data
+        dist = rx.distance_matrix(self.graph)
+        return [int(dist[v, comm].min()) for v in range(self.data)]
+
+    def path_to_neighbour(self, src: int, other: int) -> list[int]:
+        """Data-qubit path from ``src`` to a data neighbour of ``other`` (local indices)."""
+        goals = {v for v in self.graph.neighbors(other) if v < self.data}
+        prev, order = {src: None}, [src]
+        for node in order:
+            if node in goals:
+                path = [node]
+                while prev[path[-1]] is not None:
+                    path.append(prev[path[-1]])
+                return path[::-1]
+            for nxt in sorted(self.data_graph.neighbors(node)):
+                if nxt not in prev:
+                    prev[nxt] = node
+                    order.append(nxt)
+        raise PassError(f"no data-qubit path from local qubit {src} to a neighbour of {other}")
+
+
+def _initial_layout(network: Network, placement, routers, weights) -> list[int]:
+    layout = [0] * len(placement)
+    for k, router in enumerate(routers):
+        mine = [q for q in range(len(placement)) if placement[q] == k]
+        mine.sort(key=lambda q: (-weights[q], q))
+        dist = router.distance_to_comm()
+        spots = sorted(range(router.data), key=lambda v: (dist[v], v))
+        for q, v in zip(mine, spots):
+            layout[q] = router.base + v
+    return layout
+
+
+def route(dag: DAGCircuit, network: Network, plan: CommPlan, placement, weights=None) -> tuple[DAGCircuit, RoutingResult]:
+    """Map the lowered DAG onto the network's physical qubits."""
+    routers = [_QPURouter(network, k) for k in range(len(network.qpus))]
+    owner = np.zeros(network.num_qubits, dtype=np.int64)
+    for k in range(len(network.qpus)):
+        owner[network.offsets[k]:network.offsets[k + 1]] = k
+    n = plan.num_logical
+    weights = weights if weights is not None else [0] * n
+    layout = _initial_layout(network, placement, routers, weights)
+    initial = tuple(layout)
+    where = {q: p for q, p in enumerate(layout)}  # logical wire -> physical
+    who = {p: q for q, p in where.items()}  # physical -> logical wire (data only)
+    out = DAGCircuit()
+    out.name, out.metadata, out.global_phase = dag.name, dag.metadata, dag.global_phase
+    regs = [QuantumRegister(q.total_qubits, q.name) for q in network.qpus]
+    for reg in regs:
+        out.add_qreg(reg)
+    phys = [bit for reg in regs for bit in reg]
+    for creg in dag.cregs.values():
+        out.add_creg(creg)
+    loose = [c for c in dag.clbits if not dag.find_bit(c).registers]
+    if loose:
+        out.add_clbits(loose)
+    wire_index = {bit: i for i, bit in enumerate(dag.qubits)}
+    swaps = [0] * len(network.qpus)
+
+    def position(w: int) -> int:
+        return where[w] if w < n else plan.comm_wires[w]
+
+    def do_swap(k: int, a: int, b: int) -> None:
+        out.apply_operation_back(_SWAP, (phys[a], phys[b]), (), check=False)
+        qa, qb = who.pop(a, None), who.pop(b, None)
+        if qa is not None:
+            where[qa], who[b] = b, qa
+        if qb is not None:
+            where[qb], who[a] = a, qb
+        swaps[k] += 1
+
+    for node in dag.topological_op_nodes():
+        ws = [wire_index[q] for q in node.qargs]
+        if len(ws) == 2 and node.op.name != "epr":
+            pa, pb = position(ws[0]), position(ws[1])
+            k = int(owner[pa])
+            r = routers[k]
+            if not r.complete and tuple(sorted((pa - r.base, pb - r.base))) not in r.adjacent:
+                mover, other = (pa, pb) if ws[0] < n else (pb, pa)
+                path = r.path_to_neighbour(mover - r.base, other - r.base)
+                for a, b in zip(path, path[1:]):
+                    do_swap(k, r.base + a, r.base + b)
+        qargs = tuple(phys[position(w)] for w in ws)
+        out.apply_operation_back(node.op, qargs, node.cargs, check=False)
+    final = tuple(where[q] for q in range(n))
+    return out, RoutingResult(initial, final, tuple(swaps))
+
+
+class LocalRouting(TransformationPass):
+    """Place and route each QPU's share on its coupling map, communication qubits pinned.
+
+    Property set fields read: ``qmosaic_partition``, ``qmosaic_comm_plan``, ``qmosaic_interactions``.
+    Property set values written: ``qmosaic_routing`` (:class:`RoutingResult`).
+    """
+
+    def __init__(self, network: Network):
+        super().__init__()
+        self.network = network
+
+    def run(self, dag: DAGCircuit) -> DAGCircuit:
+        plan, part = self.property_set["qmosaic_comm_plan"], self.property_set["qmosaic_partition"]
+        if plan is None or part is None:
+            raise PassError("LocalRouting needs 'qmosaic_partition' and 'qmosaic_comm_plan'; "
+                            "run ILPPlacement and TeleportLowering first")
+        inter = self.property_set["qmosaic_interactions"]
+        weights = None if inter is None else inter.ops_2q.tolist()
+        out, result = route(dag, self.network, plan, part.placement, weights)
+        self.property_set["qmosaic_routing"] = result
+        return out
