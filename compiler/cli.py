@@ -1,0 +1,123 @@
+"""The ``qmosaic`` command line: ``compile``, ``verify``, ``networks``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import QmosaicError
+
+__all__ = ["main"]
+
+
+def _write(text: str, dest: str) -> None:
+    if dest == "-":
+        sys.stdout.write(text)
+    else:
+        Path(dest).write_text(text, encoding="utf-8")
+
+
+def _read_circuit_arg(path: str):
+    from .qasmio import load_circuit, parse_qasm
+
+    if path == "-":
+        return parse_qasm(sys.stdin.read(), where="<stdin>")
+    return load_circuit(Path(path))
+
+
+def _cmd_compile(args: argparse.Namespace) -> int:
+    from .api import compile, load_network
+    from .options import CompileOptions
+
+    options = CompileOptions(solver=args.solver, time_limit=args.time_limit, seed=args.seed,
+                             use_ilp=not args.no_ilp, translate=not args.no_translate)
+    result = compile(_read_circuit_arg(args.input), load_network(args.network), options=options)
+    _write(result.qasm(), args.output)
+    if args.report:
+        _write(result.report_json(), args.report)
+    r = result.report
+    if args.output != "-":
+        print(f"compiled {r['circuit']['qubits']} qubits onto {r['network']}: {r['ebits']['total']} ebits, "
+              f"{r['remote_gates']} remote gates in {r['telegate_bursts']} bursts, solver {r['solver']['status']}, "
+              f"{r['seconds']['total']:.2f} s -> {args.output}", file=sys.stderr)
+    if args.verify:
+        fidelity = result.verify()
+        print(f"process fidelity {fidelity:.9f}", file=sys.stderr)
+        if fidelity < 1 - args.tolerance:
+            print(f"qmosaic: error: process fidelity {fidelity:.9f} is below 1 - {args.tolerance}", file=sys.stderr)
+            return 3
+    return 0
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from .qasmio import load_circuit
+    from .verify import process_fidelity
+
+    original = load_circuit(Path(args.input))
+    compiled = load_circuit(Path(args.compiled))
+    try:
+        layout = json.loads(Path(args.report).read_text(encoding="utf-8"))["layout"]
+        initial, final = layout["initial"], layout["final"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise QmosaicError(f"cannot read layout.initial/layout.final from report {args.report}: {exc}; "
+                           "pass the report written by 'qmosaic compile --report'") from None
+    fidelity = process_fidelity(original, compiled, initial, final, shots=args.shots)
+    print(f"process fidelity {fidelity:.9f}")
+    if fidelity < 1 - args.tolerance:
+        print(f"qmosaic: error: process fidelity {fidelity:.9f} is below 1 - {args.tolerance}", file=sys.stderr)
+        return 3
+    return 0
+
+
+def _cmd_networks(args: argparse.Namespace) -> int:
+    from qmosaic.targets.presets import describe_presets, preset
+
+    for name, text in describe_presets():
+        net = preset(name)
+        print(f"{name:18s} {len(net.qpus)} QPUs, {net.data_capacity:4d} data qubits  {text}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="qmosaic", description="Distributed quantum-circuit compiler.")
+    sub = p.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("compile", help="compile an OpenQASM circuit for a network of QPUs")
+    c.add_argument("input", help="OpenQASM 2 or 3 file ('-' for stdin)")
+    c.add_argument("--network", "-n", required=True, help="preset name (see 'qmosaic networks') or .toml/.json file")
+    c.add_argument("-o", "--output", default="-", help="output OpenQASM 3 file ('-' for stdout, the default)")
+    c.add_argument("--report", help="write the JSON report here ('-' for stdout)")
+    c.add_argument("--solver", default="highs", choices=["highs", "cbc"], help="ILP solver (default highs)")
+    c.add_argument("--time-limit", type=float, default=10.0, help="placer time limit in seconds (default 10)")
+    c.add_argument("--seed", type=int, default=0, help="solver seed (default 0)")
+    c.add_argument("--no-ilp", action="store_true", help="heuristic placement only")
+    c.add_argument("--no-translate", action="store_true", help="keep generic gates, skip native translation")
+    c.add_argument("--verify", action="store_true", help="check the output by simulation (small circuits)")
+    c.add_argument("--tolerance", type=float, default=1e-6, help="verification tolerance (default 1e-6)")
+    c.set_defaults(func=_cmd_compile)
+    v = sub.add_parser("verify", help="check a compiled circuit against its input by simulation")
+    v.add_argument("input", help="the original OpenQASM file")
+    v.add_argument("compiled", help="the compiled OpenQASM 3 file")
+    v.add_argument("--report", required=True, help="the JSON report of that compilation (for the layout)")
+    v.add_argument("--shots", type=int, default=64, help="measurement branches sampled (default 64)")
+    v.add_argument("--tolerance", type=float, default=1e-6, help="allowed 1 - fidelity (default 1e-6)")
+    v.set_defaults(func=_cmd_verify)
+    n = sub.add_parser("networks", help="list the built-in network presets")
+    n.set_defaults(func=_cmd_networks)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except QmosaicError as exc:
+        print(f"qmosaic: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

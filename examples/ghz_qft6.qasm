@@ -1,0 +1,20 @@
+OPENQASM 2.0;
+include "qelib1.inc";
+// A GHZ state followed by a small QFT-style block of controlled phases.
+qreg q[6];
+h q[0];
+cx q[0], q[1];
+cx q[1], q[2];
+cx q[2], q[3];
+cx q[3], q[4];
+cx q[4], q[5];
+h q[0];
+cp(pi/2) q[1], q[0];
+cp(pi/4) q[2], q[0];
+cp(pi/8) q[3], q[0];
+cp(pi/16) q[4], q[0];
+cp(pi/32) q[5], q[0];
+h q[1];
+cp(pi/2) q[2], q[1];
+rzz(0.3) q[4], q[5];
+sx q[3];
