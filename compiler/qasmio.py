@@ -29,7 +29,9 @@ def load_circuit(source: QuantumCircuit | str | os.PathLike[str]) -> QuantumCirc
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise CircuitParseError(f"cannot read circuit file {path}: {exc.strerror}") from None
-        return parse_qasm(text, where=str(path))
+        circuit = parse_qasm(text, where=str(path))
+        circuit.name = path.stem
+        return circuit
     if isinstance(source, str):
         return parse_qasm(source, where="<qasm text>")
     raise CircuitParseError(f"expected a QuantumCircuit, OpenQASM text or a file path, got {type(source).__name__}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from qiskit import QuantumCircuit
@@ -51,7 +52,7 @@ def build_report(*, circuit: QuantumCircuit, logical: QuantumCircuit, network: N
     feed_forward = sum(1 for inst in circuit.data if isinstance(inst.operation, ControlFlowOp))
     return {
         "network": network.name,
-        "circuit": {"name": logical.name, "qubits": logical.num_qubits, "two_qubit_gates": two_qubit_gates,
+        "circuit": {"name": None if re.fullmatch(r"circuit-\d+", logical.name or "") else logical.name, "qubits": logical.num_qubits, "two_qubit_gates": two_qubit_gates,
                     "output_qubits": circuit.num_qubits, "output_depth": circuit.depth()},
         "placement": [network.qpus[k].name for k in partition.placement],
         "layout": {"initial": list(routing.initial), "final": list(routing.final)},

@@ -67,8 +67,11 @@ class Partition:
     heuristic_ebits: int
 
     def to_dict(self, network: Network) -> dict:
-        return {"status": self.status.value, "solver": self.solver, "objective": self.objective,
-                "bound": self.bound, "gap": self.gap, "seconds": round(self.seconds, 4),
+        def tidy(value: float | None) -> float | None:
+            return None if value is None else round(value, 6) + 0.0
+
+        return {"status": self.status.value, "solver": self.solver, "objective": tidy(self.objective),
+                "bound": tidy(self.bound), "gap": tidy(self.gap), "seconds": round(self.seconds, 4),
                 "heuristic_ebits": self.heuristic_ebits}
 
 
