@@ -13,8 +13,9 @@ from qiskit.converters import circuit_to_dag, dag_to_circuit
 from qmosaic.passes.interactions import analyse_interactions
 from qmosaic.passes.lowering import lower
 from qmosaic.passes.normalize import NormalizeForDistribution
-from qmosaic.passes.placement import place
+from qmosaic.passes.placement import check_budgets, place
 from qmosaic.passes.routing import route
+from qmosaic.passes.schedule import schedule_dag
 from qmosaic.passes.translate import NativeTranslation
 from qmosaic.targets.models import Network
 
@@ -86,16 +87,20 @@ def compile(circuit, network, *, options: CompileOptions | None = None) -> Compi
                       use_ilp=opts.use_ilp, interactions=inter)
     lap("partition")
     lowered, plan = lower(dag, net, partition, inter)
+    check_budgets(plan.ebits_per_link, net, what=f"the lowering ({plan.evictions} bursts cut short for want of "
+                  "communication qubits; more comm_qubits would avoid them)")
     lap("lower")
     physical, routing = route(lowered, net, plan, partition.placement, inter.ops_2q.tolist())
     lap("route")
     if opts.translate:
         physical = NativeTranslation(net.target()).run(physical)
-    out = dag_to_circuit(physical)
     lap("translate")
+    timing = schedule_dag(physical, net)
+    out = dag_to_circuit(physical)
+    lap("schedule")
     seconds["total"] = time.perf_counter() - start
     report = build_report(circuit=out, logical=logical, network=net, partition=partition, plan=plan,
-                          routing=routing, two_qubit_gates=inter.num_gates, seconds=seconds)
+                          routing=routing, two_qubit_gates=inter.num_gates, schedule=timing, seconds=seconds)
     if report["ebits"]["total"] != plan.ebits:
         raise NetworkError(f"internal: circuit has {report['ebits']['total']} epr but the plan spent {plan.ebits}")
     return CompileResult(out, report, logical, net, opts)

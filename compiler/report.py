@@ -11,6 +11,7 @@ from qiskit.circuit import ControlFlowOp
 from qmosaic.passes.lowering import CommPlan
 from qmosaic.passes.placement import Partition
 from qmosaic.passes.routing import RoutingResult
+from qmosaic.passes.schedule import Schedule
 from qmosaic.targets.models import Network
 
 __all__ = ["build_report", "count_epr_per_link", "TIMING_KEYS"]
@@ -46,7 +47,8 @@ def _ops_per_qpu(circuit: QuantumCircuit, network: Network) -> dict[str, dict[st
 
 
 def build_report(*, circuit: QuantumCircuit, logical: QuantumCircuit, network: Network, partition: Partition,
-                 plan: CommPlan, routing: RoutingResult, two_qubit_gates: int, seconds: dict[str, float]) -> dict:
+                 plan: CommPlan, routing: RoutingResult, two_qubit_gates: int, schedule: Schedule,
+                 seconds: dict[str, float]) -> dict:
     """Report of one compilation (see README, "Report fields")."""
     per_link = count_epr_per_link(circuit, network)
     feed_forward = sum(1 for inst in circuit.data if isinstance(inst.operation, ControlFlowOp))
@@ -66,6 +68,7 @@ def build_report(*, circuit: QuantumCircuit, logical: QuantumCircuit, network: N
         "feed_forward": feed_forward,
         "swaps": {q.name: routing.swaps[k] for k, q in enumerate(network.qpus)},
         "ops_per_qpu": _ops_per_qpu(circuit, network),
+        "schedule": schedule.to_dict(),
         "solver": partition.to_dict(network),
         "seconds": {key: round(value, 4) for key, value in seconds.items()},
     }

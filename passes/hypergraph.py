@@ -18,7 +18,7 @@ from qmosaic.targets.models import Network
 
 from .interactions import Interactions
 
-__all__ = ["Hypergraph", "build_hypergraph", "copy_destinations", "plan_sides", "sides_cost"]
+__all__ = ["Hypergraph", "build_hypergraph", "copy_destinations", "link_usage", "plan_sides", "sides_cost"]
 
 
 @dataclass(frozen=True)
@@ -101,3 +101,12 @@ def sides_cost(hg: Hypergraph, placement: np.ndarray, side: np.ndarray, network:
     for h, dests in copy_destinations(hg, placement, side).items():
         total += len(network.steiner(frozenset(dests | {int(placement[hg.edge_qubit[h]])})))
     return total
+
+
+def link_usage(hg: Hypergraph, placement: np.ndarray, side: np.ndarray, network: Network) -> np.ndarray:
+    """EPR pairs each link supplies for the given serving sides (one per Steiner-tree link)."""
+    usage = np.zeros(len(network.links), dtype=np.int64)
+    for h, dests in copy_destinations(hg, placement, side).items():
+        for a, b in network.steiner(frozenset(dests | {int(placement[hg.edge_qubit[h]])})):
+            usage[network.link_index(a, b)] += 1
+    return usage

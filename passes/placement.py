@@ -30,10 +30,10 @@ import rustworkx as rx
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import AnalysisPass
 
-from qmosaic.targets.errors import CapacityError, SolverError
+from qmosaic.targets.errors import BudgetError, CapacityError, SolverError
 from qmosaic.targets.models import Network
 
-from .hypergraph import Hypergraph, build_hypergraph, plan_sides, sides_cost
+from .hypergraph import Hypergraph, build_hypergraph, link_usage, plan_sides, sides_cost
 from .interactions import analyse_interactions
 
 __all__ = ["ILPPlacement", "Partition", "PlacementStatus", "place", "SOLVERS"]
@@ -105,10 +105,27 @@ def _bfs_order(network: Network) -> list[int]:
     return order
 
 
+BUDGET_PENALTY = 1000  # per ebit over a link's max_ebits, in the heuristic's objective
+
+
+def overflow(usage: np.ndarray, network: Network) -> int:
+    """EPR pairs drawn beyond the links' budgets."""
+    return int(sum(max(0, int(u) - link.max_ebits) for u, link in zip(usage, network.links)
+                   if link.max_ebits is not None))
+
+
+def score(hg: Hypergraph, placement: np.ndarray, network: Network) -> tuple[int, np.ndarray]:
+    """Ebits of the greedy sides plus ``BUDGET_PENALTY`` per ebit over budget."""
+    cost, side = plan_sides(hg, placement, network)
+    if any(link.max_ebits is not None for link in network.links):
+        cost += BUDGET_PENALTY * overflow(link_usage(hg, placement, side, network), network)
+    return cost, side
+
+
 def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], network: Network,
                  *, deadline: float) -> tuple[np.ndarray, int]:
-    """First-improvement moves and swaps until no gain or the deadline."""
-    best, _ = plan_sides(hg, placement, network)
+    """First-improvement moves and swaps until no gain or the deadline (objective: ``score``)."""
+    best, _ = score(hg, placement, network)
     load = np.bincount(placement, minlength=len(capacity))
     active = sorted(set(hg.qubits.ravel().tolist()))
     improved = True
@@ -124,7 +141,7 @@ def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], net
                     placement[q] = k
                     if r is not None:
                         placement[r] = home
-                    cost, _ = plan_sides(hg, placement, network)
+                    cost, _ = score(hg, placement, network)
                     if cost < best:
                         best, improved = cost, True
                         if r is None:
@@ -210,9 +227,25 @@ def build_model(hg: Hypergraph, capacity: list[int], network: Network) -> _Model
             prob += v[h1, k] >= x[src[h0]][k] - zv, f"flex1_h{h0}_h{h1}_k{k}"
     if cuts is None:
         prob += _star_cost(prob, v, used, far, hops, x, src)
+        _star_budgets(prob, v, used, x, src, network)
     else:
         prob += _steiner_cost(prob, v, used, cuts, network)
     return _Model(prob, x, z)
+
+
+def _star_budgets(prob, v, used, x, src, network: Network) -> None:
+    """``max_ebits`` on a direct link j-k: copies sent from a source on j to k, and back."""
+    for e, link in enumerate(network.links):
+        if link.max_ebits is None:
+            continue
+        j, k = (network.index[name] for name in link.between)
+        terms = []
+        for h in used:
+            for a, b in ((j, k), (k, j)):
+                w = pulp.LpVariable(f"budget_h{h}_k{a}_k{b}", 0, 1)
+                prob += w >= x[src[h]][a] + v[h, b] - 1, f"budgetuse_h{h}_k{a}_k{b}"
+                terms.append(w)
+        prob += pulp.lpSum(terms) <= link.max_ebits, f"budget_l{e}"
 
 
 def _star_cost(prob, v, used, far, hops, x, src):
@@ -240,6 +273,9 @@ def _steiner_cost(prob, v, used, cuts_and_integral, network: Network):
                 prob += (inside if k in cut else outside) >= v[h, k], f"cutside_h{h}_c{c}_k{k}"
             crossing = [t[h, e] for e, (a, b) in enumerate(links) if (a in cut) != (b in cut)]
             prob += pulp.lpSum(crossing) >= inside + outside - 1, f"cut_h{h}_c{c}"
+    for e, link in enumerate(network.links):
+        if link.max_ebits is not None:
+            prob += pulp.lpSum(t[h, e] for h in used) <= link.max_ebits, f"budget_l{e}"
     return pulp.lpSum(t.values())
 
 
@@ -317,7 +353,9 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
     hg = build_hypergraph(inter)
     placement = _initial(n, capacity, network)
     placement, heur = local_search(hg, placement, capacity, network, deadline=start + max(0.2, time_limit / 4))
-    best = Partition(tuple(placement.tolist()), tuple(plan_sides(hg, placement, network)[1].tolist()), heur,
+    side = score(hg, placement, network)[1]
+    heur = sides_cost(hg, placement, side, network)
+    best = Partition(tuple(placement.tolist()), tuple(side.tolist()), heur,
                      PlacementStatus.HEURISTIC, float(heur), None, None, 0.0, "heuristic", heur)
     model = build_model(hg, capacity, network) if use_ilp and heur > 0 else None
     if heur == 0:
@@ -325,8 +363,18 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
     elif model is not None:
         best = _exact(model, hg, placement, network, best, solver=solver, seed=seed,
                       time_limit=max(0.1, time_limit - (time.monotonic() - start)))
+    check_budgets(link_usage(hg, np.array(best.placement), np.array(best.side), network), network,
+                  what="the best placement found")
     return _with_seconds(best, time.monotonic() - start)
 
+
+def check_budgets(usage, network: Network, *, what: str) -> None:
+    """``BudgetError`` naming the first link whose ``max_ebits`` ``usage`` exceeds."""
+    for used, link in zip(usage, network.links):
+        if link.max_ebits is not None and used > link.max_ebits:
+            raise BudgetError(
+                f"link {link.name}: {what} needs {int(used)} ebits but max_ebits is {link.max_ebits}; "
+                f"raise max_ebits to at least {int(used)}, add a link or QPU capacity, or shorten the circuit")
 
 def _exact(model: _Model, hg: Hypergraph, warm_placement: np.ndarray, network: Network, fallback: Partition,
            *, solver: str, seed: int, time_limit: float) -> Partition:
@@ -340,7 +388,9 @@ def _exact(model: _Model, hg: Hypergraph, warm_placement: np.ndarray, network: N
                          dtype=np.int64)
     side = _sides_from_model(model, hg, placement, network)
     ebits = sides_cost(hg, placement, side, network)
-    if ebits > fallback.ebits:  # never worse than the warm start
+    over = overflow(link_usage(hg, placement, side, network), network)
+    fallback_over = overflow(link_usage(hg, np.array(fallback.placement), np.array(fallback.side), network), network)
+    if (over, ebits) > (fallback_over, fallback.ebits):  # never worse than the warm start
         placement, side, ebits = np.array(fallback.placement), np.array(fallback.side), fallback.ebits
     status = PlacementStatus.OPTIMAL if optimal else PlacementStatus.FEASIBLE
     bound_v = None if bound is None else float(bound)

@@ -25,7 +25,8 @@ LINK_KINDS = ("fibre", "converted-fibre", "chiplet", "memory")
 GATES_1Q = ("rz", "r", "rx", "ry", "sx", "x", "u")
 GATES_2Q = ("cz", "cx", "rzz", "rxx", "ecr")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-LIGHT_IN_FIBRE_M_PER_S = 2.0e8
+LIGHT_IN_FIBRE_M_PER_S = 2.0e8  # HARDWARE.md: distance / (2e8 m/s)
+FIBRE_LOSS_DB_PER_KM = 0.2  # telecom wavelengths after conversion (HARDWARE.md)
 
 
 def _check(cond: bool, message: str) -> None:
@@ -111,12 +112,15 @@ class Link:
     """A photonic (or chiplet / memory) link that generates EPR pairs between two QPUs."""
 
     between: tuple[str, str]
-    epr_rate_hz: float
+    epr_rate_hz: float | None
     epr_fidelity: float
     kind: str = "fibre"
     distance_m: float = 2.0
     latency_s: float | None = None
     max_ebits: int | None = None
+    conversion_efficiency: float = 1.0
+    photon_efficiency: float = 0.02
+    attempt_rate_hz: float = 1.0e6
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "between", tuple(self.between))
@@ -124,8 +128,14 @@ class Link:
                f"link {self.between!r}: 'between' must name two QPUs")
         where = f"link {self.between[0]}-{self.between[1]}"
         _check(self.between[0] != self.between[1], f"{where}: a link must join two different QPUs")
-        _check(_is_num(self.epr_rate_hz) and self.epr_rate_hz > 0,
-               f"{where}: epr_rate_hz must be a number > 0, got {self.epr_rate_hz!r}")
+        _check(self.epr_rate_hz is None or (_is_num(self.epr_rate_hz) and self.epr_rate_hz > 0),
+               f"{where}: epr_rate_hz must be a number > 0 (or omitted to derive it from distance_m and "
+               f"conversion_efficiency), got {self.epr_rate_hz!r}")
+        for name in ("conversion_efficiency", "photon_efficiency"):
+            value = getattr(self, name)
+            _check(_is_num(value) and 0 < value <= 1, f"{where}: {name} must be in (0, 1], got {value!r}")
+        _check(_is_num(self.attempt_rate_hz) and self.attempt_rate_hz > 0,
+               f"{where}: attempt_rate_hz must be a number > 0, got {self.attempt_rate_hz!r}")
         _check(_is_num(self.epr_fidelity) and 0.5 < self.epr_fidelity <= 1,
                f"{where}: epr_fidelity must be in (0.5, 1], got {self.epr_fidelity!r}")
         _check(self.kind in LINK_KINDS, f"{where}: kind {self.kind!r} not one of {', '.join(LINK_KINDS)}")
@@ -140,6 +150,24 @@ class Link:
     def name(self) -> str:
         """``"a-b"``, the key used in reports."""
         return f"{self.between[0]}-{self.between[1]}"
+
+    @property
+    def rate_hz(self) -> float:
+        """EPR pairs per second: ``epr_rate_hz`` if given, else from the link physics.
+
+        Two-photon heralding at a midpoint station: each arm carries a photon over
+        ``distance_m / 2`` of fibre at 0.2 dB/km, through frequency conversion
+        (``conversion_efficiency``) and collection/detection (``photon_efficiency``):
+        ``eta = photon * conversion * 10**(-0.2 * km / 2 / 10)``; an attempt succeeds with
+        ``p = eta**2 / 2``; attempts repeat at ``min(attempt_rate_hz, 1 / herald round trip)``.
+        """
+        if self.epr_rate_hz is not None:
+            return self.epr_rate_hz
+        arm_km = self.distance_m / 2000.0
+        eta = self.photon_efficiency * self.conversion_efficiency * 10 ** (-FIBRE_LOSS_DB_PER_KM * arm_km / 10)
+        round_trip = self.distance_m / LIGHT_IN_FIBRE_M_PER_S
+        attempts = self.attempt_rate_hz if round_trip == 0 else min(self.attempt_rate_hz, 1.0 / round_trip)
+        return attempts * eta * eta / 2
 
     @property
     def classical_latency_s(self) -> float:

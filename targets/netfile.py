@@ -70,14 +70,14 @@ def _link(entry: Any, i: int, where: str) -> Link:
     unknown = sorted(set(entry) - _LINK_KEYS)
     if unknown:
         raise NetworkFileError(f"{ctx}: unknown field(s) {unknown}; allowed: {sorted(_LINK_KEYS)}")
-    missing = sorted({"between", "epr_rate_hz", "epr_fidelity"} - set(entry))
+    missing = sorted({"between", "epr_fidelity"} - set(entry))
     if missing:
         raise NetworkFileError(f"{ctx}: missing field(s) {missing}")
     between = entry["between"]
     if not isinstance(between, (list, tuple)) or len(between) != 2:
         raise NetworkFileError(f"{ctx}.between must list two QPU names, got {between!r}")
     try:
-        return Link(**{**entry, "between": tuple(between)})
+        return Link(**{"epr_rate_hz": None, **entry, "between": tuple(between)})
     except NetworkError as exc:
         raise NetworkFileError(f"{ctx}: {exc}") from None
 

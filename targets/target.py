@@ -80,7 +80,7 @@ def network_target(network: Network, *, qmosaic_options=None) -> QmosaicTarget:
     epr = {}
     for link in network.links:
         a, b = (network.index[x] for x in link.between)
-        props = _props(1.0 / link.epr_rate_hz, 1.0 - link.epr_fidelity)
+        props = _props(1.0 / link.rate_hz, 1.0 - link.epr_fidelity)
         for ca in network.comm_indices(a):
             for cb in network.comm_indices(b):
                 epr[(ca, cb)] = epr[(cb, ca)] = props
