@@ -84,7 +84,7 @@ def compile(circuit, network, *, options: CompileOptions | None = None) -> Compi
     inter = analyse_interactions(dag)
     lap("analyse")
     partition = place(dag, net, solver=opts.solver, time_limit=opts.time_limit, seed=opts.seed,
-                      use_ilp=opts.use_ilp, interactions=inter)
+                      use_ilp=opts.use_ilp, objective=opts.objective, interactions=inter)
     lap("partition")
     lowered, plan = lower(dag, net, partition, inter)
     check_budgets(plan.ebits_per_link, net, what=f"the lowering ({plan.evictions} bursts cut short for want of "

@@ -31,7 +31,7 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     from .api import compile, load_network
     from .options import CompileOptions
 
-    options = CompileOptions(solver=args.solver, time_limit=args.time_limit, seed=args.seed,
+    options = CompileOptions(objective=args.objective, solver=args.solver, time_limit=args.time_limit, seed=args.seed,
                              use_ilp=not args.no_ilp, translate=not args.no_translate)
     result = compile(_read_circuit_arg(args.input), load_network(args.network), options=options)
     _write(result.qasm(), args.output)
@@ -88,6 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--network", "-n", required=True, help="preset name (see 'qmosaic networks') or .toml/.json file")
     c.add_argument("-o", "--output", default="-", help="output OpenQASM 3 file ('-' for stdout, the default)")
     c.add_argument("--report", help="write the JSON report here ('-' for stdout)")
+    c.add_argument("--objective", default="ebits", choices=["ebits", "fidelity", "latency"],
+                   help="what the placer minimises (default ebits)")
     c.add_argument("--solver", default="highs", choices=["highs", "cbc"], help="ILP solver (default highs)")
     c.add_argument("--time-limit", type=float, default=10.0, help="placer time limit in seconds (default 10)")
     c.add_argument("--seed", type=int, default=0, help="solver seed (default 0)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qmosaic.passes.placement import SOLVERS
+from qmosaic.passes.placement import OBJECTIVES, SOLVERS
 
 from .errors import QmosaicError
 
@@ -15,6 +15,9 @@ __all__ = ["CompileOptions"]
 class CompileOptions:
     """How to compile.
 
+    objective: what the placer minimises: ``"ebits"`` (EPR pairs), ``"fidelity"`` (-ln of the
+        estimated success probability: gate errors where gates land, EPR fidelities,
+        decoherence while waiting) or ``"latency"`` (EPR generation and gate time).
     solver: ILP solver, ``"highs"`` (default, via highspy) or ``"cbc"``.
     time_limit: seconds for the placer (heuristic + ILP); the solver runs single-threaded.
     seed: solver seed; the same input, network, options and seed give identical output.
@@ -22,6 +25,7 @@ class CompileOptions:
     translate: ``False`` keeps generic gates instead of each QPU's native set.
     """
 
+    objective: str = "ebits"
     solver: str = "highs"
     time_limit: float = 10.0
     seed: int = 0
@@ -29,6 +33,8 @@ class CompileOptions:
     translate: bool = True
 
     def __post_init__(self) -> None:
+        if self.objective not in OBJECTIVES:
+            raise QmosaicError(f"unknown objective {self.objective!r}; choose one of {', '.join(OBJECTIVES)}")
         if self.solver not in SOLVERS:
             raise QmosaicError(f"unknown solver {self.solver!r}; choose one of {', '.join(SOLVERS)}")
         if not (isinstance(self.time_limit, (int, float)) and self.time_limit > 0):

@@ -69,6 +69,6 @@ def build_report(*, circuit: QuantumCircuit, logical: QuantumCircuit, network: N
         "swaps": {q.name: routing.swaps[k] for k, q in enumerate(network.qpus)},
         "ops_per_qpu": _ops_per_qpu(circuit, network),
         "schedule": schedule.to_dict(),
-        "solver": partition.to_dict(network),
+        "solver": partition.to_dict(),
         "seconds": {key: round(value, 4) for key, value in seconds.items()},
     }

@@ -29,6 +29,7 @@ class Interactions:
     node_ids: tuple[int, ...]  # DAG node id of each 2q gate (ties the analysis to the DAG)
     ops_1q: np.ndarray  # (n,) one-qubit operations per qubit
     ops_2q: np.ndarray  # (n,) two-qubit gates per qubit
+    depth: int = 0  # operations on the busiest qubit (a cheap stand-in for the circuit depth)
 
     @property
     def num_gates(self) -> int:
@@ -59,8 +60,9 @@ def analyse_interactions(dag: DAGCircuit) -> Interactions:
                 ops_1q[q] += 1
                 if not is_diagonal_1q(node.op):
                     segment[q] += 1
+    depth = int((ops_1q + ops_2q).max()) if n else 0
     return Interactions(n, np.array(pairs, dtype=np.int64).reshape(-1, 2),
-                        np.array(segs, dtype=np.int64).reshape(-1, 2), tuple(ids), ops_1q, ops_2q)
+                        np.array(segs, dtype=np.int64).reshape(-1, 2), tuple(ids), ops_1q, ops_2q, depth)
 
 
 class InteractionAnalysis(AnalysisPass):

@@ -1,4 +1,4 @@
-"""ILPPlacement: assign logical qubits to QPUs, minimising the ebits the lowering spends.
+"""ILPPlacement: assign logical qubits to QPUs, minimising the chosen objective (default: ebits).
 
 The exact model (PuLP; HiGHS through highspy by default, CBC on request):
 
@@ -7,11 +7,14 @@ The exact model (PuLP; HiGHS through highspy by default, CBC on request):
   a gate served only from h forces ``v[h,k] >= x[p,k]`` for its partner p; a gate diagonal
   on both sides gets a binary ``z`` choosing the side (gates with the same two hyperedges
   share one ``z``): ``v[h0,k] >= x[p1,k] - (1-z)``, ``v[h1,k] >= x[p0,k] - z``.
-* cost of h: on a complete network ``sum_k v[h,k] - 1``; otherwise a Steiner tree over the
-  QPUs with ``v = 1`` in the undirected cut formulation (one cut per link on tree networks,
-  every cut on small cyclic ones), or shortest-path stars from the source on large ones.
-* this is exactly the ebits of the lowering (copies fan out along the tree) when
-  communication qubits are not scarce.
+* copies of h reach the QPUs with ``v = 1`` along a Steiner tree ``t[h,e]`` in the undirected
+  cut formulation (one cut per link on tree networks, every cut on small cyclic ones), or
+  directly from the source on complete networks (``w[h,j,k] >= x[q_h,j] + v[h,k] - 1``), or
+  along shortest paths on large networks.
+* ``sum_h t[h,e] <= max_ebits_e`` (entanglement budgets).
+* minimise ``sum_e weight_e * ebits_e + sum cost[q,k] x[q,k]`` (see ``objective.py``): with
+  the ``ebits`` objective this is exactly what the lowering spends when communication qubits
+  are not scarce.
 
 A greedy + local-search heuristic gives the warm start and the fallback when the model is
 too large or the solver finds nothing in time.
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import enum
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 import numpy as np
@@ -34,9 +37,10 @@ from qmosaic.targets.errors import BudgetError, CapacityError, SolverError
 from qmosaic.targets.models import Network
 
 from .hypergraph import Hypergraph, build_hypergraph, link_usage, plan_sides, sides_cost
-from .interactions import analyse_interactions
+from .interactions import Interactions, analyse_interactions
+from .objective import OBJECTIVES, Weights, objective_weights, overflow, score
 
-__all__ = ["ILPPlacement", "Partition", "PlacementStatus", "place", "SOLVERS"]
+__all__ = ["ILPPlacement", "Partition", "PlacementStatus", "place", "check_budgets", "SOLVERS", "OBJECTIVES"]
 
 SOLVERS = ("highs", "cbc")
 MAX_MODEL_TERMS = 200_000  # above this the exact model is not built; the heuristic answers
@@ -64,15 +68,16 @@ class Partition:
     gap: float | None
     seconds: float
     solver: str
-    heuristic_ebits: int
+    heuristic_objective: float
+    objective_name: str = "ebits"
 
-    def to_dict(self, network: Network) -> dict:
+    def to_dict(self) -> dict:
         def tidy(value: float | None) -> float | None:
             return None if value is None else round(value, 6) + 0.0
 
-        return {"status": self.status.value, "solver": self.solver, "objective": tidy(self.objective),
-                "bound": tidy(self.bound), "gap": tidy(self.gap), "seconds": round(self.seconds, 4),
-                "heuristic_ebits": self.heuristic_ebits}
+        return {"objective_name": self.objective_name, "status": self.status.value, "solver": self.solver,
+                "objective": tidy(self.objective), "bound": tidy(self.bound), "gap": tidy(self.gap),
+                "seconds": round(self.seconds, 4), "heuristic_objective": tidy(self.heuristic_objective)}
 
 
 def hop_matrix(network: Network) -> np.ndarray:
@@ -81,20 +86,18 @@ def hop_matrix(network: Network) -> np.ndarray:
     return np.array([[len(network.route(a, b)) - 1 for b in range(k)] for a in range(k)], dtype=np.int64)
 
 
+def route_weight(network: Network, weights: Weights) -> np.ndarray:
+    """Objective cost of one copy sent along the best route from QPU j to QPU k."""
+    k = len(network.qpus)
+    out = np.zeros((k, k))
+    for a in range(k):
+        for b in range(k):
+            path = network.route(a, b)
+            out[a, b] = sum(weights.link[network.link_index(x, y)] for x, y in zip(path, path[1:]))
+    return out
+
+
 # --- heuristic ----------------------------------------------------------------------------------
-def _initial(n: int, capacity: list[int], network: Network) -> np.ndarray:
-    order = [int(v) for v in _bfs_order(network)]
-    placement = np.zeros(n, dtype=np.int64)
-    free = list(capacity)
-    k = 0
-    for q in range(n):
-        while free[order[k]] == 0:
-            k += 1
-        placement[q] = order[k]
-        free[order[k]] -= 1
-    return placement
-
-
 def _bfs_order(network: Network) -> list[int]:
     order, seen = [0], {0}
     for node in order:
@@ -105,29 +108,24 @@ def _bfs_order(network: Network) -> list[int]:
     return order
 
 
-BUDGET_PENALTY = 1000  # per ebit over a link's max_ebits, in the heuristic's objective
+def _initial(n: int, capacity: list[int], network: Network) -> np.ndarray:
+    """Qubits in index order fill the QPUs in breadth-first order of the network."""
+    order, free = _bfs_order(network), list(capacity)
+    placement, k = np.zeros(n, dtype=np.int64), 0
+    for q in range(n):
+        while free[order[k]] == 0:
+            k += 1
+        placement[q] = order[k]
+        free[order[k]] -= 1
+    return placement
 
 
-def overflow(usage: np.ndarray, network: Network) -> int:
-    """EPR pairs drawn beyond the links' budgets."""
-    return int(sum(max(0, int(u) - link.max_ebits) for u, link in zip(usage, network.links)
-                   if link.max_ebits is not None))
-
-
-def score(hg: Hypergraph, placement: np.ndarray, network: Network) -> tuple[int, np.ndarray]:
-    """Ebits of the greedy sides plus ``BUDGET_PENALTY`` per ebit over budget."""
-    cost, side = plan_sides(hg, placement, network)
-    if any(link.max_ebits is not None for link in network.links):
-        cost += BUDGET_PENALTY * overflow(link_usage(hg, placement, side, network), network)
-    return cost, side
-
-
-def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], network: Network,
-                 *, deadline: float) -> tuple[np.ndarray, int]:
+def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], network: Network, weights: Weights,
+                 *, deadline: float) -> tuple[np.ndarray, float]:
     """First-improvement moves and swaps until no gain or the deadline (objective: ``score``)."""
-    best, _ = score(hg, placement, network)
+    best, _ = score(hg, placement, network, weights)
     load = np.bincount(placement, minlength=len(capacity))
-    active = sorted(set(hg.qubits.ravel().tolist()))
+    active = range(hg.num_qubits) if not weights.plain_ebits else sorted(set(hg.qubits.ravel().tolist()))
     improved = True
     while improved and time.monotonic() < deadline:
         improved = False
@@ -141,8 +139,8 @@ def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], net
                     placement[q] = k
                     if r is not None:
                         placement[r] = home
-                    cost, _ = score(hg, placement, network)
-                    if cost < best:
+                    cost, _ = score(hg, placement, network, weights)
+                    if cost < best - 1e-12:
                         best, improved = cost, True
                         if r is None:
                             load[home] -= 1
@@ -152,8 +150,6 @@ def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], net
                     placement[q] = home
                     if r is not None:
                         placement[r] = k
-                if home == k:
-                    continue
     return placement, best
 
 
@@ -167,8 +163,7 @@ class _Model:
 
 def _cuts(network: Network) -> tuple[list[frozenset[int]], bool] | None:
     """Cuts for the Steiner cut model and whether tree variables must be integer (cycles)."""
-    k = len(network.qpus)
-    g = network.graph
+    k, g = len(network.qpus), network.graph
     if len(network.links) == k - 1:  # a tree: one cut per link, exact with continuous t
         cuts = []
         for a, b in g.edge_list():
@@ -179,8 +174,7 @@ def _cuts(network: Network) -> tuple[list[frozenset[int]], bool] | None:
     if k > MAX_CUT_QPUS:
         return None
     rest = list(range(1, k))
-    cuts = [frozenset((0,) + c) for r in range(len(rest)) for c in combinations(rest, r)]
-    return cuts, True
+    return [frozenset((0,) + c) for r in range(len(rest)) for c in combinations(rest, r)], True
 
 
 def _hyperedge_constraints(hg: Hypergraph) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
@@ -195,15 +189,13 @@ def _hyperedge_constraints(hg: Hypergraph) -> tuple[set[tuple[int, int]], set[tu
     return forced, flex
 
 
-def build_model(hg: Hypergraph, capacity: list[int], network: Network) -> _Model | None:
+def build_model(hg: Hypergraph, capacity: list[int], network: Network, weights: Weights) -> _Model | None:
     """The ILP above, or ``None`` if it would exceed ``MAX_MODEL_TERMS``."""
     n, kq = hg.num_qubits, len(capacity)
     forced, flex = _hyperedge_constraints(hg)
     used = sorted({h for h, _ in forced} | {h for pair in flex for h in pair})
     cuts = None if network.is_complete else _cuts(network)
-    hops = hop_matrix(network)
-    far = [(j, k) for j in range(kq) for k in range(kq) if hops[j, k] > 1] if cuts is None else []
-    per_edge = kq + (len(cuts[0]) * 2 * kq if cuts else 0) + len(far)
+    per_edge = kq + (len(cuts[0]) * 2 * kq if cuts else kq * kq)
     if (len(forced) + 2 * len(flex)) * kq + len(used) * per_edge > MAX_MODEL_TERMS:
         return None
     prob = pulp.LpProblem("qmosaic_placement", pulp.LpMinimize)
@@ -226,39 +218,41 @@ def build_model(hg: Hypergraph, capacity: list[int], network: Network) -> _Model
             prob += v[h0, k] >= x[src[h1]][k] - (1 - zv), f"flex0_h{h0}_h{h1}_k{k}"
             prob += v[h1, k] >= x[src[h0]][k] - zv, f"flex1_h{h0}_h{h1}_k{k}"
     if cuts is None:
-        prob += _star_cost(prob, v, used, far, hops, x, src)
-        _star_budgets(prob, v, used, x, src, network)
+        copies = _star_cost(prob, v, used, x, src, network, weights)
     else:
-        prob += _steiner_cost(prob, v, used, cuts, network)
+        copies = _steiner_cost(prob, v, used, cuts, network, weights)
+    placed = pulp.lpSum(float(weights.qubit[q, k]) * x[q][k] for q in range(n) for k in range(kq)
+                        if weights.qubit[q, k])
+    prob += copies + placed
     return _Model(prob, x, z)
 
 
-def _star_budgets(prob, v, used, x, src, network: Network) -> None:
-    """``max_ebits`` on a direct link j-k: copies sent from a source on j to k, and back."""
-    for e, link in enumerate(network.links):
-        if link.max_ebits is None:
-            continue
-        j, k = (network.index[name] for name in link.between)
-        terms = []
-        for h in used:
-            for a, b in ((j, k), (k, j)):
-                w = pulp.LpVariable(f"budget_h{h}_k{a}_k{b}", 0, 1)
-                prob += w >= x[src[h]][a] + v[h, b] - 1, f"budgetuse_h{h}_k{a}_k{b}"
-                terms.append(w)
-        prob += pulp.lpSum(terms) <= link.max_ebits, f"budget_l{e}"
-
-
-def _star_cost(prob, v, used, far, hops, x, src):
-    """Copies sent along shortest paths from the source (exact on complete networks)."""
-    kq = len(hops)
-    w = {(h, j, k): pulp.LpVariable(f"far_h{h}_k{j}_k{k}", 0, 1) for h in used for j, k in far}
+def _star_cost(prob, v, used, x, src, network: Network, weights: Weights):
+    """Copies sent from the source QPU straight along the best route (exact on complete networks)."""
+    kq = len(network.qpus)
+    budgets = any(link.max_ebits is not None for link in network.links)
+    if weights.plain_ebits and network.is_complete and not budgets:
+        return pulp.lpSum(v.values()) - len(used)
+    cost = route_weight(network, weights)
+    w = {(h, j, k): pulp.LpVariable(f"send_h{h}_k{j}_k{k}", 0, 1)
+         for h in used for j in range(kq) for k in range(kq) if j != k}
     for (h, j, k), var in w.items():
-        prob += var >= x[src[h]][j] + v[h, k] - 1, f"route_h{h}_k{j}_k{k}"
-    return (pulp.lpSum(v.values()) - len(used) * 1
-            + pulp.lpSum((int(hops[j, k]) - 1) * var for (_, j, k), var in w.items())) if kq else 0
+        prob += var >= x[src[h]][j] + v[h, k] - 1, f"send_h{h}_k{j}_k{k}"
+    for e, link in enumerate(network.links):
+        if link.max_ebits is not None:
+            j, k = (network.index[name] for name in link.between)
+            terms = [w[h, a, b] for h in used for a in range(kq) for b in range(kq) if a != b
+                     and e in _route_links(network, a, b)]
+            prob += pulp.lpSum(terms) <= link.max_ebits, f"budget_l{e}"
+    return pulp.lpSum(float(cost[j, k]) * var for (_, j, k), var in w.items())
 
 
-def _steiner_cost(prob, v, used, cuts_and_integral, network: Network):
+def _route_links(network: Network, a: int, b: int) -> set[int]:
+    path = network.route(a, b)
+    return {network.link_index(x, y) for x, y in zip(path, path[1:])}
+
+
+def _steiner_cost(prob, v, used, cuts_and_integral, network: Network, weights: Weights):
     """Undirected cut formulation of a Steiner tree per hyperedge: exact ebits of the fan-out."""
     cuts, integral = cuts_and_integral
     links = [tuple(network.index[e] for e in link.between) for link in network.links]
@@ -276,7 +270,7 @@ def _steiner_cost(prob, v, used, cuts_and_integral, network: Network):
     for e, link in enumerate(network.links):
         if link.max_ebits is not None:
             prob += pulp.lpSum(t[h, e] for h in used) <= link.max_ebits, f"budget_l{e}"
-    return pulp.lpSum(t.values())
+    return pulp.lpSum(float(weights.link[e]) * var for (_, e), var in t.items())
 
 
 class _WarmHiGHS(pulp.HiGHS):
@@ -296,12 +290,11 @@ class _WarmHiGHS(pulp.HiGHS):
 
 
 def _solve(model: _Model, warm: dict[str, float], *, solver: str, time_limit: float, seed: int):
-    """Run the solver; return (status, objective, bound, gap, solver name)."""
-    import highspy
-
+    """Run the solver; ``(optimal, objective, bound, solver name)`` or ``None`` without a solution."""
     if solver == "highs":
-        engine = _WarmHiGHS(warm, msg=False, threads=1, timeLimit=time_limit, random_seed=seed,
-                            mip_rel_gap=0.0)
+        import highspy
+
+        engine = _WarmHiGHS(warm, msg=False, threads=1, timeLimit=time_limit, random_seed=seed, mip_rel_gap=0.0)
         model.problem.solve(engine)
         h = model.problem.solverModel
         info, status = h.getInfo(), h.getModelStatus()
@@ -309,11 +302,10 @@ def _solve(model: _Model, warm: dict[str, float], *, solver: str, time_limit: fl
             return None
         optimal = status == highspy.HighsModelStatus.kOptimal
         obj = float(info.objective_function_value)
-        bound = obj if optimal else float(info.mip_dual_bound)
-        return optimal, obj, bound, "HiGHS"
-    for v in model.problem.variables():
-        if v.name in warm:
-            v.setInitialValue(warm[v.name])
+        return optimal, obj, (obj if optimal else float(info.mip_dual_bound)), "HiGHS"
+    for var in model.problem.variables():
+        if var.name in warm:
+            var.setInitialValue(warm[var.name])
     engine = pulp.PULP_CBC_CMD(msg=False, threads=1, timeLimit=time_limit, warmStart=True,
                                options=[f"randomSeed {seed}", f"randomCbcSeed {seed + 1}"])
     if not engine.available():
@@ -338,12 +330,13 @@ def _check_solver(solver: str) -> None:
                               "pip install highspy, or use solver='cbc'") from None
 
 
-def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limit: float = 10.0,
-          seed: int = 0, use_ilp: bool = True, interactions=None) -> Partition:
+def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limit: float = 10.0, seed: int = 0,
+          use_ilp: bool = True, objective: str = "ebits", interactions: Interactions | None = None) -> Partition:
     """Place every logical qubit of ``dag`` on a QPU of ``network``."""
     _check_solver(solver)
     start = time.monotonic()
     inter = interactions if interactions is not None else analyse_interactions(dag)
+    weights = objective_weights(objective, network, inter)
     capacity = [q.qubits for q in network.qpus]
     n = inter.num_qubits
     if n > sum(capacity):
@@ -351,21 +344,21 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
                             f"{sum(capacity)} data qubits ({', '.join(f'{q.name}: {q.qubits}' for q in network.qpus)}); "
                             "use a larger network or fewer qubits")
     hg = build_hypergraph(inter)
-    placement = _initial(n, capacity, network)
-    placement, heur = local_search(hg, placement, capacity, network, deadline=start + max(0.2, time_limit / 4))
-    side = score(hg, placement, network)[1]
-    heur = sides_cost(hg, placement, side, network)
-    best = Partition(tuple(placement.tolist()), tuple(side.tolist()), heur,
-                     PlacementStatus.HEURISTIC, float(heur), None, None, 0.0, "heuristic", heur)
-    model = build_model(hg, capacity, network) if use_ilp and heur > 0 else None
+    placement, heur = local_search(hg, _initial(n, capacity, network), capacity, network, weights,
+                                   deadline=start + max(0.2, time_limit / 4))
+    side = score(hg, placement, network, weights)[1]
+    best = Partition(tuple(placement.tolist()), tuple(side.tolist()), sides_cost(hg, placement, side, network),
+                     PlacementStatus.HEURISTIC, heur, None, None, 0.0, "heuristic", heur, objective)
     if heur == 0:
-        best = Partition(best.placement, best.side, 0, PlacementStatus.OPTIMAL, 0.0, 0.0, 0.0, 0.0, "heuristic", 0)
-    elif model is not None:
-        best = _exact(model, hg, placement, network, best, solver=solver, seed=seed,
-                      time_limit=max(0.1, time_limit - (time.monotonic() - start)))
+        best = replace(best, status=PlacementStatus.OPTIMAL, bound=0.0, gap=0.0)
+    elif use_ilp:
+        model = build_model(hg, capacity, network, weights)
+        if model is not None:
+            best = _exact(model, hg, placement, network, weights, best, solver=solver, seed=seed,
+                          time_limit=max(0.1, time_limit - (time.monotonic() - start)))
     check_budgets(link_usage(hg, np.array(best.placement), np.array(best.side), network), network,
                   what="the best placement found")
-    return _with_seconds(best, time.monotonic() - start)
+    return replace(best, seconds=time.monotonic() - start)
 
 
 def check_budgets(usage, network: Network, *, what: str) -> None:
@@ -376,8 +369,9 @@ def check_budgets(usage, network: Network, *, what: str) -> None:
                 f"link {link.name}: {what} needs {int(used)} ebits but max_ebits is {link.max_ebits}; "
                 f"raise max_ebits to at least {int(used)}, add a link or QPU capacity, or shorten the circuit")
 
-def _exact(model: _Model, hg: Hypergraph, warm_placement: np.ndarray, network: Network, fallback: Partition,
-           *, solver: str, seed: int, time_limit: float) -> Partition:
+
+def _exact(model: _Model, hg: Hypergraph, warm_placement: np.ndarray, network: Network, weights: Weights,
+           fallback: Partition, *, solver: str, seed: int, time_limit: float) -> Partition:
     warm = {model.x[q][k].name: float(warm_placement[q] == k) for q in range(hg.num_qubits)
             for k in range(len(model.x[0]))}
     result = _solve(model, warm, solver=solver, time_limit=time_limit, seed=seed)
@@ -387,52 +381,47 @@ def _exact(model: _Model, hg: Hypergraph, warm_placement: np.ndarray, network: N
     placement = np.array([max(range(len(row)), key=lambda k: row[k].varValue or 0.0) for row in model.x],
                          dtype=np.int64)
     side = _sides_from_model(model, hg, placement, network)
-    ebits = sides_cost(hg, placement, side, network)
-    over = overflow(link_usage(hg, placement, side, network), network)
-    fallback_over = overflow(link_usage(hg, np.array(fallback.placement), np.array(fallback.side), network), network)
-    if (over, ebits) > (fallback_over, fallback.ebits):  # never worse than the warm start
-        placement, side, ebits = np.array(fallback.placement), np.array(fallback.side), fallback.ebits
+    usage = link_usage(hg, placement, side, network)
+    cost = float(usage @ weights.link) + float(weights.qubit[np.arange(len(placement)), placement].sum())
+    fb_usage = link_usage(hg, np.array(fallback.placement), np.array(fallback.side), network)
+    if (overflow(usage, network), cost) > (overflow(fb_usage, network), fallback.objective + 1e-9):
+        placement, side, cost = np.array(fallback.placement), np.array(fallback.side), fallback.objective
     status = PlacementStatus.OPTIMAL if optimal else PlacementStatus.FEASIBLE
-    bound_v = None if bound is None else float(bound)
-    gap = None if bound_v is None else (0.0 if ebits == 0 else max(0.0, (ebits - bound_v) / ebits))
-    return Partition(tuple(placement.tolist()), tuple(side.tolist()), ebits, status, float(obj), bound_v,
-                     gap, 0.0, name, fallback.heuristic_ebits)
+    gap = None if bound is None else (0.0 if cost <= 1e-12 else max(0.0, (cost - bound) / cost))
+    return Partition(tuple(placement.tolist()), tuple(side.tolist()), sides_cost(hg, placement, side, network),
+                     status, cost, bound, gap, 0.0, name, fallback.heuristic_objective, fallback.objective_name)
 
 
 def _sides_from_model(model: _Model, hg: Hypergraph, placement: np.ndarray, network: Network) -> np.ndarray:
-    greedy_cost, side = plan_sides(hg, placement, network)
+    """The model's side choices, unless the greedy choice is cheaper for this placement."""
+    side = plan_sides(hg, placement, network)[1]
     ilp_side = side.copy()
     for g in np.nonzero(side >= 0)[0].tolist():
         e0, e1 = int(hg.edge[g, 0]), int(hg.edge[g, 1])
         if e0 >= 0 and e1 >= 0:
             ilp_side[g] = 0 if (model.z[(e0, e1)].varValue or 0.0) > 0.5 else 1
-    if sides_cost(hg, placement, ilp_side, network) < greedy_cost:
+    if sides_cost(hg, placement, ilp_side, network) < sides_cost(hg, placement, side, network):
         return ilp_side
     return side
-
-
-def _with_seconds(p: Partition, seconds: float) -> Partition:
-    from dataclasses import replace
-
-    return replace(p, seconds=seconds)
 
 
 class ILPPlacement(AnalysisPass):
     """Assign each logical qubit to a QPU with the ILP placer.
 
     Property set fields read: ``qmosaic_interactions`` (computed if absent).
-    Property set values written: ``qmosaic_partition`` (:class:`Partition`).
+    Property set values written: ``qmosaic_interactions``, ``qmosaic_partition`` (:class:`Partition`).
     """
 
     def __init__(self, network: Network, *, solver: str = "highs", time_limit: float = 10.0, seed: int = 0,
-                 use_ilp: bool = True):
+                 use_ilp: bool = True, objective: str = "ebits"):
         super().__init__()
         _check_solver(solver)
-        self.network, self.solver, self.time_limit, self.seed, self.use_ilp = network, solver, time_limit, seed, use_ilp
+        self.network, self.solver, self.time_limit, self.seed = network, solver, time_limit, seed
+        self.use_ilp, self.objective = use_ilp, objective
 
     def run(self, dag: DAGCircuit) -> None:
         inter = self.property_set["qmosaic_interactions"] or analyse_interactions(dag)
         self.property_set["qmosaic_interactions"] = inter
         self.property_set["qmosaic_partition"] = place(
             dag, self.network, solver=self.solver, time_limit=self.time_limit, seed=self.seed,
-            use_ilp=self.use_ilp, interactions=inter)
+            use_ilp=self.use_ilp, objective=self.objective, interactions=inter)
