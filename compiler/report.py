@@ -61,7 +61,7 @@ def build_report(*, circuit: QuantumCircuit, logical: QuantumCircuit, network: N
         "ebits": {"total": sum(per_link.values()), "per_link": per_link},
         "remote_gates": plan.remote_gates,
         "telegate_bursts": plan.telegate_bursts,
-        "teledata_moves": 0,
+        "teledata_moves": plan.teledata_moves,
         "entanglement_swaps": plan.swaps_entanglement,
         "comm_evictions": plan.evictions,
         "comm_qubits_peak": {q.name: plan.peak_comm_in_use[k] for k, q in enumerate(network.qpus)},

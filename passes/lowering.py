@@ -14,6 +14,13 @@ the far end).  A burst ends at the hyperedge's last gate, at the next operation 
 not diagonal on ``a``, or when its communication qubit is needed (LRU eviction):
 
     h c_k; measure c_k -> m; if (m) z a; reset c_k                            # disentangle
+
+TeleData windows (``teledata.py``) teleport a qubit into a communication qubit of the QPU
+its partners sit on, run the window's gates there locally, and teleport it back into its
+(reset) data qubit with a final local SWAP, unless the window is the qubit's last:
+
+    epr(c_j, c_k); cx(a, c_j); h a; measure c_j -> m1; measure a -> m2;
+    if (m1) x c_k; if (m2) z c_k; reset c_j; reset a                          # a now lives in c_k
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from qiskit.circuit import ClassicalRegister, Clbit, IfElseOp, QuantumCircuit, QuantumRegister, Qubit
-from qiskit.circuit.library import CXGate, HGate, Measure, Reset, XGate, ZGate
+from qiskit.circuit.library import CXGate, HGate, Measure, Reset, SwapGate, XGate, ZGate
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import TransformationPass
 
@@ -35,10 +42,11 @@ from .gateinfo import is_diagonal_1q
 from .hypergraph import build_hypergraph, copy_destinations
 from .interactions import analyse_interactions
 from .placement import Partition
+from .teledata import Window, plan_teledata
 
 __all__ = ["TeleportLowering", "CommPlan", "lower"]
 
-_EPR, _CX, _H, _MEASURE, _RESET = EPRGate(), CXGate(), HGate(), Measure(), Reset()
+_EPR, _CX, _H, _MEASURE, _RESET, _SWAP = EPRGate(), CXGate(), HGate(), Measure(), Reset(), SwapGate()
 
 
 @dataclass
@@ -52,7 +60,9 @@ class CommPlan:
     remote_gates: int = 0
     swaps_entanglement: int = 0
     evictions: int = 0
+    teledata_moves: int = 0
     peak_comm_in_use: list[int] = field(default_factory=list)
+    final_wires: dict[int, int] = field(default_factory=dict)  # logical qubit -> wire, if it ends in a comm qubit
 
     @property
     def ebits(self) -> int:
@@ -60,10 +70,19 @@ class CommPlan:
 
 
 class _Lowerer:
-    def __init__(self, dag: DAGCircuit, network: Network, partition: Partition, inter) -> None:
+    def __init__(self, dag: DAGCircuit, network: Network, partition: Partition, inter,
+                 windows: list[Window] = ()) -> None:
         self.net, self.part = network, partition
         self.placement = np.asarray(partition.placement, dtype=np.int64)
-        self.side = np.asarray(partition.side, dtype=np.int64)
+        self.side_planned = np.asarray(partition.side, dtype=np.int64)
+        self.side = self.side_planned.copy()
+        for w in windows:
+            self.side[list(w.gates)] = -1
+        self.starts = {w.first: w for w in windows}
+        self.ends = {w.last: w for w in windows}
+        self.away: dict[int, tuple[Window, int]] = {}  # logical qubit -> (window, comm index holding it)
+        self.skipped: set[Window] = set()
+        self.residents = [0] * len(network.qpus)
         self.hg = build_hypergraph(inter)
         self.gate_of = {nid: g for g, nid in enumerate(inter.node_ids)}
         self.dests = copy_destinations(self.hg, self.placement, self.side)
@@ -84,9 +103,10 @@ class _Lowerer:
             self.out.add_creg(creg)
             for i, g in enumerate(idx):
                 self.comm_qubit[g], self.comm_bit[g] = qreg[i], creg[i]
-        wires = {g: n + i for i, g in enumerate(sorted(self.comm_qubit))}
-        self.plan = CommPlan(n, {w: g for g, w in wires.items()}, [0] * len(network.links),
+        self.plan_wire = {g: n + i for i, g in enumerate(sorted(self.comm_qubit))}  # comm index -> wire
+        self.plan = CommPlan(n, {w: g for g, w in self.plan_wire.items()}, [0] * len(network.links),
                              peak_comm_in_use=[0] * len(network.qpus))
+        self.teleport_bits: dict[int, Clbit] = {}
         self.holders: dict[int, dict[int, int | None]] = {}  # hyperedge -> QPU -> comm index (None: source)
         self.lru: list[OrderedDict] = [OrderedDict() for _ in network.qpus]  # QPU -> comm -> hyperedge
         self.open_edges: dict[int, set[int]] = {}  # logical qubit -> hyperedges with live copies
@@ -156,7 +176,11 @@ class _Lowerer:
 
     def wire(self, h: int, k: int) -> Qubit:
         comm = self.holders[h][k]
-        return self.logical[int(self.hg.edge_qubit[h])] if comm is None else self.comm_qubit[comm]
+        return self.current(int(self.hg.edge_qubit[h])) if comm is None else self.comm_qubit[comm]
+
+    def current(self, q: int) -> Qubit:
+        """The wire holding logical qubit q now (its own, or a comm qubit while it is away)."""
+        return self.comm_qubit[self.away[q][1]] if q in self.away else self.logical[q]
 
     def ensure_copy(self, h: int, k: int) -> Qubit:
         holders = self.holders.setdefault(h, {int(self.placement[self.hg.edge_qubit[h]]): None})
@@ -212,7 +236,7 @@ class _Lowerer:
     def close_copy(self, h: int, k: int) -> None:
         comm = self.holders[h].pop(k)
         del self.lru[k][comm]
-        source = self.logical[int(self.hg.edge_qubit[h])]
+        source = self.current(int(self.hg.edge_qubit[h]))
         self.emit(_H, [self.comm_qubit[comm]])
         self.correct(ZGate(), source, self.measure(comm))
         self.release(k, comm)
@@ -227,19 +251,78 @@ class _Lowerer:
         for h in sorted(self.open_edges.get(q, ())):
             self.close_edge(h)
 
+    # --- TeleData ----------------------------------------------------------------------------------
+    def _room(self, path: tuple[int, ...]) -> bool:
+        """Enough communication qubits on the route to park a qubit at its end and still relay."""
+        for k in path:
+            spare = self.net.qpus[k].comm_qubits - self.residents[k]
+            need = 3 if (k == path[-1] and self.net.graph.degree(k) > 1) else 2
+            if spare < need:
+                return False
+        return True
+
+    def teleport_bit(self, k: int) -> Clbit:
+        if k not in self.teleport_bits:
+            creg = ClassicalRegister(1, f"{self.net.qpus[k].name}_t")
+            self.out.add_creg(creg)
+            self.teleport_bits[k] = creg[0]
+        return self.teleport_bits[k]
+
+    def teleport(self, source: Qubit, source_bit: Clbit, path: tuple[int, ...]) -> int:
+        """Teleport the state of ``source`` (on path[0]) into a comm qubit at path[-1]; return it."""
+        a, b = self.epr_pair(list(path), -1)
+        self.emit(_CX, [source, self.comm_qubit[a]])
+        self.emit(_H, [source])
+        m_x = self.measure(a)
+        self.emit(_MEASURE, [source], [source_bit])
+        self.correct(XGate(), self.comm_qubit[b], m_x)
+        self.correct(ZGate(), self.comm_qubit[b], source_bit)
+        self.release(path[0], a)
+        self.plan.teledata_moves += 1
+        return b
+
+    def leave(self, w: Window) -> None:
+        home = int(self.placement[w.qubit])
+        path = self.net.route(home, w.dest)
+        if not self._room(path):
+            self.skipped.add(w)
+            return
+        self.close_qubit(w.qubit)
+        data = self.logical[w.qubit]
+        comm = self.teleport(data, self.teleport_bit(home), path)
+        self.emit(_RESET, [data])
+        self.residents[w.dest] += 1
+        self.away[w.qubit] = (w, comm)
+
+    def come_back(self, w: Window) -> None:
+        if w in self.skipped or not w.returns:
+            return
+        home = int(self.placement[w.qubit])
+        _, comm = self.away.pop(w.qubit)
+        self.residents[w.dest] -= 1
+        arrived = self.teleport(self.comm_qubit[comm], self.comm_bit[comm], self.net.route(w.dest, home))
+        self.release(w.dest, comm)
+        self.emit(_SWAP, [self.comm_qubit[arrived], self.logical[w.qubit]])
+        self.release(home, arrived)
+
     # --- main loop -----------------------------------------------------------------------------------
     def run(self, dag: DAGCircuit) -> DAGCircuit:
         index = {b: i for i, b in enumerate(self.logical)}
         for node in dag.topological_op_nodes():
             qs = [index[q] for q in node.qargs]
+            if node._node_id in self.starts:
+                self.leave(self.starts[node._node_id])
             if len(qs) == 2:
                 self.two_qubit(node, qs)
-                continue
-            if not is_diagonal_1q(node.op):
-                self.close_qubit(qs[0])
-            self.emit(node.op, node.qargs, node.cargs)
+            else:
+                if not is_diagonal_1q(node.op):
+                    self.close_qubit(qs[0])
+                self.emit(node.op, [self.current(qs[0])], node.cargs)
+            if node._node_id in self.ends:
+                self.come_back(self.ends[node._node_id])
         for q in range(len(self.logical)):
             self.close_qubit(q)
+        self.plan.final_wires = {q: self.plan_wire[comm] for q, (_, comm) in sorted(self.away.items())}
         return self.out
 
     def two_qubit(self, node, qs: list[int]) -> None:
@@ -248,22 +331,34 @@ class _Lowerer:
         for side in (0, 1):
             if self.hg.edge[g, side] < 0:  # not diagonal on this qubit: its copies must go first
                 self.close_qubit(qs[side])
+        if s < 0 and any(w.qubit in qs and g in w.gates for w in self.skipped):
+            s = int(self.side_planned[g])  # its TeleData window could not run: serve it by TeleGate
         if s < 0:
-            self.emit(node.op, node.qargs)
+            self.emit(node.op, [self.current(q) for q in qs])
             return
         h, partner = int(self.hg.edge[g, s]), qs[1 - s]
         copy = self.ensure_copy(h, int(self.placement[partner]))
-        qargs = [copy, node.qargs[1]] if s == 0 else [node.qargs[0], copy]
+        qargs = [copy, self.current(qs[1])] if s == 0 else [self.current(qs[0]), copy]
         self.emit(node.op, qargs)
         self.plan.remote_gates += 1
         if self.last_use.get(h) == g:
             self.close_edge(h)
 
 
-def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=None) -> tuple[DAGCircuit, CommPlan]:
-    """Lower the logical DAG; return the DAG over logical + communication wires and the plan."""
+def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=None, *, teledata: bool = True,
+          link_weight: np.ndarray | None = None) -> tuple[DAGCircuit, CommPlan]:
+    """Lower the logical DAG; return the DAG over logical + communication wires and the plan.
+
+    ``teledata`` lets qubits move (TeleData) where that costs less under ``link_weight``
+    (the objective's cost of one ebit per link; default 1 = ebits).
+    """
     inter = interactions if interactions is not None else analyse_interactions(dag)
-    low = _Lowerer(dag, network, partition, inter)
+    windows: list[Window] = []
+    if teledata:
+        weight = np.ones(len(network.links)) if link_weight is None else link_weight
+        windows = plan_teledata(dag, build_hypergraph(inter), {nid: g for g, nid in enumerate(inter.node_ids)},
+                                np.asarray(partition.placement), np.asarray(partition.side), network, weight)
+    low = _Lowerer(dag, network, partition, inter, windows)
     return low.run(dag), low.plan
 
 
@@ -274,14 +369,15 @@ class TeleportLowering(TransformationPass):
     Property set values written: ``qmosaic_comm_plan`` (:class:`CommPlan`).
     """
 
-    def __init__(self, network: Network):
+    def __init__(self, network: Network, *, teledata: bool = True):
         super().__init__()
-        self.network = network
+        self.network, self.teledata = network, teledata
 
     def run(self, dag: DAGCircuit) -> DAGCircuit:
         partition = self.property_set["qmosaic_partition"]
         if partition is None:
             raise PassError("TeleportLowering needs 'qmosaic_partition'; run ILPPlacement first")
-        out, plan = lower(dag, self.network, partition, self.property_set["qmosaic_interactions"])
+        out, plan = lower(dag, self.network, partition, self.property_set["qmosaic_interactions"],
+                          teledata=self.teledata)
         self.property_set["qmosaic_comm_plan"] = plan
         return out

@@ -135,7 +135,7 @@ def route(dag: DAGCircuit, network: Network, plan: CommPlan, placement, weights=
                     do_swap(k, r.base + a, r.base + b)
         qargs = tuple(phys[position(w)] for w in ws)
         out.apply_operation_back(node.op, qargs, node.cargs, check=False)
-    final = tuple(where[q] for q in range(n))
+    final = tuple(plan.comm_wires[plan.final_wires[q]] if q in plan.final_wires else where[q] for q in range(n))
     return out, RoutingResult(initial, final, tuple(swaps))
 
 
