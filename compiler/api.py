@@ -55,7 +55,7 @@ class CompileResult:
         """The report as indented JSON."""
         return json.dumps(self.report, indent=2, sort_keys=False) + "\n"
 
-    def verify(self, *, shots: int = 64, seed: int = 1234) -> float:
+    def verify(self, *, shots: int = 16, seed: int = 1234) -> float:
         """Process fidelity of the output against the input by Aer simulation (1.0 when correct)."""
         from .verify import process_fidelity
 

@@ -102,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("input", help="the original OpenQASM file")
     v.add_argument("compiled", help="the compiled OpenQASM 3 file")
     v.add_argument("--report", required=True, help="the JSON report of that compilation (for the layout)")
-    v.add_argument("--shots", type=int, default=64, help="measurement branches sampled (default 64)")
+    v.add_argument("--shots", type=int, default=16, help="measurement branches sampled (default 16)")
     v.add_argument("--tolerance", type=float, default=1e-6, help="allowed 1 - fidelity (default 1e-6)")
     v.set_defaults(func=_cmd_verify)
     n = sub.add_parser("networks", help="list the built-in network presets")

@@ -56,7 +56,7 @@ from qmosaic.passes.hypergraph import build_hypergraph, plan_sides
 from qmosaic.passes.interactions import InteractionAnalysis, Interactions, analyse_interactions
 from qmosaic.passes.lowering import CommPlan, lower
 from qmosaic.passes.normalize import NormalizeForDistribution
-from qmosaic.passes.placement import ILPPlacement, Partition
+from qmosaic.passes.placement import ILPPlacement, Partition, check_budgets
 from qmosaic.passes.routing import route
 from qmosaic.targets.models import Network
 from qmosaic.targets.target import QmosaicTarget
@@ -66,7 +66,7 @@ from .options import CompileOptions
 
 __all__ = [
     "QmosaicLayoutPlugin", "QmosaicRoutingPlugin", "QmosaicSchedulingPlugin", "QmosaicEmbedding",
-    "QmosaicRouting", "Embedding", "placer_options",
+    "QmosaicRouting", "Embedding", "placer_options", "final_permutation",
 ]
 
 PLUGIN_NAME = "qmosaic"
@@ -178,7 +178,7 @@ class QmosaicLayoutPlugin(PassManagerStagePlugin):
             NormalizeForDistribution(),
             InteractionAnalysis(),
             ILPPlacement(network, solver=options.solver, time_limit=options.time_limit, seed=options.seed,
-                         use_ilp=options.use_ilp),
+                         use_ilp=options.use_ilp, objective=options.objective),
             QmosaicEmbedding(network),
             FullAncillaAllocation(target),
             EnlargeWithAncilla(),
@@ -219,7 +219,7 @@ def _same_gates(a: Interactions, b: Interactions | None) -> bool:
 
 
 def _swap_permutation(dag: DAGCircuit) -> list[int]:
-    """``perm[p]``: where the state that starts on physical qubit p ends, following the SWAPs."""
+    """``perm[p]``: where the state that starts on physical qubit p ends, following only the SWAPs."""
     index = {bit: i for i, bit in enumerate(dag.qubits)}
     pos = list(range(len(index)))  # start index -> current position
     at = list(range(len(index)))  # current position -> start index
@@ -230,6 +230,31 @@ def _swap_permutation(dag: DAGCircuit) -> list[int]:
             at[a], at[b] = sb, sa
             pos[sa], pos[sb] = b, a
     return pos
+
+
+def final_permutation(dag: DAGCircuit, initial: tuple[int, ...], final: tuple[int, ...]) -> list[int]:
+    """Where the state on each physical qubit at the start ends up: a permutation of all qubits.
+
+    Logical qubits go from ``initial`` to ``final`` (the router's answer, which also knows
+    about TeleData moves, which are teleportations rather than SWAPs).  Every other qubit
+    starts in |0> and ends in |0> or reset, so any bijection is right for it; it follows the
+    SWAPs where that does not collide with a logical qubit, and fills in in index order.
+    """
+    perm = [-1] * dag.num_qubits()
+    for p, f in zip(initial, final):
+        perm[p] = f
+    taken = set(final)
+    swapped = _swap_permutation(dag)
+    rest = [p for p in range(len(perm)) if perm[p] < 0]
+    for p in rest:
+        if swapped[p] not in taken:
+            perm[p] = swapped[p]
+            taken.add(swapped[p])
+    free = iter(sorted(set(range(len(perm))) - taken))
+    for p in rest:
+        if perm[p] < 0:
+            perm[p] = next(free)
+    return perm
 
 
 class QmosaicRouting(TransformationPass):
@@ -268,13 +293,12 @@ class QmosaicRouting(TransformationPass):
             ebits, side = plan_sides(build_hypergraph(inter), np.asarray(partition.placement, dtype=np.int64), net)
             partition = replace(partition, side=tuple(side.tolist()), ebits=int(ebits))
         lowered, plan = lower(logical, net, partition, inter)
+        check_budgets(plan.ebits_per_link, net, what="the lowering")
         out, routing = route(lowered, net, plan, partition.placement, list(embedding.weights))
         if routing.initial != embedding.initial:
             raise PassError(f"internal: the router started from {list(routing.initial)}, not the layout "
                             f"{list(embedding.initial)}; please report this")
-        perm = _swap_permutation(out)
-        if any(perm[p] != f for p, f in zip(routing.initial, routing.final)):
-            raise PassError("internal: the SWAPs in the routed circuit disagree with the router's final layout")
+        perm = final_permutation(out, routing.initial, routing.final)
         if (prev := self.property_set["final_layout"]) is not None:
             # An earlier permutation (e.g. ElidePermutations' swaps, folded in by ApplyLayout) comes
             # first: compose as SabreSwap does, re-keyed onto the output's per-QPU qubits.

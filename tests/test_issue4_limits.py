@@ -1,0 +1,189 @@
+"""Entanglement budgets, communication-qubit limits, TeleData and objectives."""
+
+import dataclasses
+
+import pytest
+from qiskit import QuantumCircuit
+from qiskit.circuit import ControlFlowOp
+
+import qmosaic
+from qmosaic.errors import BudgetError
+from qmosaic.targets import Network
+
+OPTS = qmosaic.CompileOptions(time_limit=3)
+
+
+def _ring_circuit(n: int = 7) -> QuantumCircuit:
+    qc = QuantumCircuit(n)
+    for i in range(n - 1):
+        qc.cx(i, i + 1)
+    for i in range(n):
+        qc.cp(0.1 * (i + 1), i, (i + 3) % n)
+    return qc
+
+
+def _with_budgets(net: Network, budgets) -> Network:
+    links = tuple(dataclasses.replace(link, max_ebits=b) for link, b in zip(net.links, budgets))
+    return dataclasses.replace(net, links=links)
+
+
+def _epr_per_link(result) -> dict:
+    net, circuit, counts = result.network, result.circuit, {}
+    for inst in circuit.data:
+        if inst.operation.name == "epr":
+            a, b = (_owner(net, circuit.find_bit(q).index) for q in inst.qubits)
+            name = net.links[net.link_index(a, b)].name
+            counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def _owner(net: Network, index: int) -> int:
+    return next(k for k in range(len(net.qpus)) if index < net.offsets[k + 1])
+
+
+def test_budgets_respected_and_verified():
+    net = _with_budgets(qmosaic.load_network("line-3x3"), (3, 3))
+    result = qmosaic.compile(_ring_circuit(), net, options=OPTS)
+    for name, count in _epr_per_link(result).items():
+        assert count <= net.links[[x.name for x in net.links].index(name)].max_ebits
+    assert result.verify() == pytest.approx(1.0, abs=1e-6)
+
+
+def test_impossible_budget_names_link_need_and_cap():
+    net = _with_budgets(qmosaic.load_network("line-3x3"), (1, 1))
+    with pytest.raises(BudgetError, match=r"link q0-q1: .* needs \d+ ebits but max_ebits is 1; raise max_ebits"):
+        qmosaic.compile(_ring_circuit(), net, options=OPTS)
+
+
+def test_budget_on_complete_network_is_a_constraint():
+    net = Network.from_modules([3, 3, 3], [(0, 1), (1, 2), (0, 2)], comm_qubits=3)
+    free = qmosaic.compile(_ring_circuit(), net, options=OPTS)
+    used = _epr_per_link(free)
+    busiest = max(used, key=used.get)
+    capped = _with_budgets(net, [max(0, used[x.name] - 1) if x.name == busiest else None for x in net.links])
+    result = qmosaic.compile(_ring_circuit(), capped, options=OPTS)
+    assert _epr_per_link(result).get(busiest, 0) <= used[busiest] - 1
+    assert result.verify() == pytest.approx(1.0, abs=1e-6)
+
+
+def _comm_lifecycles_ok(result) -> bool:
+    """Every communication qubit receives an EPR half only when fresh (start or after reset)."""
+    net, circuit = result.network, result.circuit
+    comm = {c for k in range(len(net.qpus)) for c in net.comm_indices(k)}
+    fresh = {c: True for c in comm}
+    for inst in circuit.data:
+        idx = [circuit.find_bit(q).index for q in inst.qubits]
+        name = inst.operation.name
+        for c in (i for i in idx if i in comm):
+            if name == "epr":
+                if not fresh[c]:
+                    return False
+                fresh[c] = False
+            elif name == "reset":
+                fresh[c] = True
+            elif not isinstance(inst.operation, ControlFlowOp):
+                fresh[c] = False
+    return True
+
+
+def test_scarce_communication_qubits_serialise_bursts():
+    toml = """
+name = "scarce"
+[[qpu]]
+name = "a"
+device = "quantinuum-h2"
+qubits = 4
+comm_qubits = 1
+[[qpu]]
+name = "b"
+device = "quantinuum-h2"
+qubits = 4
+comm_qubits = 1
+[[link]]
+between = ["a", "b"]
+epr_rate_hz = 100.0
+epr_fidelity = 0.95
+"""
+    qc = QuantumCircuit(8)
+    for i in range(4):  # every qubit of a talks to every qubit of b, interleaved
+        for j in range(4, 8):
+            qc.cp(0.1 * (i + j), i, j)
+    net = qmosaic.targets.netfile.network_from_mapping(__import__("tomllib").loads(toml))
+    result = qmosaic.compile(qc, net, options=OPTS)
+    peaks = result.report["comm_qubits_peak"]
+    assert peaks == {"a": 1, "b": 1}
+    assert _comm_lifecycles_ok(result)
+    assert result.verify() == pytest.approx(1.0, abs=1e-6)
+
+
+def _teledata_circuit(tail: bool) -> QuantumCircuit:
+    def block(qc, qs):
+        for _ in range(2):
+            for a, b in zip(qs, qs[1:]):
+                qc.cx(a, b)
+            qc.h(qs)
+
+    qc = QuantumCircuit(8)
+    block(qc, [0, 1, 2, 3])
+    block(qc, [4, 5, 6, 7])
+    for c in (4, 5, 6, 7):
+        qc.cx(c, 0)  # qubit 0 is the target of four controls on the other QPU
+    block(qc, [0, 1, 2, 3] if tail else [1, 2, 3])
+    return qc
+
+
+@pytest.mark.parametrize("tail", [True, False])
+def test_teledata_round_trip_and_one_way_verified(tail):
+    result = qmosaic.compile(_teledata_circuit(tail), "pair-2x4", options=OPTS)
+    report = result.report
+    assert report["teledata_moves"] == (2 if tail else 1)
+    assert report["ebits"]["total"] == report["teledata_moves"]  # 4 TeleGate bursts replaced
+    assert _comm_lifecycles_ok(result)
+    assert result.verify() == pytest.approx(1.0, abs=1e-6)
+
+
+def test_teledata_off_spends_telegate_bursts():
+    from qmosaic.passes.lowering import lower
+    from qmosaic.passes.normalize import NormalizeForDistribution
+    from qmosaic.passes.placement import place
+    from qiskit.converters import circuit_to_dag
+
+    net = qmosaic.load_network("pair-2x4")
+    dag = NormalizeForDistribution().run(circuit_to_dag(_teledata_circuit(True)))
+    part = place(dag, net, time_limit=2)
+    _, with_td = lower(dag, net, part)
+    _, without = lower(dag, net, part, teledata=False)
+    assert with_td.ebits < without.ebits == part.ebits
+
+
+HETERO = """
+name = "obj-test"
+[[qpu]]
+name = "atoms"
+device = "quera-gemini"
+qubits = 4
+[[qpu]]
+name = "ion"
+device = "ionq-tempo"
+qubits = 4
+[[link]]
+between = ["atoms", "ion"]
+epr_fidelity = 0.9
+"""
+
+
+def test_fidelity_objective_moves_placement_and_raises_estimate(tmp_path):
+    path = tmp_path / "hetero.toml"
+    path.write_text(HETERO)
+    qc = QuantumCircuit(4)
+    for _ in range(5):
+        for i in range(3):
+            qc.cx(i, i + 1)
+        qc.h(range(4))
+    by_ebits = qmosaic.compile(qc, str(path), options=OPTS)
+    by_fidelity = qmosaic.compile(qc, str(path), options=dataclasses.replace(OPTS, objective="fidelity"))
+    assert set(by_ebits.report["placement"]) == {"atoms"}
+    assert set(by_fidelity.report["placement"]) == {"ion"}  # lower two-qubit error
+    assert (by_fidelity.report["schedule"]["success_probability"]
+            > by_ebits.report["schedule"]["success_probability"])
+    assert by_fidelity.verify() == pytest.approx(1.0, abs=1e-6)
