@@ -78,7 +78,7 @@ def compile(circuit, network, *, options: CompileOptions | None = None) -> Compi
 
     start = clock
     logical = load_circuit(circuit)
-    net = load_network(network)
+    net = load_network(network).for_objective(opts.objective)
     lap("parse")
     dag = NormalizeForDistribution().run(circuit_to_dag(logical))
     inter = analyse_interactions(dag)

@@ -79,20 +79,24 @@ def _network_target(config, stage: str) -> QmosaicTarget:
         got = "no target" if target is None else f"a {type(target).__name__}"
         raise PassError(
             f"the qmosaic {stage} stage needs a qmosaic network target, got {got}; call "
-            f"transpile(circuit, target=network.target(), layout_method='qmosaic', routing_method='qmosaic') "
+            "transpile(circuit, target=network.target(), layout_method='qmosaic', routing_method='qmosaic') "
             "with a qmosaic Network (qmosaic.Network.preset(...) or Network.from_file(...)), and do not "
             "combine it with basis_gates= or coupling_map=, which make Qiskit build a plain Target")
     return target
+
+
+_WHY_PAIR = {
+    "layout": "its layout leaves remote gates that only its routing can lower to teleportation",
+    "routing": "its routing starts from the placement its layout computes",
+}
 
 
 def _require_pair(config, stage: str) -> None:
     other = "routing" if stage == "layout" else "layout"
     given = getattr(config, f"{other}_method")
     if given != PLUGIN_NAME:
-        raise PassError(
-            f"{stage}_method='qmosaic' needs {other}_method='qmosaic' too (got {given!r}): qmosaic's "
-            f"{'routing lowers the remote gates its layout leaves' if stage == 'layout' else 'routing starts from the placement its layout computes'}; "
-            "pass layout_method='qmosaic', routing_method='qmosaic'")
+        raise PassError(f"{stage}_method='qmosaic' needs {other}_method='qmosaic' too (got {given!r}): "
+                        f"{_WHY_PAIR[stage]}; pass layout_method='qmosaic', routing_method='qmosaic'")
 
 
 def placer_options(target: QmosaicTarget, seed_transpiler: int | None = None) -> CompileOptions:
@@ -329,7 +333,7 @@ class QmosaicSchedulingPlugin(PassManagerStagePlugin):
     """
 
     def pass_manager(self, pass_manager_config, optimization_level=None) -> PassManager:
-        from qmosaic.passes.schedule import ScheduleEstimate
+        from qmosaic.passes.schedule import ScheduleEstimate  # only this stage needs the estimator
 
         target = _network_target(pass_manager_config, "scheduling")
         return PassManager([ScheduleEstimate(target.network)])

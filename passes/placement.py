@@ -301,8 +301,9 @@ def _solve(model: _Model, warm: dict[str, float], *, solver: str, time_limit: fl
         if info.primal_solution_status != 2:  # no feasible point
             return None
         optimal = status == highspy.HighsModelStatus.kOptimal
-        obj = float(info.objective_function_value)
-        return optimal, obj, (obj if optimal else float(info.mip_dual_bound)), "HiGHS"
+        offset = float(model.problem.objective.constant)  # PuLP does not hand the constant to HiGHS
+        obj = float(info.objective_function_value) + offset
+        return optimal, obj, (obj if optimal else float(info.mip_dual_bound) + offset), "HiGHS"
     for var in model.problem.variables():
         if var.name in warm:
             var.setInitialValue(warm[var.name])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from functools import cached_property
 from typing import Any, Mapping
 
@@ -20,6 +20,7 @@ from .errors import NetworkError
 
 __all__ = ["QPU", "Link", "Network", "MODALITIES", "LINK_KINDS"]
 
+ROUTE_OBJECTIVES = ("ebits", "fidelity", "latency")
 MODALITIES = ("trapped-ion", "neutral-atom", "superconducting", "memory")
 LINK_KINDS = ("fibre", "converted-fibre", "chiplet", "memory")
 GATES_1Q = ("rz", "r", "rx", "ry", "sx", "x", "u")
@@ -176,9 +177,17 @@ class Link:
             return self.latency_s
         return self.distance_m / LIGHT_IN_FIBRE_M_PER_S
 
-    @property
-    def cost(self) -> float:
-        """Routing weight: one ebit per hop plus a small penalty for infidelity (tie-break)."""
+    def weight(self, objective: str = "ebits") -> float:
+        """Routing weight of one EPR pair on this link under ``objective``.
+
+        ``ebits``: 1 per hop, infidelity as a tie-break; ``fidelity``: -ln F; ``latency``:
+        generation time plus classical latency.  (Memory and chiplet links differ through
+        their figures.)
+        """
+        if objective == "fidelity":
+            return -math.log(self.epr_fidelity) + 1e-9
+        if objective == "latency":
+            return 1.0 / self.rate_hz + self.classical_latency_s
         return 1.0 - 0.01 * math.log(self.epr_fidelity)
 
     def to_dict(self) -> dict[str, Any]:
@@ -198,8 +207,11 @@ class Network:
     name: str
     qpus: tuple[QPU, ...]
     links: tuple[Link, ...] = field(default=())
+    objective: str = "ebits"  # whose link weights routes and Steiner trees minimise (see Link.weight)
 
     def __post_init__(self) -> None:
+        _check(self.objective in ROUTE_OBJECTIVES,
+               f"network objective {self.objective!r} not one of {', '.join(ROUTE_OBJECTIVES)}")
         object.__setattr__(self, "qpus", tuple(self.qpus))
         object.__setattr__(self, "links", tuple(self.links))
         _check(len(self.qpus) > 0, f"network {self.name!r} has no QPUs; add at least one [[qpu]]")
@@ -292,7 +304,7 @@ class Network:
     @cached_property
     def routes(self) -> dict[tuple[int, int], tuple[int, ...]]:
         """Best entanglement route (QPU indices, ends included) between every pair of QPUs."""
-        weights = [link.cost for link in self.links]
+        weights = [link.weight(self.objective) for link in self.links]
         paths = rx.all_pairs_dijkstra_shortest_paths(self.graph, lambda e: weights[e])
         out: dict[tuple[int, int], tuple[int, ...]] = {}
         for a in range(len(self.qpus)):
@@ -305,23 +317,19 @@ class Network:
         """QPU indices from ``a`` to ``b`` along the best route."""
         return self.routes[(a, b)]
 
-    @cached_property
-    def hop_cost(self) -> list[list[float]]:
-        """``hop_cost[a][b]``: ebits to share one EPR pair between QPUs a and b (hops), tie-broken by quality."""
-        n = len(self.qpus)
-        out = [[0.0] * n for _ in range(n)]
-        for (a, b), path in self.routes.items():
-            out[a][b] = sum(self.links[self.link_index(x, y)].cost for x, y in zip(path, path[1:]))
-        return out
-
     def steiner(self, terminals: frozenset[int]) -> tuple[tuple[int, int], ...]:
         """Links (QPU index pairs) of a minimum tree joining the QPUs ``terminals`` (cached)."""
         cache = self.__dict__.setdefault("_steiner_cache", {})
         if terminals not in cache:
             from .steiner import steiner_tree
 
-            cache[terminals] = steiner_tree(self.graph, terminals)
+            weights = [link.weight(self.objective) for link in self.links]
+            cache[terminals] = steiner_tree(self.graph, terminals, weights)
         return cache[terminals]
+
+    def for_objective(self, objective: str) -> "Network":
+        """The same machine, routing by ``objective``'s link weights."""
+        return self if objective == self.objective else replace(self, objective=objective)
 
     @cached_property
     def is_complete(self) -> bool:
