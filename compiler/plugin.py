@@ -19,10 +19,10 @@ for the ``layout``, ``routing`` and ``scheduling`` stages of Qiskit's preset pas
 ``routing`` (:class:`QmosaicRoutingPlugin`)
     :class:`QmosaicRouting`: reads the laid-out circuit back onto its logical qubits,
     lowers remote gates to teleportation (``epr``, mid-circuit measurement, ``if_else``
-    corrections) and routes each QPU's share with its communication qubits pinned.  The
-    output has one register per QPU, named after it, and ``final_layout`` records the
-    SWAPs.  Qiskit's ``translation`` stage then rewrites every QPU's share into its native
-    gates.
+    corrections; TeleData moves) and routes each QPU's share with its communication qubits
+    pinned.  The output has one register per QPU, named after it; ``final_layout`` records
+    where every qubit ends (local SWAPs, TeleData moves).  Qiskit's ``translation`` stage
+    then rewrites every QPU's share into its native gates.
 ``scheduling`` (:class:`QmosaicSchedulingPlugin`)
     ``ScheduleEstimate``: an ASAP schedule from the network model (EPR pairs take
     ``1 / rate`` of their link, feed-forward waits for the classical latency), written to
@@ -30,7 +30,7 @@ for the ``layout``, ``routing`` and ``scheduling`` stages of Qiskit's preset pas
     ``if_else``.
 
 Layout and routing come as a pair: each refuses to run without the other.  Placer options
-(solver, time limit, seed, ``use_ilp``) travel on the target:
+(objective, solver, time limit, seed, ``use_ilp``) travel on the target, not in global state:
 ``qmosaic.targets.network_target(network, qmosaic_options=qmosaic.CompileOptions(...))``.
 Without options the placer uses ``CompileOptions()`` with ``seed_transpiler`` as its seed.
 ``CompileOptions.translate`` has no effect here: Qiskit's translation stage translates.
@@ -99,6 +99,12 @@ def _require_pair(config, stage: str) -> None:
                         f"{_WHY_PAIR[stage]}; pass layout_method='qmosaic', routing_method='qmosaic'")
 
 
+def _stage_network(config, stage: str) -> Network:
+    """The target's network, routing by the objective's link weights (as ``qmosaic.compile`` does)."""
+    target = _network_target(config, stage)
+    return target.network.for_objective(placer_options(target, config.seed_transpiler).objective)
+
+
 def placer_options(target: QmosaicTarget, seed_transpiler: int | None = None) -> CompileOptions:
     """The placer's options: ``target.qmosaic_options``, else defaults seeded with ``seed_transpiler``."""
     options = target.qmosaic_options
@@ -127,7 +133,12 @@ class Embedding:
 
 
 def _start_positions(network: Network, placement: tuple[int, ...], weights: list[int]) -> tuple[int, ...]:
-    """The physical qubits ``route`` starts the logical qubits on (a function of placement and weights)."""
+    """The physical qubits ``route`` starts the logical qubits on.
+
+    The router's initial layout is a function of the placement and the weights only, so
+    routing an empty circuit gives it; ``QmosaicRouting`` checks that the real routing
+    starts there.
+    """
     n = len(placement)
     empty = DAGCircuit()
     empty.add_qreg(QuantumRegister(n, "q"))
@@ -177,7 +188,7 @@ class QmosaicLayoutPlugin(PassManagerStagePlugin):
             raise PassError("layout_method='qmosaic' chooses the layout itself; drop initial_layout=, "
                             "or use layout_method='trivial' for a fixed one on a single QPU")
         options = placer_options(target, pass_manager_config.seed_transpiler)
-        network = target.network
+        network = _stage_network(pass_manager_config, "layout")
         return PassManager([
             NormalizeForDistribution(),
             InteractionAnalysis(),
@@ -319,9 +330,9 @@ class QmosaicRoutingPlugin(PassManagerStagePlugin):
     """``routing_method="qmosaic"``: teleportation lowering + local routing (needs the qmosaic layout)."""
 
     def pass_manager(self, pass_manager_config, optimization_level=None) -> PassManager:
-        target = _network_target(pass_manager_config, "routing")
+        network = _stage_network(pass_manager_config, "routing")
         _require_pair(pass_manager_config, "routing")
-        return PassManager([QmosaicRouting(target.network)])
+        return PassManager([QmosaicRouting(network)])
 
 
 # --- scheduling --------------------------------------------------------------------------------------------
@@ -335,5 +346,4 @@ class QmosaicSchedulingPlugin(PassManagerStagePlugin):
     def pass_manager(self, pass_manager_config, optimization_level=None) -> PassManager:
         from qmosaic.passes.schedule import ScheduleEstimate  # only this stage needs the estimator
 
-        target = _network_target(pass_manager_config, "scheduling")
-        return PassManager([ScheduleEstimate(target.network)])
+        return PassManager([ScheduleEstimate(_stage_network(pass_manager_config, "scheduling"))])

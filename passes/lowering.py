@@ -34,7 +34,7 @@ from qiskit.circuit.library import CXGate, HGate, Measure, Reset, SwapGate, XGat
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import TransformationPass
 
-from qmosaic.targets.errors import NetworkError, PassError
+from qmosaic.targets.errors import CommunicationError, PassError
 from qmosaic.targets.gates import EPRGate
 from qmosaic.targets.models import Network
 
@@ -137,7 +137,7 @@ class _Lowerer:
             victim = next((c for c, h in self.lru[k].items() if h != protect), None)
             if victim is None:
                 q = self.net.qpus[k]
-                raise NetworkError(
+                raise CommunicationError(
                     f"QPU {q.name!r} has {q.comm_qubits} communication qubit(s), too few to relay this "
                     "entanglement; give it at least 2 (comm_qubits)")
             self.plan.evictions += 1

@@ -16,6 +16,7 @@ __all__ = [
     "CircuitError",
     "CircuitParseError",
     "UnsupportedOperationError",
+    "CommunicationError",
     "CapacityError",
     "SolverError",
     "BudgetError",
@@ -44,8 +45,12 @@ class CircuitParseError(CircuitError):
     """OpenQASM text could not be parsed."""
 
 
-class UnsupportedOperationError(CircuitError):
+class UnsupportedOperationError(CircuitError, TranspilerError):
     """The circuit contains an operation qmosaic cannot distribute."""
+
+
+class CommunicationError(NetworkError, TranspilerError):
+    """The network has too few communication qubits for the entanglement a circuit needs."""
 
 
 class CapacityError(QmosaicError, TranspilerError):
