@@ -19,7 +19,6 @@ from qmosaic.passes.schedule import schedule_dag
 from qmosaic.passes.translate import NativeTranslation
 from qmosaic.targets.models import Network
 
-from .errors import NetworkError
 from .options import CompileOptions
 from .qasmio import dump_qasm3, load_circuit
 from .report import build_report
@@ -102,5 +101,5 @@ def compile(circuit, network, *, options: CompileOptions | None = None) -> Compi
     report = build_report(circuit=out, logical=logical, network=net, partition=partition, plan=plan,
                           routing=routing, two_qubit_gates=inter.num_gates, schedule=timing, seconds=seconds)
     if report["ebits"]["total"] != plan.ebits:
-        raise NetworkError(f"internal: circuit has {report['ebits']['total']} epr but the plan spent {plan.ebits}")
+        raise RuntimeError(f"internal: circuit has {report['ebits']['total']} epr but the plan spent {plan.ebits}")
     return CompileResult(out, report, logical, net, opts)

@@ -347,3 +347,18 @@ class QmosaicSchedulingPlugin(PassManagerStagePlugin):
         from qmosaic.passes.schedule import ScheduleEstimate  # only this stage needs the estimator
 
         return PassManager([ScheduleEstimate(_stage_network(pass_manager_config, "scheduling"))])
+
+
+# --- init ----------------------------------------------------------------------------------------------------
+class QmosaicInitPlugin(PassManagerStagePlugin):
+    """``init_method="qmosaic"``: decompose 3+-qubit gates (and 2-qubit gates diagonal on neither
+    qubit) on the *virtual* circuit, without reading virtual indices as physical ones.
+
+    Runs ``NormalizeForDistribution`` (property set: reads and writes nothing).  Qiskit's
+    default init stage would try to synthesise a Toffoli for the target's couplers and fail
+    on sparse chips (Cepheus, heavy-hex) whose qubits 0..n-1 share no coupler.
+    """
+
+    def pass_manager(self, pass_manager_config, optimization_level=None) -> PassManager:
+        _network_target(pass_manager_config, "init")
+        return PassManager([NormalizeForDistribution()])

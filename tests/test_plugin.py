@@ -321,6 +321,9 @@ def test_normalize_is_a_workaround_for_sparse_three_qubit_gates():
     flat = NormalizeForDistribution()(qc)
     out = transpile(flat, target=target("cepheus-chiplets"), seed_transpiler=1, **PLUGINS)
     assert check(qc, out, network("cepheus-chiplets")) > 1 - 1e-6
+    out = transpile(qc, target=target("cepheus-chiplets"), init_method="qmosaic", seed_transpiler=1, **PLUGINS)
+    assert check(qc, out, network("cepheus-chiplets")) > 1 - 1e-6
+    assert "qmosaic" in list_stage_plugins("init")
 
 
 def test_hand_built_pass_manager():
