@@ -52,7 +52,7 @@ from qiskit.transpiler.basepasses import AnalysisPass, TransformationPass
 from qiskit.transpiler.passes import ApplyLayout, EnlargeWithAncilla, FullAncillaAllocation
 from qiskit.transpiler.preset_passmanagers.plugin import PassManagerStagePlugin
 
-from qmosaic.passes.hypergraph import build_hypergraph, plan_sides
+from qmosaic.passes.hypergraph import build_hypergraph, plan_servers
 from qmosaic.passes.interactions import InteractionAnalysis, Interactions, analyse_interactions
 from qmosaic.passes.lowering import CommPlan, lower
 from qmosaic.passes.normalize import NormalizeForDistribution
@@ -277,7 +277,7 @@ class QmosaicRouting(TransformationPass):
 
     Works on the output of the qmosaic layout stage: the circuit is read back onto its
     logical qubits through ``qmosaic_embedding``; if its two-qubit gates changed since the
-    placement, the serving sides are re-planned for the same placement.  The output has one
+    placement, the gate servers are re-planned for the same placement.  The output has one
     register per QPU, named after it, over all of the network's qubits.
 
     Property set fields read: ``qmosaic_embedding``, ``qmosaic_partition``,
@@ -305,8 +305,8 @@ class QmosaicRouting(TransformationPass):
         logical = NormalizeForDistribution().run(_unembed(dag, embedding.initial))
         inter = analyse_interactions(logical)
         if not _same_gates(inter, self.property_set["qmosaic_interactions"]):
-            ebits, side = plan_sides(build_hypergraph(inter), np.asarray(partition.placement, dtype=np.int64), net)
-            partition = replace(partition, side=tuple(side.tolist()), ebits=int(ebits))
+            ebits, server = plan_servers(build_hypergraph(inter), np.asarray(partition.placement, dtype=np.int64), net)
+            partition = replace(partition, server=tuple(server.tolist()), ebits=int(ebits))
         lowered, plan = lower(logical, net, partition, inter)
         check_budgets(plan.ebits_per_link, net, what="the lowering")
         out, routing = route(lowered, net, plan, partition.placement, list(embedding.weights))

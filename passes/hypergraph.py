@@ -1,11 +1,15 @@
 """The ebit cost model shared by the placer and the lowering.
 
 A *hyperedge* is one (qubit, segment): a run of gates that one cat-entangled copy of the
-qubit per remote QPU can serve.  Given a placement, every remote gate is served from one
-side (``side`` 0 or 1: the gate qubit whose copy is sent); a hyperedge whose copies must
-reach QPUs K costs the links of a minimum Steiner tree joining its qubit's QPU and K
-(copies are cat-entangled onward along the tree).  The lowering spends exactly this many
-ebits when communication qubits are not scarce.
+qubit per remote QPU can serve.  Given a placement, every two-qubit gate g runs on a
+*server* QPU ``server[g]``: a qubit not at home there is represented by a copy of its
+hyperedge, so the gate must be diagonal on it.  A gate controlled on one qubit only runs
+at its target's home; a gate diagonal on both may run at either home or on a third QPU
+holding copies of both (the copies agree in the Z basis, so a diagonal gate between them
+is exact).  A hyperedge whose copies must reach QPUs K costs the links of a minimum
+Steiner tree joining its qubit's QPU and K (copies are cat-entangled onward along the
+tree).  The lowering spends exactly this many ebits when communication qubits are not
+scarce.
 """
 
 from __future__ import annotations
@@ -18,12 +22,12 @@ from qmosaic.targets.models import Network
 
 from .interactions import Interactions
 
-__all__ = ["Hypergraph", "build_hypergraph", "copy_destinations", "link_usage", "plan_sides", "sides_cost"]
+__all__ = ["Hypergraph", "build_hypergraph", "copy_destinations", "link_usage", "plan_servers", "servers_cost"]
 
 
 @dataclass(frozen=True)
 class Hypergraph:
-    """Gates with their candidate hyperedges (``edge[g, s]``, -1 if side s cannot serve g)."""
+    """Gates with their candidate hyperedges (``edge[g, s]``, -1 if gate g is not diagonal on side s)."""
 
     num_qubits: int
     qubits: np.ndarray  # (G, 2)
@@ -49,64 +53,65 @@ def build_hypergraph(inter: Interactions) -> Hypergraph:
     return Hypergraph(inter.num_qubits, inter.qubits, edge, edge_qubit)
 
 
-def plan_sides(hg: Hypergraph, placement: np.ndarray, network: Network) -> tuple[int, np.ndarray]:
-    """Choose a serving side for every remote gate; return ``(ebits, side)``.
+def plan_servers(hg: Hypergraph, placement: np.ndarray, network: Network) -> tuple[int, np.ndarray]:
+    """Choose a server for every gate; return ``(ebits, server)``.
 
-    ``side[g]`` is -1 for local gates.  Gates diagonal on one side only are forced; a gate
-    diagonal on both reuses a copy already paid for if it can, else takes the side whose
-    copy could serve more remote gates (a greedy cover).
+    Local gates run at home.  A gate diagonal on one qubit only runs at the other's home.  A
+    gate diagonal on both reuses copies already paid for where it can (at either home or a
+    QPU holding copies of both), else goes to the home whose copy could serve more gates.
     """
-    qa, qb = placement[hg.qubits[:, 0]], placement[hg.qubits[:, 1]]
-    side = np.full(len(qa), -1, dtype=np.int64)
-    remote = np.nonzero(qa != qb)[0]
-    dest = np.stack([qb, qa], axis=1)  # copy of side s goes to the other side's QPU
-    paid: set[tuple[int, int]] = set()
+    homes = placement[hg.qubits]  # (G, 2)
+    server = homes[:, 0].copy()
+    paid: dict[int, set[int]] = {}  # hyperedge -> QPUs holding a copy
     flexible = []
-    for g in remote.tolist():
+    for g in np.nonzero(homes[:, 0] != homes[:, 1])[0].tolist():
         e0, e1 = hg.edge[g]
         if e0 >= 0 and e1 >= 0:
             flexible.append(g)
-        else:
-            s = 0 if e0 >= 0 else 1
-            side[g] = s
-            paid.add((int(hg.edge[g, s]), int(dest[g, s])))
+            continue
+        s = 0 if e0 >= 0 else 1  # the diagonal side travels to the other's home
+        server[g] = homes[g, 1 - s]
+        paid.setdefault(int(hg.edge[g, s]), set()).add(int(server[g]))
     counts: dict[tuple[int, int], int] = {}
     for g in flexible:
         for s in (0, 1):
-            key = (int(hg.edge[g, s]), int(dest[g, s]))
+            key = (int(hg.edge[g, s]), int(homes[g, 1 - s]))
             counts[key] = counts.get(key, 0) + 1
     for g in flexible:
-        k0, k1 = (int(hg.edge[g, 0]), int(dest[g, 0])), (int(hg.edge[g, 1]), int(dest[g, 1]))
-        if k0 in paid or k1 in paid:
-            side[g] = 0 if k0 in paid else 1
+        (e0, e1), (a, b) = hg.edge[g].tolist(), homes[g].tolist()
+        shared = (paid.get(e0, set()) | {a}) & (paid.get(e1, set()) | {b})
+        if shared:
+            server[g] = min(shared)
             continue
-        c0, c1 = counts[k0], counts[k1]
-        side[g] = 0 if c0 >= c1 else 1
-        paid.add(k0 if c0 >= c1 else k1)
-    return sides_cost(hg, placement, side, network), side
+        c0, c1 = counts[(e0, b)], counts[(e1, a)]
+        server[g] = b if c0 >= c1 else a
+        edge, dest = (e0, b) if c0 >= c1 else (e1, a)
+        paid.setdefault(edge, set()).add(dest)
+    return servers_cost(hg, placement, server, network), server
 
 
-def copy_destinations(hg: Hypergraph, placement: np.ndarray, side: np.ndarray) -> dict[int, set[int]]:
-    """Hyperedge -> QPUs that need a copy of its qubit, for the given serving sides."""
+def copy_destinations(hg: Hypergraph, placement: np.ndarray, server: np.ndarray) -> dict[int, set[int]]:
+    """Hyperedge -> QPUs that need a copy of its qubit (gates with ``server < 0`` need none)."""
     out: dict[int, set[int]] = {}
-    for g in np.nonzero(side >= 0)[0].tolist():
-        s = int(side[g])
-        out.setdefault(int(hg.edge[g, s]), set()).add(int(placement[hg.qubits[g, 1 - s]]))
+    homes = placement[hg.qubits]
+    away = (homes != server[:, None]) & (server[:, None] >= 0)
+    for g, i in zip(*np.nonzero(away)):
+        out.setdefault(int(hg.edge[g, i]), set()).add(int(server[g]))
     return out
 
 
-def sides_cost(hg: Hypergraph, placement: np.ndarray, side: np.ndarray, network: Network) -> int:
-    """Ebits spent when every remote gate g is served from ``side[g]`` (Steiner fan-out)."""
+def servers_cost(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, network: Network) -> int:
+    """Ebits spent for the given servers (Steiner fan-out of every hyperedge's copies)."""
     total = 0
-    for h, dests in copy_destinations(hg, placement, side).items():
+    for h, dests in copy_destinations(hg, placement, server).items():
         total += len(network.steiner(frozenset(dests | {int(placement[hg.edge_qubit[h]])})))
     return total
 
 
-def link_usage(hg: Hypergraph, placement: np.ndarray, side: np.ndarray, network: Network) -> np.ndarray:
-    """EPR pairs each link supplies for the given serving sides (one per Steiner-tree link)."""
+def link_usage(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, network: Network) -> np.ndarray:
+    """EPR pairs each link supplies for the given servers (one per Steiner-tree link)."""
     usage = np.zeros(len(network.links), dtype=np.int64)
-    for h, dests in copy_destinations(hg, placement, side).items():
+    for h, dests in copy_destinations(hg, placement, server).items():
         for a, b in network.steiner(frozenset(dests | {int(placement[hg.edge_qubit[h]])})):
             usage[network.link_index(a, b)] += 1
     return usage

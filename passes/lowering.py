@@ -1,8 +1,8 @@
 """TeleportLowering: turn remote gates into cat-entanglement bursts over the network's links.
 
 Output wires: the n logical qubits, then every communication qubit of the network (QPU
-order), in a new DAG.  For each remote gate g served from side s (the partition's choice)
-the qubit ``a`` on that side is *cat-entangled* to the partner's QPU k — once per
+order), in a new DAG.  Each remote gate g runs on its server QPU k (the partition's
+choice); a gate qubit ``a`` living elsewhere is *cat-entangled* to k — once per
 (hyperedge, QPU): every later gate of the same diagonal run reuses the copy:
 
     epr(c_j, c_k); cx(a, c_j); measure c_j -> m; if (m) x c_k; reset c_j     # copy on c_k
@@ -25,6 +25,8 @@ its partners sit on, run the window's gates there locally, and teleport it back 
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -74,10 +76,10 @@ class _Lowerer:
                  windows: list[Window] = ()) -> None:
         self.net, self.part = network, partition
         self.placement = np.asarray(partition.placement, dtype=np.int64)
-        self.side_planned = np.asarray(partition.side, dtype=np.int64)
-        self.side = self.side_planned.copy()
+        self.server_planned = np.asarray(partition.server, dtype=np.int64)
+        self.server = self.server_planned.copy()
         for w in windows:
-            self.side[list(w.gates)] = -1
+            self.server[list(w.gates)] = -1  # local while the qubit visits
         self.starts = {w.first: w for w in windows}
         self.ends = {w.last: w for w in windows}
         self.away: dict[int, tuple[Window, int]] = {}  # logical qubit -> (window, comm index holding it)
@@ -85,7 +87,7 @@ class _Lowerer:
         self.residents = [0] * len(network.qpus)
         self.hg = build_hypergraph(inter)
         self.gate_of = {nid: g for g, nid in enumerate(inter.node_ids)}
-        self.dests = copy_destinations(self.hg, self.placement, self.side)
+        self.dests = copy_destinations(self.hg, self.placement, self.server)
         self.last_use = self._last_uses()
         n = inter.num_qubits
         self.out = dag.copy_empty_like()
@@ -109,12 +111,32 @@ class _Lowerer:
         self.teleport_bits: dict[int, Clbit] = {}
         self.holders: dict[int, dict[int, int | None]] = {}  # hyperedge -> QPU -> comm index (None: source)
         self.lru: list[OrderedDict] = [OrderedDict() for _ in network.qpus]  # QPU -> comm -> hyperedge
+        self.uses = self._copy_uses()
+        self.now = -1  # index of the gate being lowered
         self.open_edges: dict[int, set[int]] = {}  # logical qubit -> hyperedges with live copies
+
+    def _copy_uses(self) -> dict[tuple[int, int], list[int]]:
+        """(hyperedge, QPU) -> gates that use that copy, in order (for farthest-next-use eviction)."""
+        out: dict[tuple[int, int], list[int]] = {}
+        homes = self.placement[self.hg.qubits]
+        for g in np.nonzero(self.server >= 0)[0].tolist():
+            for i in (0, 1):
+                if homes[g, i] != self.server[g]:
+                    out.setdefault((int(self.hg.edge[g, i]), int(self.server[g])), []).append(g)
+        return out
+
+    def next_use(self, h: int, k: int) -> float:
+        uses = self.uses.get((h, k), [])
+        i = bisect_right(uses, self.now)
+        return uses[i] if i < len(uses) else math.inf
 
     def _last_uses(self) -> dict[int, int]:
         out = {}
-        for g in np.nonzero(self.side >= 0)[0].tolist():
-            out[int(self.hg.edge[g, self.side[g]])] = g
+        homes = self.placement[self.hg.qubits]
+        for g in np.nonzero(self.server >= 0)[0].tolist():
+            for i in (0, 1):
+                if homes[g, i] != self.server[g]:
+                    out[int(self.hg.edge[g, i])] = g
         return out
 
     # --- emission helpers -----------------------------------------------------------------
@@ -134,7 +156,9 @@ class _Lowerer:
     # --- communication qubits ----------------------------------------------------------------
     def alloc(self, k: int, protect: int | None) -> int:
         if not self.free[k]:
-            victim = next((c for c, h in self.lru[k].items() if h != protect), None)
+            # evict the copy needed again farthest in the future (Belady); LRU order breaks ties
+            candidates = [(c, h) for c, h in self.lru[k].items() if h != protect]
+            victim = max(candidates, key=lambda ch: self.next_use(ch[1], k), default=(None,))[0]
             if victim is None:
                 q = self.net.qpus[k]
                 raise CommunicationError(
@@ -327,23 +351,36 @@ class _Lowerer:
 
     def two_qubit(self, node, qs: list[int]) -> None:
         g = self.gate_of[node._node_id]
-        s = int(self.side[g])
+        self.now = g
         for side in (0, 1):
             if self.hg.edge[g, side] < 0:  # not diagonal on this qubit: its copies must go first
                 self.close_qubit(qs[side])
-        if s < 0 and any(w.qubit in qs and g in w.gates for w in self.skipped):
-            s = int(self.side_planned[g])  # its TeleData window could not run: serve it by TeleGate
-        if s < 0:
+        srv = int(self.server[g])
+        if srv < 0 and any(w.qubit in qs and g in w.gates for w in self.skipped):
+            srv = int(self.server_planned[g])  # its TeleData window could not run: use TeleGate
+        if srv < 0:
             self.emit(node.op, [self.current(q) for q in qs])
             return
-        h, partner = int(self.hg.edge[g, s]), qs[1 - s]
-        copy = self.ensure_copy(h, int(self.placement[partner]))
-        qargs = [copy, self.current(qs[1])] if s == 0 else [self.current(qs[0]), copy]
-        self.emit(node.op, qargs)
-        self.plan.remote_gates += 1
-        if self.last_use.get(h) == g:
-            self.close_edge(h)
+        wires, copies = [], []
+        for side, q in enumerate(qs):
+            if self.located(q) == srv:
+                wires.append(self.current(q))
+                continue
+            h = int(self.hg.edge[g, side])
+            if h < 0:
+                raise PassError(f"internal: gate {g} runs on QPU {srv} away from qubit {q}, not diagonal on it")
+            wires.append(self.ensure_copy(h, srv))
+            copies.append(h)
+        self.emit(node.op, wires)
+        if copies:
+            self.plan.remote_gates += 1
+        for h in copies:
+            if self.last_use.get(h) == g:
+                self.close_edge(h)
 
+    def located(self, q: int) -> int:
+        """QPU where logical qubit q lives now."""
+        return self.away[q][0].dest if q in self.away else int(self.placement[q])
 
 def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=None, *, teledata: bool = True,
           link_weight: np.ndarray | None = None) -> tuple[DAGCircuit, CommPlan]:
@@ -357,7 +394,7 @@ def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=
     if teledata:
         weight = np.ones(len(network.links)) if link_weight is None else link_weight
         windows = plan_teledata(dag, build_hypergraph(inter), {nid: g for g, nid in enumerate(inter.node_ids)},
-                                np.asarray(partition.placement), np.asarray(partition.side), network, weight)
+                                np.asarray(partition.placement), np.asarray(partition.server), network, weight)
     low = _Lowerer(dag, network, partition, inter, windows)
     return low.run(dag), low.plan
 

@@ -17,7 +17,7 @@ import numpy as np
 from qmosaic.targets.errors import QmosaicError
 from qmosaic.targets.models import Network
 
-from .hypergraph import Hypergraph, link_usage, plan_sides
+from .hypergraph import Hypergraph, link_usage, plan_servers
 from .interactions import Interactions
 
 __all__ = ["OBJECTIVES", "Weights", "objective_weights", "score", "BUDGET_PENALTY", "overflow"]
@@ -66,11 +66,11 @@ def overflow(usage: np.ndarray, network: Network) -> int:
 
 
 def score(hg: Hypergraph, placement: np.ndarray, network: Network, weights: Weights) -> tuple[float, np.ndarray]:
-    """Objective of a placement (greedy serving sides) plus ``BUDGET_PENALTY`` per ebit over budget."""
-    ebits, side = plan_sides(hg, placement, network)
+    """Objective of a placement (greedy servers) plus ``BUDGET_PENALTY`` per ebit over budget."""
+    ebits, server = plan_servers(hg, placement, network)
     budgets = any(link.max_ebits is not None for link in network.links)
     if weights.plain_ebits and not budgets:
-        return float(ebits), side
-    usage = link_usage(hg, placement, side, network)
+        return float(ebits), server
+    usage = link_usage(hg, placement, server, network)
     cost = float(usage @ weights.link) + float(weights.qubit[np.arange(len(placement)), placement].sum())
-    return cost + BUDGET_PENALTY * overflow(usage, network), side
+    return cost + BUDGET_PENALTY * overflow(usage, network), server

@@ -4,9 +4,10 @@ The exact model (PuLP; HiGHS through highspy by default, CBC on request):
 
 * ``x[q,k]`` binary: qubit q on QPU k;  ``sum_k x[q,k] = 1``;  ``sum_q x[q,k] <= capacity_k``.
 * ``v[h,k]`` in [0,1]: QPU k holds hyperedge h's qubit or a copy of it: ``v >= x[q_h,k]``;
-  a gate served only from h forces ``v[h,k] >= x[p,k]`` for its partner p; a gate diagonal
-  on both sides gets a binary ``z`` choosing the side (gates with the same two hyperedges
-  share one ``z``): ``v[h0,k] >= x[p1,k] - (1-z)``, ``v[h1,k] >= x[p0,k] - z``.
+  a gate diagonal on h's qubit only runs at its partner p's home: ``v[h,k] >= x[p,k]``; a
+  gate diagonal on both picks a server QPU s (binary ``a[g,s]``, ``sum_s a = 1``; gates with
+  the same two hyperedges share one choice): ``v[h0,s] >= a[g,s]``, ``v[h1,s] >= a[g,s]`` —
+  either home, or a third QPU holding copies of both.
 * copies of h reach the QPUs with ``v = 1`` along a Steiner tree ``t[h,e]`` in the undirected
   cut formulation (one cut per link on tree networks, every cut on small cyclic ones), or
   directly from the source on complete networks (``w[h,j,k] >= x[q_h,j] + v[h,k] - 1``), or
@@ -36,7 +37,7 @@ from qiskit.transpiler.basepasses import AnalysisPass
 from qmosaic.targets.errors import BudgetError, CapacityError, SolverError
 from qmosaic.targets.models import Network
 
-from .hypergraph import Hypergraph, build_hypergraph, link_usage, plan_sides, sides_cost
+from .hypergraph import Hypergraph, build_hypergraph, link_usage, plan_servers, servers_cost
 from .interactions import Interactions, analyse_interactions
 from .objective import OBJECTIVES, Weights, objective_weights, overflow, score
 
@@ -57,10 +58,10 @@ class PlacementStatus(enum.Enum):
 
 @dataclass(frozen=True)
 class Partition:
-    """The placer's answer: ``placement[q]`` = QPU index, ``side[g]`` = serving side of 2q gate g."""
+    """The placer's answer: ``placement[q]`` = QPU of qubit q, ``server[g]`` = QPU where 2q gate g runs."""
 
     placement: tuple[int, ...]
-    side: tuple[int, ...]
+    server: tuple[int, ...]
     ebits: int
     status: PlacementStatus
     objective: float
@@ -158,7 +159,7 @@ def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], net
 class _Model:
     problem: pulp.LpProblem
     x: list[list[pulp.LpVariable]]
-    z: dict[tuple[int, int], pulp.LpVariable]
+    a: dict[tuple[int, int], list[pulp.LpVariable]]
 
 
 def _cuts(network: Network) -> tuple[list[frozenset[int]], bool] | None:
@@ -201,7 +202,8 @@ def build_model(hg: Hypergraph, capacity: list[int], network: Network, weights: 
     prob = pulp.LpProblem("qmosaic_placement", pulp.LpMinimize)
     x = [[pulp.LpVariable(f"assign_q{q}_k{k}", cat="Binary") for k in range(kq)] for q in range(n)]
     v = {(h, k): pulp.LpVariable(f"holds_h{h}_k{k}", 0, 1) for h in used for k in range(kq)}
-    z = {pair: pulp.LpVariable(f"side_h{pair[0]}_h{pair[1]}", cat="Binary") for pair in sorted(flex)}
+    a = {pair: [pulp.LpVariable(f"server_h{pair[0]}_h{pair[1]}_k{k}", cat="Binary") for k in range(kq)]
+         for pair in sorted(flex)}
     for q in range(n):
         prob += pulp.lpSum(x[q]) == 1, f"one_qpu_q{q}"
     for k in range(kq):
@@ -213,10 +215,11 @@ def build_model(hg: Hypergraph, capacity: list[int], network: Network, weights: 
     for h, p in sorted(forced):
         for k in range(kq):
             prob += v[h, k] >= x[p][k], f"need_h{h}_q{p}_k{k}"
-    for (h0, h1), zv in sorted(z.items()):
+    for (h0, h1), row in sorted(a.items()):
+        prob += pulp.lpSum(row) == 1, f"one_server_h{h0}_h{h1}"
         for k in range(kq):
-            prob += v[h0, k] >= x[src[h1]][k] - (1 - zv), f"flex0_h{h0}_h{h1}_k{k}"
-            prob += v[h1, k] >= x[src[h0]][k] - zv, f"flex1_h{h0}_h{h1}_k{k}"
+            prob += v[h0, k] >= row[k], f"serve0_h{h0}_h{h1}_k{k}"
+            prob += v[h1, k] >= row[k], f"serve1_h{h0}_h{h1}_k{k}"
     if cuts is None:
         copies = _star_cost(prob, v, used, x, src, network, weights)
     else:
@@ -224,7 +227,7 @@ def build_model(hg: Hypergraph, capacity: list[int], network: Network, weights: 
     placed = pulp.lpSum(float(weights.qubit[q, k]) * x[q][k] for q in range(n) for k in range(kq)
                         if weights.qubit[q, k])
     prob += copies + placed
-    return _Model(prob, x, z)
+    return _Model(prob, x, a)
 
 
 def _star_cost(prob, v, used, x, src, network: Network, weights: Weights):
@@ -347,8 +350,8 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
     hg = build_hypergraph(inter)
     placement, heur = local_search(hg, _initial(n, capacity, network), capacity, network, weights,
                                    deadline=start + max(0.2, time_limit / 4))
-    side = score(hg, placement, network, weights)[1]
-    best = Partition(tuple(placement.tolist()), tuple(side.tolist()), sides_cost(hg, placement, side, network),
+    server = score(hg, placement, network, weights)[1]
+    best = Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
                      PlacementStatus.HEURISTIC, heur, None, None, 0.0, "heuristic", heur, objective)
     if heur == 0:
         best = replace(best, status=PlacementStatus.OPTIMAL, bound=0.0, gap=0.0)
@@ -357,7 +360,7 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
         if model is not None:
             best = _exact(model, hg, placement, network, weights, best, solver=solver, seed=seed,
                           time_limit=max(0.1, time_limit - (time.monotonic() - start)))
-    check_budgets(link_usage(hg, np.array(best.placement), np.array(best.side), network), network,
+    check_budgets(link_usage(hg, np.array(best.placement), np.array(best.server), network), network,
                   what="the best placement found")
     return replace(best, seconds=time.monotonic() - start)
 
@@ -381,29 +384,31 @@ def _exact(model: _Model, hg: Hypergraph, warm_placement: np.ndarray, network: N
     optimal, obj, bound, name = result
     placement = np.array([max(range(len(row)), key=lambda k: row[k].varValue or 0.0) for row in model.x],
                          dtype=np.int64)
-    side = _sides_from_model(model, hg, placement, network)
-    usage = link_usage(hg, placement, side, network)
+    server = _servers_from_model(model, hg, placement, network)
+    usage = link_usage(hg, placement, server, network)
     cost = float(usage @ weights.link) + float(weights.qubit[np.arange(len(placement)), placement].sum())
-    fb_usage = link_usage(hg, np.array(fallback.placement), np.array(fallback.side), network)
+    fb_usage = link_usage(hg, np.array(fallback.placement), np.array(fallback.server), network)
     if (overflow(usage, network), cost) > (overflow(fb_usage, network), fallback.objective + 1e-9):
-        placement, side, cost = np.array(fallback.placement), np.array(fallback.side), fallback.objective
+        placement, server, cost = np.array(fallback.placement), np.array(fallback.server), fallback.objective
     status = PlacementStatus.OPTIMAL if optimal else PlacementStatus.FEASIBLE
     gap = None if bound is None else (0.0 if cost <= 1e-12 else max(0.0, (cost - bound) / cost))
-    return Partition(tuple(placement.tolist()), tuple(side.tolist()), sides_cost(hg, placement, side, network),
+    return Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
                      status, cost, bound, gap, 0.0, name, fallback.heuristic_objective, fallback.objective_name)
 
 
-def _sides_from_model(model: _Model, hg: Hypergraph, placement: np.ndarray, network: Network) -> np.ndarray:
-    """The model's side choices, unless the greedy choice is cheaper for this placement."""
-    side = plan_sides(hg, placement, network)[1]
-    ilp_side = side.copy()
-    for g in np.nonzero(side >= 0)[0].tolist():
+def _servers_from_model(model: _Model, hg: Hypergraph, placement: np.ndarray, network: Network) -> np.ndarray:
+    """The model's servers, unless the greedy choice is cheaper for this placement."""
+    server = plan_servers(hg, placement, network)[1]
+    chosen = server.copy()
+    homes = placement[hg.qubits]
+    for g in np.nonzero(homes[:, 0] != homes[:, 1])[0].tolist():
         e0, e1 = int(hg.edge[g, 0]), int(hg.edge[g, 1])
         if e0 >= 0 and e1 >= 0:
-            ilp_side[g] = 0 if (model.z[(e0, e1)].varValue or 0.0) > 0.5 else 1
-    if sides_cost(hg, placement, ilp_side, network) < sides_cost(hg, placement, side, network):
-        return ilp_side
-    return side
+            row = model.a[(e0, e1)]
+            chosen[g] = max(range(len(row)), key=lambda k: row[k].varValue or 0.0)
+    if servers_cost(hg, placement, chosen, network) < servers_cost(hg, placement, server, network):
+        return chosen
+    return server
 
 
 class ILPPlacement(AnalysisPass):

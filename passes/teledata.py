@@ -76,13 +76,13 @@ def _candidates(q: int, line, hg: Hypergraph, placement: np.ndarray) -> list[tup
 
 
 def plan_teledata(dag: DAGCircuit, hg: Hypergraph, gate_of: dict[int, int], placement: np.ndarray,
-                  side: np.ndarray, network: Network, link_weight: np.ndarray) -> list[Window]:
+                  server: np.ndarray, network: Network, link_weight: np.ndarray) -> list[Window]:
     """Choose TeleData windows (see module docstring); deterministic."""
     lines, order = _timelines(dag, gate_of)
-    served: dict[tuple[int, int], set[int]] = {}
-    for g in np.nonzero(side >= 0)[0].tolist():
-        s = int(side[g])
-        served.setdefault((int(hg.edge[g, s]), int(placement[hg.qubits[g, 1 - s]])), set()).add(g)
+    served: dict[tuple[int, int], set[int]] = {}  # (hyperedge, QPU) copy -> gates it serves
+    homes = placement[hg.qubits]
+    for g, i in zip(*np.nonzero(homes != server[:, None])):
+        served.setdefault((int(hg.edge[g, i]), int(server[g])), set()).add(int(g))
 
     def route_cost(a: int, b: int) -> float:
         path = network.route(a, b)
