@@ -98,7 +98,7 @@ def compile(circuit, network, *, options: CompileOptions | None = None) -> Compi
     out = dag_to_circuit(physical)
     lap("schedule")
     seconds["total"] = time.perf_counter() - start
-    report = build_report(circuit=out, logical=logical, network=net, partition=partition, plan=plan,
+    report = build_report(circuit=out, depth=physical.depth(recurse=True), logical=logical, network=net, partition=partition, plan=plan,
                           routing=routing, two_qubit_gates=inter.num_gates, schedule=timing, seconds=seconds)
     if report["ebits"]["total"] != plan.ebits:
         raise RuntimeError(f"internal: circuit has {report['ebits']['total']} epr but the plan spent {plan.ebits}")

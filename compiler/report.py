@@ -46,7 +46,7 @@ def _ops_per_qpu(circuit: QuantumCircuit, network: Network) -> dict[str, dict[st
     return {name: dict(sorted(c.items())) for name, c in per.items()}
 
 
-def build_report(*, circuit: QuantumCircuit, logical: QuantumCircuit, network: Network, partition: Partition,
+def build_report(*, circuit: QuantumCircuit, depth: int, logical: QuantumCircuit, network: Network, partition: Partition,
                  plan: CommPlan, routing: RoutingResult, two_qubit_gates: int, schedule: Schedule,
                  seconds: dict[str, float]) -> dict:
     """Report of one compilation (see README, "Report fields")."""
@@ -55,7 +55,7 @@ def build_report(*, circuit: QuantumCircuit, logical: QuantumCircuit, network: N
     return {
         "network": network.name,
         "circuit": {"name": None if re.fullmatch(r"circuit-\d+", logical.name or "") else logical.name, "qubits": logical.num_qubits, "two_qubit_gates": two_qubit_gates,
-                    "output_qubits": circuit.num_qubits, "output_depth": circuit.depth()},
+                    "output_qubits": circuit.num_qubits, "output_depth": depth},
         "placement": [network.qpus[k].name for k in partition.placement],
         "layout": {"initial": list(routing.initial), "final": list(routing.final)},
         "ebits": {"total": sum(per_link.values()), "per_link": per_link},

@@ -49,6 +49,7 @@ from .teledata import Window, plan_teledata
 __all__ = ["TeleportLowering", "CommPlan", "lower"]
 
 _EPR, _CX, _H, _MEASURE, _RESET, _SWAP = EPRGate(), CXGate(), HGate(), Measure(), Reset(), SwapGate()
+_X, _Z = XGate(), ZGate()
 
 
 @dataclass
@@ -109,6 +110,7 @@ class _Lowerer:
         self.plan = CommPlan(n, {w: g for g, w in self.plan_wire.items()}, [0] * len(network.links),
                              peak_comm_in_use=[0] * len(network.qpus))
         self.teleport_bits: dict[int, Clbit] = {}
+        self._corrections: dict[tuple, IfElseOp] = {}
         self.holders: dict[int, dict[int, int | None]] = {}  # hyperedge -> QPU -> comm index (None: source)
         self.lru: list[OrderedDict] = [OrderedDict() for _ in network.qpus]  # QPU -> comm -> hyperedge
         self.uses = self._copy_uses()
@@ -144,9 +146,14 @@ class _Lowerer:
         self.out.apply_operation_back(op, tuple(qubits), tuple(clbits), check=False)
 
     def correct(self, gate, qubit: Qubit, bit: Clbit) -> None:
-        body = QuantumCircuit([qubit], [bit])
-        body.append(gate, [qubit])
-        self.emit(IfElseOp((bit, 1), body), [qubit], [bit])
+        """``if (bit) gate qubit``; the (immutable) operation is built once per (gate, qubit, bit)."""
+        key = (gate.name, qubit, bit)
+        op = self._corrections.get(key)
+        if op is None:
+            body = QuantumCircuit([qubit], [bit])
+            body.append(gate, [qubit])
+            op = self._corrections[key] = IfElseOp((bit, 1), body)
+        self.emit(op, [qubit], [bit])
 
     def measure(self, comm: int) -> Clbit:
         bit = self.comm_bit[comm]
@@ -191,8 +198,8 @@ class _Lowerer:
             self.emit(_CX, [self.comm_qubit[left], self.comm_qubit[right]])
             self.emit(_H, [self.comm_qubit[left]])
             m_z, m_x = self.measure(left), self.measure(right)
-            self.correct(XGate(), self.comm_qubit[end], m_x)
-            self.correct(ZGate(), self.comm_qubit[end], m_z)
+            self.correct(_X, self.comm_qubit[end], m_x)
+            self.correct(_Z, self.comm_qubit[end], m_z)
             self.release(mid, left)
             self.release(mid, right)
             self.plan.swaps_entanglement += 1
@@ -217,7 +224,7 @@ class _Lowerer:
             src_wire = self.wire(h, seg[0])
             a, b = self.epr_pair(seg, h)
             self.emit(_CX, [src_wire, self.comm_qubit[a]])
-            self.correct(XGate(), self.comm_qubit[b], self.measure(a))
+            self.correct(_X, self.comm_qubit[b], self.measure(a))
             self.release(seg[0], a)
             holders[seg[-1]] = b
             self.lru[seg[-1]][b] = h
@@ -262,7 +269,7 @@ class _Lowerer:
         del self.lru[k][comm]
         source = self.current(int(self.hg.edge_qubit[h]))
         self.emit(_H, [self.comm_qubit[comm]])
-        self.correct(ZGate(), source, self.measure(comm))
+        self.correct(_Z, source, self.measure(comm))
         self.release(k, comm)
 
     def close_edge(self, h: int) -> None:
@@ -299,8 +306,8 @@ class _Lowerer:
         self.emit(_H, [source])
         m_x = self.measure(a)
         self.emit(_MEASURE, [source], [source_bit])
-        self.correct(XGate(), self.comm_qubit[b], m_x)
-        self.correct(ZGate(), self.comm_qubit[b], source_bit)
+        self.correct(_X, self.comm_qubit[b], m_x)
+        self.correct(_Z, self.comm_qubit[b], source_bit)
         self.release(path[0], a)
         self.plan.teledata_moves += 1
         return b

@@ -80,9 +80,12 @@ def plan_teledata(dag: DAGCircuit, hg: Hypergraph, gate_of: dict[int, int], plac
     """Choose TeleData windows (see module docstring); deterministic."""
     lines, order = _timelines(dag, gate_of)
     served: dict[tuple[int, int], set[int]] = {}  # (hyperedge, QPU) copy -> gates it serves
+    copies_of: dict[int, list[tuple[int, int]]] = {}  # gate -> copies it uses
     homes = placement[hg.qubits]
-    for g, i in zip(*np.nonzero(homes != server[:, None])):
-        served.setdefault((int(hg.edge[g, i]), int(server[g])), set()).add(int(g))
+    for g, i in zip(*np.nonzero((homes != server[:, None]) & (server[:, None] >= 0))):
+        key = (int(hg.edge[g, i]), int(server[g]))
+        served.setdefault(key, set()).add(int(g))
+        copies_of.setdefault(int(g), []).append(key)
 
     def route_cost(a: int, b: int) -> float:
         path = network.route(a, b)
@@ -92,7 +95,7 @@ def plan_teledata(dag: DAGCircuit, hg: Hypergraph, gate_of: dict[int, int], plac
     for q, line in enumerate(lines):
         for dest, first, last, gates, at_end in _candidates(q, line, hg, placement):
             inside = set(gates)
-            saved = {key for key, gs in served.items() if gs and gs <= inside}
+            saved = {key for g in inside for key in copies_of.get(g, ()) if served[key] <= inside}
             saving = sum(route_cost(int(placement[hg.edge_qubit[h]]), d) for h, d in saved)
             cost = route_cost(int(placement[q]), dest) * (1 if at_end else 2)
             if saving > cost + 1e-9:
