@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from qmosaic.passes.placement import OBJECTIVES, SOLVERS
 
-from .errors import QmosaicError
+from .errors import QmosaicError, SolverError
 
 __all__ = ["CompileOptions"]
 
@@ -36,7 +36,7 @@ class CompileOptions:
         if self.objective not in OBJECTIVES:
             raise QmosaicError(f"unknown objective {self.objective!r}; choose one of {', '.join(OBJECTIVES)}")
         if self.solver not in SOLVERS:
-            raise QmosaicError(f"unknown solver {self.solver!r}; choose one of {', '.join(SOLVERS)}")
+            raise SolverError(f"unknown solver {self.solver!r}; choose one of {', '.join(SOLVERS)}")
         if not (isinstance(self.time_limit, (int, float)) and self.time_limit > 0):
             raise QmosaicError(f"time_limit must be a number of seconds > 0, got {self.time_limit!r}")
         if not isinstance(self.seed, int) or self.seed < 0:

@@ -55,8 +55,20 @@ def parse_qasm(text: str, *, where: str) -> QuantumCircuit:
         message = " ".join(str(exc).split())
         raise CircuitParseError(f"{where}: invalid OpenQASM: {message}") from None
     except Exception as exc:  # the QASM 3 parser raises its own error classes
-        message = " ".join(str(exc).split())
-        raise CircuitParseError(f"{where}: invalid OpenQASM: {type(exc).__name__}: {message}") from None
+        message = " ".join(str(exc).split()) or _antlr_position(exc) or "syntax error"
+        raise CircuitParseError(f"{where}: invalid OpenQASM 3: {message}") from None
+
+
+def _antlr_position(exc: BaseException) -> str | None:
+    """'line L, column C: unexpected 'tok'' from the ANTLR error behind an OpenQASM 3 parse error."""
+    seen = 0
+    while exc is not None and seen < 8:
+        for candidate in (exc, *getattr(exc, "args", ())):
+            token = getattr(candidate, "offendingToken", None)
+            if token is not None:
+                return f"line {token.line}, column {token.column + 1}: unexpected {token.text!r} (missing ';' before it?)"
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
 
 
 def dump_qasm3(circuit: QuantumCircuit) -> str:

@@ -40,8 +40,23 @@ def _flags_by_matrix(key: tuple, matrix_bytes: bytes) -> tuple[bool, bool]:
     return (bool(np.allclose(m @ _Z0, _Z0 @ m, atol=1e-10)), bool(np.allclose(m @ _Z1, _Z1 @ m, atol=1e-10)))
 
 
+def conditioned_gate(op: Instruction):
+    """``(gate, qubit order)`` if ``op`` is ``if (c) gate a, b;`` with one gate and no else, else None."""
+    if op.name != "if_else" or len(op.blocks) != 1 or len(op.blocks[0].data) != 1:
+        return None
+    body = op.blocks[0]
+    inst = body.data[0]
+    return inst.operation, tuple(body.find_bit(q).index for q in inst.qubits)
+
+
 def diagonal_flags(op: Instruction) -> tuple[bool, bool]:
-    """``(diag_on_qarg0, diag_on_qarg1)`` for a two-qubit gate."""
+    """``(diag_on_qarg0, diag_on_qarg1)`` for a two-qubit gate (or a conditioned one)."""
+    inner = conditioned_gate(op) if op.name == "if_else" else None
+    if inner is not None and len(inner[1]) == 2:
+        flags = diagonal_flags(inner[0])
+        return (flags[inner[1].index(0)], flags[inner[1].index(1)])
+    if op.name == "if_else":
+        return (False, False)
     if op.name in _BOTH and not getattr(op, "ctrl_state", 1) == 0:
         return (True, True)
     if op.name in _FIRST:

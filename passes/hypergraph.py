@@ -79,7 +79,8 @@ def plan_servers(hg: Hypergraph, placement: np.ndarray, network: Network) -> tup
             counts[key] = counts.get(key, 0) + 1
     for g in flexible:
         (e0, e1), (a, b) = hg.edge[g].tolist(), homes[g].tolist()
-        shared = (paid.get(e0, set()) | {a}) & (paid.get(e1, set()) | {b})
+        shared = {k for k in (paid.get(e0, set()) | {a}) & (paid.get(e1, set()) | {b})
+                  if k in (a, b) or network.qpus[k].comm_qubits >= 2}  # a third QPU holds both copies
         if shared:
             server[g] = min(shared)
             continue

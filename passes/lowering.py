@@ -115,6 +115,7 @@ class _Lowerer:
         self.lru: list[OrderedDict] = [OrderedDict() for _ in network.qpus]  # QPU -> comm -> hyperedge
         self.uses = self._copy_uses()
         self.now = -1  # index of the gate being lowered
+        self.pinned: set[int] = set()  # hyperedges whose copies the current gate uses: never evicted
         self.open_edges: dict[int, set[int]] = {}  # logical qubit -> hyperedges with live copies
 
     def _copy_uses(self) -> dict[tuple[int, int], list[int]]:
@@ -164,7 +165,7 @@ class _Lowerer:
     def alloc(self, k: int, protect: int | None) -> int:
         if not self.free[k]:
             # evict the copy needed again farthest in the future (Belady); LRU order breaks ties
-            candidates = [(c, h) for c, h in self.lru[k].items() if h != protect]
+            candidates = [(c, h) for c, h in self.lru[k].items() if h != protect and h not in self.pinned]
             victim = max(candidates, key=lambda ch: self.next_use(ch[1], k), default=(None,))[0]
             if victim is None:
                 q = self.net.qpus[k]
@@ -242,7 +243,7 @@ class _Lowerer:
             adj.setdefault(b, []).append(a)
         prev, order = {k: None}, [k]
         for node in order:
-            if node in self.holders[h]:
+            if node in self.holders[h] and self._spare(node, h):
                 path = [node]
                 while prev[path[-1]] is not None:
                     path.append(prev[path[-1]])
@@ -252,6 +253,10 @@ class _Lowerer:
                     prev[nxt] = node
                     order.append(nxt)
         return list(self.net.route(src, k))
+
+    def _spare(self, k: int, h: int) -> bool:
+        """QPU k can lend a communication qubit for sending h onward (free, or evictable)."""
+        return bool(self.free[k]) or any(x != h and x not in self.pinned for x in self.lru[k].values())
 
     def _segments(self, h: int, path: list[int]) -> list[list[int]]:
         """Split a path at QPUs that need a copy themselves (they become holders on the way)."""
@@ -366,9 +371,13 @@ class _Lowerer:
         if srv < 0 and any(w.qubit in qs and g in w.gates for w in self.skipped):
             srv = int(self.server_planned[g])  # its TeleData window could not run: use TeleGate
         if srv < 0:
-            self.emit(node.op, [self.current(q) for q in qs])
+            self.emit(node.op, [self.current(q) for q in qs], node.cargs)
             return
+        away = [side for side, q in enumerate(qs) if self.located(q) != srv]
+        if len(away) == 2 and self.net.qpus[srv].comm_qubits < 2:
+            srv = self.located(qs[1])  # cannot hold both copies: run at qubit 1's home instead
         wires, copies = [], []
+        self.pinned = set()
         for side, q in enumerate(qs):
             if self.located(q) == srv:
                 wires.append(self.current(q))
@@ -378,7 +387,9 @@ class _Lowerer:
                 raise PassError(f"internal: gate {g} runs on QPU {srv} away from qubit {q}, not diagonal on it")
             wires.append(self.ensure_copy(h, srv))
             copies.append(h)
-        self.emit(node.op, wires)
+            self.pinned.add(h)
+        self.pinned = set()
+        self.emit(node.op, wires, node.cargs)
         if copies:
             self.plan.remote_gates += 1
         for h in copies:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qiskit import QuantumCircuit, transpile
-from qiskit.circuit import ControlFlowOp
+from qiskit.circuit import ControlFlowOp, IfElseOp
 from qiskit.converters import circuit_to_dag
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import TransformationPass
@@ -41,8 +41,10 @@ class NormalizeForDistribution(TransformationPass):
 
     Drops barriers and delays; decomposes every operation on three or more qubits, and
     every two-qubit gate that is diagonal on neither qubit (swap, iswap, rxx, ...), into
-    ``cx`` and one-qubit gates.  Raises ``UnsupportedOperationError`` for classical control
-    flow in the input, unbound parameters, or gates without a definition.
+    ``cx`` and one-qubit gates.  Keeps classically conditioned one-qubit blocks (``if (c)
+    x q;``) and single conditioned two-qubit gates diagonal on a qubit (``if (c) cx a, b;``).
+    Raises ``UnsupportedOperationError`` for other classical control flow, unbound
+    parameters, or gates without a definition.
 
     Property set fields read: none.  Property set values written: none.
     """
@@ -50,16 +52,19 @@ class NormalizeForDistribution(TransformationPass):
     def run(self, dag: DAGCircuit) -> DAGCircuit:
         for node in list(dag.topological_op_nodes()):
             op = node.op
-            if isinstance(op, ControlFlowOp) or getattr(op, "condition", None) is not None:
+            if isinstance(op, ControlFlowOp):
+                if isinstance(op, IfElseOp) and (len(node.qargs) == 1 or any(diagonal_flags(op))):
+                    continue  # a conditioned one-qubit block, or one conditioned controlled/diagonal gate
                 raise UnsupportedOperationError(
-                    f"classical control flow ({op.name}) in the input circuit is not supported yet; "
-                    "remove it or compile the unconditioned parts separately")
+                    f"classical control flow ({op.name} on {len(node.qargs)} qubits) in the input circuit is not "
+                    "supported yet; only if-blocks on one qubit, or holding one two-qubit gate controlled or "
+                    "diagonal on a qubit, are; split the block")
             if op.name in ("barrier", "delay"):
                 dag.remove_op_node(node)
                 continue
-            if len(node.cargs) and op.name != "measure":
+            if len(node.cargs) and op.name not in ("measure", "if_else"):
                 raise UnsupportedOperationError(f"operation {op.name!r} with classical bits is not supported")
-            key = _key(op)  # also rejects unbound parameters
+            key = _key(op) if op.name != "if_else" else None  # also rejects unbound parameters
             n = len(node.qargs)
             if op.name in ("measure", "reset") or n == 1:
                 continue

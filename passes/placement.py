@@ -218,6 +218,9 @@ def build_model(hg: Hypergraph, capacity: list[int], network: Network, weights: 
     for (h0, h1), row in sorted(a.items()):
         prob += pulp.lpSum(row) == 1, f"one_server_h{h0}_h{h1}"
         for k in range(kq):
+            if network.qpus[k].comm_qubits < 2:  # no room for two copies: only a home may serve
+                prob += row[k] <= x[src[h0]][k] + x[src[h1]][k], f"homeonly_h{h0}_h{h1}_k{k}"
+        for k in range(kq):
             prob += v[h0, k] >= row[k], f"serve0_h{h0}_h{h1}_k{k}"
             prob += v[h1, k] >= row[k], f"serve1_h{h0}_h{h1}_k{k}"
     if cuts is None:

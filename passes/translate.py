@@ -1,27 +1,89 @@
-"""NativeTranslation: rewrite every QPU's share into its native gates (heterogeneous target)."""
+"""NativeTranslation: rewrite every QPU's share into its native gates.
+
+Each QPU has one native gate set, so a gate's translation depends only on the gate (name,
+parameters) and that set: it is computed once with Qiskit's ``BasisTranslator`` on a one- or
+two-qubit circuit and replayed on every occurrence (Qiskit's translator on the whole
+heterogeneous target searches once per distinct set of qubits, which is minutes for
+thousands of qubits).  Feed-forward bodies are translated the same way.  Runs of one-qubit
+gates are then merged into each QPU's native one-qubit basis.
+"""
 
 from __future__ import annotations
 
+from qiskit import QuantumCircuit
+from qiskit.circuit import ControlFlowOp, IfElseOp
 from qiskit.circuit.equivalence_library import SessionEquivalenceLibrary
+from qiskit.converters import circuit_to_dag
 from qiskit.dagcircuit import DAGCircuit
-from qiskit.transpiler import Target
 from qiskit.transpiler.basepasses import TransformationPass
 from qiskit.transpiler.passes import BasisTranslator, Optimize1qGatesDecomposition
 
+from qmosaic.targets.models import Network
+from qmosaic.targets.target import QmosaicTarget
+
+from .gateinfo import _key
+
 __all__ = ["NativeTranslation"]
+
+_ALWAYS = frozenset({"epr", "measure", "reset", "delay", "barrier"})
 
 
 class NativeTranslation(TransformationPass):
-    """Translate to each qubit's native instructions with Qiskit's ``BasisTranslator`` against
-    the network target, then merge runs of one-qubit gates into each QPU's native 1q basis.
+    """Translate to each QPU's native instructions, then merge one-qubit runs.
 
     Property set fields read: none.  Property set values written: none.
     """
 
-    def __init__(self, target: Target):
+    def __init__(self, target: QmosaicTarget, network: Network | None = None):
         super().__init__()
-        self.translator = BasisTranslator(SessionEquivalenceLibrary, target_basis=None, target=target)
+        self.target = target
+        self.network = network if network is not None else target.network
+        self.owner = [k for k, q in enumerate(self.network.qpus) for _ in range(q.total_qubits)]
+        self.native = [frozenset(q.gates_1q) | {q.gate_2q} for q in self.network.qpus]
         self.optimize = Optimize1qGatesDecomposition(target=target)
+        self._cache: dict[tuple, list[tuple]] = {}
+
+    def _recipe(self, op, k: int) -> tuple[list[tuple], float]:
+        """(operation, local qubit indices) of ``op`` in QPU k's native gates, and the phase."""
+        key = (_key(op), k)
+        if key not in self._cache:
+            qc = QuantumCircuit(op.num_qubits)
+            qc.append(op, range(op.num_qubits))
+            basis = sorted(self.native[k] | _ALWAYS)
+            out = BasisTranslator(SessionEquivalenceLibrary, target_basis=basis)(qc)
+            steps = [(inst.operation, tuple(out.find_bit(q).index for q in inst.qubits)) for inst in out.data]
+            self._cache[key] = (steps, float(out.global_phase))
+        return self._cache[key]
+
+    def _translate_block(self, block: QuantumCircuit, k: int) -> QuantumCircuit:
+        new = block.copy_empty_like()
+        for inst in block.data:
+            if inst.operation.name in self.native[k] or inst.operation.name in _ALWAYS:
+                new.append(inst.operation, inst.qubits, inst.clbits)
+                continue
+            steps, phase = self._recipe(inst.operation, k)
+            new.global_phase += phase
+            for step, local in steps:
+                new.append(step, [inst.qubits[i] for i in local])
+        return new
 
     def run(self, dag: DAGCircuit) -> DAGCircuit:
-        return self.optimize.run(self.translator.run(dag))
+        out = dag.copy_empty_like()
+        index = {q: i for i, q in enumerate(dag.qubits)}
+        blocks: dict[tuple, IfElseOp] = {}
+        for node in dag.topological_op_nodes():
+            op, qargs = node.op, node.qargs
+            k = self.owner[index[qargs[0]]] if qargs else 0
+            if op.name in _ALWAYS or op.name in self.native[k]:
+                out.apply_operation_back(op, qargs, node.cargs, check=False)
+            elif isinstance(op, ControlFlowOp):
+                key = (id(op), k)
+                if key not in blocks:
+                    blocks[key] = op.replace_blocks([self._translate_block(b, k) for b in op.blocks])
+                out.apply_operation_back(blocks[key], qargs, node.cargs, check=False)
+            else:
+                steps, phase = self._recipe(op, k)
+                out.global_phase += phase
+                for step, local in steps:
+                    out.apply_operation_back(step, tuple(qargs[i] for i in local), (), check=False)
+        return self.optimize.run(out)

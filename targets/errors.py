@@ -26,7 +26,17 @@ __all__ = [
 
 
 class QmosaicError(Exception):
-    """Base class of every error qmosaic raises on purpose (bad input, impossible request)."""
+    """Base class of every error qmosaic raises on purpose (bad input, impossible request).
+
+    Prints as its one-line message (no quotes), whichever other bases a subclass has.
+    """
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 class NetworkError(QmosaicError, ValueError):

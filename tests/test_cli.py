@@ -1,0 +1,222 @@
+"""The ``qmosaic`` command line, run as a user would: ``python -m qmosaic ...`` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from qiskit import qasm3
+
+from conftest import EXAMPLES, ROOT
+
+GHZ = str(EXAMPLES / "ghz_qft6.qasm")
+FAST = ["--time-limit", "2"]
+
+
+def qmosaic(*args: str, stdin: str | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "qmosaic", *map(str, args)], capture_output=True, text=True,
+                          input=stdin, cwd=cwd, timeout=300)
+
+
+def assert_one_line_error(run: subprocess.CompletedProcess, *fragments: str) -> str:
+    """Non-zero exit, exactly one stderr line starting 'qmosaic: error:', no traceback."""
+    assert run.returncode != 0, run.stdout
+    assert "Traceback" not in run.stderr, run.stderr
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got:\n{run.stderr}"
+    assert lines[0].startswith("qmosaic: error: "), lines[0]
+    for fragment in fragments:
+        assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
+    return lines[0]
+
+
+def count_epr(text: str) -> int:
+    circuit = qasm3.loads(text)
+    return sum(1 for inst in circuit.data if inst.operation.name == "epr")
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory):
+    """``qmosaic compile examples/ghz_qft6.qasm --network line-3x3 -o out.qasm --report r.json``."""
+    work = tmp_path_factory.mktemp("cli")
+    run = qmosaic("compile", GHZ, "--network", "line-3x3", "-o", work / "out.qasm", "--report", work / "r.json",
+                  *FAST)
+    return work, run
+
+
+def test_networks_lists_every_preset():
+    from qmosaic.targets import preset_names
+
+    run = qmosaic("networks")
+    assert run.returncode == 0, run.stderr
+    listed = [line.split()[0] for line in run.stdout.splitlines() if line.strip()]
+    assert listed == preset_names()
+    for name in ("line-3x3", "pair-2x4", "ring-4x4", "star-5x4", "cepheus-chiplets", "tempo-pair", "harq-hetero"):
+        assert name in listed
+    assert "9 data qubits" in next(line for line in run.stdout.splitlines() if line.startswith("line-3x3"))
+
+
+def test_compile_writes_qasm_and_report(compiled):
+    work, run = compiled
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    assert "ebits" in run.stderr and "out.qasm" in run.stderr  # the one-line summary
+    text = (work / "out.qasm").read_text()
+    circuit = qasm3.loads(text)
+    report = json.loads((work / "r.json").read_text())
+    assert report["network"] == "line-3x3"
+    assert report["circuit"]["qubits"] == 6
+    assert circuit.num_qubits == report["circuit"]["output_qubits"]
+    assert report["ebits"]["total"] == count_epr(text) > 0
+    assert sum(report["ebits"]["per_link"].values()) == report["ebits"]["total"]
+    assert run.stdout == ""  # the circuit went to the file
+
+
+def test_compile_output_equals_the_api(compiled):
+    import qmosaic as api
+
+    work, _ = compiled
+    result = api.compile(GHZ, "line-3x3", options=api.CompileOptions(time_limit=2))
+    assert (work / "out.qasm").read_text() == result.qasm()
+
+
+def test_output_to_stdout():
+    run = qmosaic("compile", GHZ, "--network", "pair-2x4", "-o", "-", *FAST)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("OPENQASM 3")
+    assert count_epr(run.stdout) > 0
+    run_default = qmosaic("compile", GHZ, "-n", "pair-2x4", *FAST)  # '-' is the default
+    assert run_default.stdout == run.stdout
+
+
+def test_report_to_stdout(tmp_path):
+    run = qmosaic("compile", GHZ, "-n", "pair-2x4", "-o", tmp_path / "o.qasm", "--report", "-", *FAST)
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["ebits"]["total"] == count_epr((tmp_path / "o.qasm").read_text())
+
+
+def test_circuit_from_stdin():
+    run = qmosaic("compile", "-", "-n", "pair-2x4", *FAST, stdin=Path(GHZ).read_text())
+    assert run.returncode == 0, run.stderr
+    assert count_epr(run.stdout) > 0
+
+
+def test_verify_command(compiled):
+    work, run = compiled
+    assert run.returncode == 0, run.stderr
+    check = qmosaic("verify", GHZ, work / "out.qasm", "--report", work / "r.json")
+    assert check.returncode == 0, check.stderr
+    assert "process fidelity 1.0" in check.stdout
+
+
+def test_verify_command_catches_a_wrong_layout(compiled, tmp_path):
+    work, _ = compiled
+    report = json.loads((work / "r.json").read_text())
+    final = report["layout"]["final"]
+    final[0], final[-1] = final[-1], final[0]
+    (tmp_path / "wrong.json").write_text(json.dumps(report))
+    check = qmosaic("verify", GHZ, work / "out.qasm", "--report", tmp_path / "wrong.json")
+    assert check.returncode == 3
+    assert "qmosaic: error: process fidelity" in check.stderr
+    assert "Traceback" not in check.stderr
+
+
+def test_compile_with_verify(tmp_path):
+    run = qmosaic("compile", GHZ, "-n", str(EXAMPLES / "hetero.toml"), "-o", tmp_path / "o.qasm", "--verify",
+                  *FAST)
+    assert run.returncode == 0, run.stderr
+    assert "process fidelity 1.0" in run.stderr
+
+
+def test_compile_options_are_accepted(tmp_path):
+    run = qmosaic("compile", GHZ, "-n", "ring-4x4", "-o", tmp_path / "o.qasm", "--report", tmp_path / "r.json",
+                  "--solver", "cbc", "--seed", "3", "--no-translate", *FAST)
+    assert run.returncode == 0, run.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["solver"]["solver"] in ("CBC", "heuristic")
+    ops = {name for per in report["ops_per_qpu"].values() for name in per}
+    assert "cp" in ops or "cx" in ops  # untranslated, generic gates stay
+    run = qmosaic("compile", GHZ, "-n", "ring-4x4", "-o", tmp_path / "h.qasm", "--no-ilp", *FAST)
+    assert run.returncode == 0, run.stderr
+    assert "solver heuristic" in run.stderr
+
+
+# --- bad input: one line on stderr, non-zero exit -----------------------------------------------------------
+QASM2_HEAD = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n'
+
+
+@pytest.mark.parametrize("name, circuit_text, network, fragments", [
+    ("malformed", QASM2_HEAD + "qreg q[2];\nh q[0]\ncx q[0], q[1];\n", "pair-2x4", ["invalid OpenQASM", "5"]),
+    ("unknown-gate", QASM2_HEAD + "qreg q[2];\nfrobnicate q[0], q[1];\n", "pair-2x4", ["frobnicate"]),
+    ("too-wide", QASM2_HEAD + "qreg q[10];\nh q[0];\ncx q[0], q[9];\n", "line-3x3", ["10", "9 data qubits"]),
+    ("unknown-preset", QASM2_HEAD + "qreg q[2];\nh q[0];\n", "moon-base", ["unknown network preset 'moon-base'"]),
+    ("bad-network-file", QASM2_HEAD + "qreg q[2];\nh q[0];\n", "NETFILE", ["qubits must be an integer >= 0", "-3"]),
+    ("unreachable", QASM2_HEAD + "qreg q[2];\nh q[0];\n", "SPLITFILE", ["unreachable"]),
+    ("missing-network-file", QASM2_HEAD + "qreg q[2];\nh q[0];\n", "nowhere/net.toml", ["cannot read network file"]),
+    ("qasm3-malformed", 'OPENQASM 3.0;\nqubit[2] q;\nh q[0]\n', "pair-2x4", ["invalid OpenQASM"]),
+])
+def test_compile_bad_input(tmp_path, name, circuit_text, network, fragments):
+    circuit = tmp_path / f"{name}.qasm"
+    circuit.write_text(circuit_text)
+    if network == "NETFILE":
+        network = str(tmp_path / "net.toml")
+        Path(network).write_text('[[qpu]]\nname = "a"\ndevice = "quantinuum-h2"\nqubits = -3\n')
+    elif network == "SPLITFILE":
+        network = str(tmp_path / "split.toml")
+        Path(network).write_text('[[qpu]]\nname = "a"\ndevice = "quantinuum-h2"\n'
+                                 '[[qpu]]\nname = "b"\ndevice = "quantinuum-h2"\n')
+    run = qmosaic("compile", circuit, "-n", network, "-o", tmp_path / "out.qasm", *FAST)
+    assert_one_line_error(run, *fragments)
+    assert not (tmp_path / "out.qasm").exists()
+
+
+def test_compile_unbound_parameter(tmp_path):
+    circuit = tmp_path / "unbound.qasm"
+    circuit.write_text('OPENQASM 3.0;\ninclude "stdgates.inc";\ninput float theta;\nqubit[2] q;\n'
+                       'rx(theta) q[0];\ncx q[0], q[1];\n')
+    run = qmosaic("compile", circuit, "-n", "pair-2x4", "-o", tmp_path / "out.qasm", *FAST)
+    assert_one_line_error(run, "unbound parameters", "theta")
+
+
+def test_compile_missing_input_file(tmp_path):
+    run = qmosaic("compile", tmp_path / "absent.qasm", "-n", "pair-2x4", *FAST)
+    assert_one_line_error(run, "cannot read circuit file", "absent.qasm")
+
+
+def test_verify_bad_report(compiled, tmp_path):
+    work, _ = compiled
+    (tmp_path / "r.json").write_text("{}")
+    run = qmosaic("verify", GHZ, work / "out.qasm", "--report", tmp_path / "r.json")
+    assert_one_line_error(run, "layout", "qmosaic compile --report")
+    run = qmosaic("verify", GHZ, work / "out.qasm", "--report", tmp_path / "absent.json")
+    assert_one_line_error(run, "absent.json")
+
+
+def test_verify_mismatched_files(compiled, tmp_path):
+    work, _ = compiled
+    other = tmp_path / "three.qasm"
+    other.write_text(QASM2_HEAD + "qreg q[3];\nh q[0];\n")
+    run = qmosaic("verify", other, work / "out.qasm", "--report", work / "r.json")
+    assert_one_line_error(run, "layout names 6 logical qubits but the input has 3")
+
+
+def test_argument_errors_exit_non_zero():
+    run = qmosaic("compile", GHZ, "-n", "pair-2x4", "--solver", "gurobi")
+    assert run.returncode != 0
+    assert "error: argument --solver: invalid choice: 'gurobi'" in run.stderr and "Traceback" not in run.stderr
+    run = qmosaic()
+    assert run.returncode != 0 and "Traceback" not in run.stderr
+
+
+def test_console_script_entry_point_is_installed():
+    import shutil
+
+    exe = shutil.which("qmosaic")
+    if exe is None:
+        pytest.skip("the qmosaic console script is not on PATH in this environment")
+    run = subprocess.run([exe, "networks"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "line-3x3" in run.stdout

@@ -1,0 +1,56 @@
+"""Classically conditioned gates in the input: local, and remote through a cat copy."""
+
+import pytest
+from qiskit import QuantumCircuit, transpile
+from qiskit_aer import AerSimulator
+
+import qmosaic
+from qmosaic.errors import UnsupportedOperationError
+from qmosaic.targets import Network
+
+OPTS = qmosaic.CompileOptions(time_limit=2)
+
+
+def _counts(circuit: QuantumCircuit, names: list[str], shots: int = 4000) -> dict[str, float]:
+    """Outcome frequencies of the input's classical registers only (ours are marginalised out)."""
+    sim = AerSimulator(seed_simulator=7)
+    raw = sim.run(transpile(circuit, sim), shots=shots).result().get_counts()
+    order = [reg.name for reg in reversed(circuit.cregs)]  # Qiskit prints the last register first
+    out: dict[str, float] = {}
+    for key, value in raw.items():
+        parts = dict(zip(order, key.split()))
+        kept = " ".join(parts[n] for n in names)
+        out[kept] = out.get(kept, 0) + value / shots
+    return out
+
+
+def _one_qubit_modules(n: int) -> Network:
+    return Network.from_modules([1] * n, [(i, i + 1) for i in range(n - 1)], comm_qubits=2)
+
+
+def test_remote_conditioned_gates_match_the_input_distribution():
+    qc = QuantumCircuit(3, 3)
+    qc.h(2)
+    qc.h(0)
+    qc.measure(2, 2)
+    with qc.if_test((qc.clbits[2], 1)):
+        qc.cx(0, 1)  # conditioned CX between two QPUs: served through a copy of qubit 0
+    with qc.if_test((qc.clbits[2], 1)):
+        qc.x(0)
+    qc.cp(0.7, 0, 1)
+    qc.h(0)
+    qc.measure([0, 1], [0, 1])
+    result = qmosaic.compile(qc, _one_qubit_modules(3), options=OPTS)
+    assert result.report["ebits"]["total"] >= 1 and result.report["remote_gates"] >= 1
+    want, got = _counts(qc, ["c"]), _counts(result.circuit, ["c"])
+    for key in set(want) | set(got):
+        assert got.get(key, 0) == pytest.approx(want.get(key, 0), abs=0.04), (want, got)
+
+
+def test_conditioned_gate_diagonal_on_neither_qubit_is_refused():
+    qc = QuantumCircuit(2, 1)
+    qc.measure(0, 0)
+    with qc.if_test((qc.clbits[0], 1)):
+        qc.swap(0, 1)
+    with pytest.raises(UnsupportedOperationError, match="split the block"):
+        qmosaic.compile(qc, "pair-2x4", options=OPTS)

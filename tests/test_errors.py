@@ -1,0 +1,329 @@
+"""Bad input raises a ``QmosaicError`` subclass whose message names the problem, the numbers and the fix."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+import pytest
+from qiskit import QuantumCircuit
+from qiskit.circuit import Parameter
+from qiskit.converters import circuit_to_dag
+from qiskit.transpiler.exceptions import TranspilerError
+
+import qmosaic
+from conftest import FAST
+from qmosaic.errors import (
+    BudgetError, CapacityError, CircuitParseError, NetworkError, NetworkFileError, PassError,
+    QmosaicError, SolverError, UnsupportedOperationError, VerificationError,
+)
+from qmosaic.targets import QPU, Link, Network
+from qmosaic.targets.devices import device_fields
+
+QASM2_HEAD = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\n'
+QASM3_HEAD = 'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\n'
+
+
+def _qpu(name: str, **overrides) -> QPU:
+    return QPU(name=name, device="quantinuum-h2", **{**device_fields("quantinuum-h2"), **overrides})
+
+
+def _link(a: str, b: str, **kw) -> Link:
+    return Link(between=(a, b), epr_rate_hz=100.0, epr_fidelity=0.95, **kw)
+
+
+# --- the hierarchy -------------------------------------------------------------------------------------------
+ALL_ERRORS = [getattr(qmosaic.errors, name) for name in qmosaic.errors.__all__]
+
+
+@pytest.mark.parametrize("cls", ALL_ERRORS, ids=lambda c: c.__name__)
+def test_every_error_is_a_qmosaic_error(cls):
+    assert issubclass(cls, QmosaicError)
+
+
+@pytest.mark.parametrize("cls", [CapacityError, BudgetError, PassError])
+def test_errors_raised_inside_passes_are_transpiler_errors(cls):
+    assert issubclass(cls, TranspilerError)
+
+
+@pytest.mark.parametrize("cls", ALL_ERRORS, ids=lambda c: c.__name__)
+def test_every_error_can_be_printed(cls):
+    """The CLI prints ``qmosaic: error: {exc}``; str() must work and carry the message."""
+    text = str(cls("the circuit has 10 qubits"))
+    assert "the circuit has 10 qubits" in text
+
+
+def message(excinfo) -> str:
+    """The message an error was raised with (not str(), which is broken for some classes; see above)."""
+    return excinfo.value.args[0] if excinfo.value.args else ""
+
+
+def test_errors_are_exported_from_the_root_package():
+    for name in ("QmosaicError", "NetworkError", "CircuitParseError", "CapacityError", "SolverError"):
+        assert getattr(qmosaic, name) is getattr(qmosaic.errors, name)
+
+
+# --- circuits ------------------------------------------------------------------------------------------------
+def test_malformed_qasm2_names_the_line():
+    text = QASM2_HEAD + "h q[0];\ncx q[0] q[1];\n"  # missing comma on line 5
+    with pytest.raises(CircuitParseError, match=r"invalid OpenQASM.*\b5\b"):
+        qmosaic.compile(text, "pair-2x4", options=FAST)
+
+
+def test_malformed_qasm2_missing_semicolon_names_the_line():
+    text = QASM2_HEAD + "h q[0]\ncx q[0], q[1];\n"  # the parser notices on line 5
+    with pytest.raises(CircuitParseError, match=r"invalid OpenQASM.*\b5\b"):
+        qmosaic.load_circuit(text)
+
+
+def test_malformed_qasm_file_names_the_file(tmp_path):
+    path = tmp_path / "broken.qasm"
+    path.write_text(QASM2_HEAD + "h q[0];\n\n\nh q[1]\n")
+    with pytest.raises(CircuitParseError, match=r"broken\.qasm: invalid OpenQASM"):
+        qmosaic.compile(path, "pair-2x4", options=FAST)
+
+
+def test_malformed_qasm3_names_the_line():
+    text = QASM3_HEAD + "h q[0]\ncx q[0], q[1];\n"
+    with pytest.raises(CircuitParseError, match=r"\b(line )?[45]\b"):
+        qmosaic.load_circuit(text)
+
+
+def test_malformed_qasm3_is_a_parse_error():
+    with pytest.raises(CircuitParseError, match=r"<qasm text>: invalid OpenQASM"):
+        qmosaic.load_circuit(QASM3_HEAD + "h q[0]\ncx q[0], q[1];\n")
+
+
+@pytest.mark.parametrize("head", [QASM2_HEAD, QASM3_HEAD], ids=["qasm2", "qasm3"])
+def test_unknown_gate_is_named(head):
+    with pytest.raises(CircuitParseError, match=r"frobnicate.*(not defined|undefined)"):
+        qmosaic.compile(head + "h q[0];\nfrobnicate q[0], q[1];\n", "pair-2x4", options=FAST)
+
+
+def test_missing_circuit_file():
+    with pytest.raises(CircuitParseError, match=r"cannot read circuit file .*nope\.qasm"):
+        qmosaic.compile("does/not/exist/nope.qasm", "pair-2x4", options=FAST)
+
+
+def test_not_a_circuit():
+    with pytest.raises(CircuitParseError, match=r"expected a QuantumCircuit.*got int"):
+        qmosaic.compile(12, "pair-2x4", options=FAST)
+
+
+def test_circuit_wider_than_the_network_names_both_numbers():
+    qc = QuantumCircuit(10)
+    qc.h(range(10))
+    with pytest.raises(CapacityError, match=r"10 qubits.*'line-3x3'.* 9 data qubits.*larger network"):
+        qmosaic.compile(qc, "line-3x3", options=FAST)
+
+
+def test_unbound_parameters_are_refused():
+    qc = QuantumCircuit(2)
+    qc.rx(Parameter("theta"), 0)
+    qc.cx(0, 1)
+    with pytest.raises(UnsupportedOperationError) as info:
+        qmosaic.compile(qc, "pair-2x4", options=FAST)
+    assert re.search(r"unbound parameters \['theta'\].*assign_parameters", message(info))
+
+
+def test_classical_control_flow_in_the_input_is_refused():
+    qc = QuantumCircuit(2, 1)
+    qc.h(0)
+    qc.measure(0, 0)
+    with qc.if_test((qc.clbits[0], 1)):
+        qc.x(1)
+    with pytest.raises(UnsupportedOperationError) as info:
+        qmosaic.compile(qc, "pair-2x4", options=FAST)
+    assert "classical control flow (if_else)" in message(info)
+
+
+# --- networks --------------------------------------------------------------------------------------------------
+def test_unknown_preset_lists_the_known_ones():
+    with pytest.raises(NetworkError, match=r"unknown network preset 'moon-base'.*line-3x3.*toml"):
+        qmosaic.compile(QuantumCircuit(2), "moon-base", options=FAST)
+
+
+NET_HEAD = '[[qpu]]\nname = "a"\ndevice = "quantinuum-h2"\n'
+TWO_QPUS = NET_HEAD + '[[qpu]]\nname = "b"\ndevice = "quantinuum-h2"\n'
+
+
+@pytest.mark.parametrize("text, cls, pattern", [
+    (NET_HEAD + "qubits = -3\n", NetworkFileError, r"bad\.toml: qpu\[0\].*qubits must be an integer >= 0, got -3"),
+    (NET_HEAD + 'colour = "red"\n', NetworkFileError, r"bad\.toml: qpu\[0\]: unknown field\(s\) \['colour'\]"),
+    (NET_HEAD + 'device = "quantinuum-h2"\n', NetworkFileError, r"bad\.toml: not valid TOML"),
+    ('[[qpu]]\nname = "a"\ndevice = "warp-core"\n', NetworkFileError, r"unknown device 'warp-core'.*ionq-forte"),
+    ('[[qpu]]\nname = "a"\nqubits = 3\n', NetworkFileError, r"qpu\[0\]: missing field\(s\).*device"),
+    (TWO_QPUS + "[[link]]\nepr_rate_hz = 1.0\nepr_fidelity = 0.9\n", NetworkFileError,
+     r"link\[0\]: missing field\(s\) \['between'\]"),
+    (TWO_QPUS + '[[link]]\nbetween = ["a", "c"]\nepr_rate_hz = 1.0\nepr_fidelity = 0.9\n', NetworkFileError,
+     r"no QPU named 'c' \(QPUs: a, b\)"),
+    (TWO_QPUS + '[[link]]\nbetween = ["a"]\nepr_rate_hz = 1.0\nepr_fidelity = 0.9\n', NetworkFileError,
+     r"between must list two QPU names"),
+    (TWO_QPUS + '[[link]]\nbetween = ["a", "b"]\nepr_rate_hz = 1.0\nepr_fidelity = 0.3\n', NetworkFileError,
+     r"epr_fidelity must be in \(0\.5, 1\], got 0\.3"),
+    (TWO_QPUS + '[[link]]\nbetween = ["a", "b"]\nepr_fidelity = 0.9\nspeed = 3\n', NetworkFileError,
+     r"link\[0\]: unknown field\(s\) \['speed'\]"),
+    (TWO_QPUS, NetworkFileError, r"QPUs \['b'\] are unreachable from 'a'.*add a \[\[link\]\]"),
+    ('name = "x"\n', NetworkFileError, r"'qpu' must list at least one QPU"),
+    (NET_HEAD + 'gate_2q = "magic"\n', NetworkFileError, r"gate_2q 'magic' not one of"),
+    ('nodes = 3\n' + NET_HEAD, NetworkFileError, r"unknown top-level field\(s\) \['nodes'\]"),
+], ids=["negative-qubits", "unknown-field", "bad-toml", "unknown-device", "missing-fields", "missing-between",
+        "unknown-qpu", "one-end", "bad-fidelity", "unknown-link-field", "unreachable", "no-qpus", "bad-gate",
+        "unknown-top-level"])
+def test_invalid_network_file(tmp_path, text, cls, pattern):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(cls, match=pattern):
+        qmosaic.load_network(str(path))
+    with pytest.raises(cls, match=pattern):  # and through compile, unchanged
+        qmosaic.compile(QuantumCircuit(1), str(path), options=FAST)
+
+
+def test_invalid_json_network_file(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text('{"qpu": [{"name": "a", "device": "quantinuum-h2", "qubits": -3}]')  # truncated
+    with pytest.raises(NetworkFileError, match=r"bad\.json: not valid JSON"):
+        qmosaic.load_network(str(path))
+    path.write_text(json.dumps({"qpu": [{"name": "a", "device": "quantinuum-h2", "qubits": -3}]}))
+    with pytest.raises(NetworkFileError, match=r"qubits must be an integer >= 0, got -3"):
+        qmosaic.load_network(str(path))
+
+
+def test_missing_network_file(tmp_path):
+    with pytest.raises(NetworkFileError, match=r"cannot read network file .*absent\.toml"):
+        qmosaic.load_network(str(tmp_path / "absent.toml"))
+
+
+def test_unreachable_qpus_in_code():
+    with pytest.raises(NetworkError, match=r"QPUs \['b'\] are unreachable from 'a'"):
+        Network("split", (_qpu("a"), _qpu("b")))
+
+
+def test_network_model_validation():
+    with pytest.raises(NetworkError, match=r"qubits must be an integer >= 0, got -3"):
+        _qpu("a", qubits=-3)
+    with pytest.raises(NetworkError, match=r"must join two different QPUs"):
+        _link("a", "a")
+    with pytest.raises(NetworkError, match=r"max_ebits must be an integer >= 0 \(omit it for unbounded\), got -1"):
+        _link("a", "b", max_ebits=-1)
+    with pytest.raises(NetworkError, match=r"QPU 'b' has comm_qubits = 0"):
+        Network("n", (_qpu("a"), _qpu("b", comm_qubits=0)), (_link("a", "b"),))
+    with pytest.raises(NetworkError, match=r"duplicate QPU names \['a'\]"):
+        Network("n", (_qpu("a"), _qpu("a")))
+    with pytest.raises(NetworkError, match=r"linked twice"):
+        Network("n", (_qpu("a"), _qpu("b")), (_link("a", "b"), _link("b", "a")))
+    with pytest.raises(NetworkError, match=r"has no QPUs"):
+        Network("n", ())
+
+
+def test_relay_with_one_communication_qubit_is_refused():
+    """A middle QPU that must relay (Bell-measure two EPR halves) needs two communication qubits."""
+    relay = QPU(name="m", device="diamond-memory", **{**device_fields("diamond-memory"), "comm_qubits": 1})
+    net = Network("relay", (_qpu("a", qubits=3), relay, _qpu("b", qubits=3)), (_link("a", "m"), _link("m", "b")))
+    qc = QuantumCircuit(6)
+    qc.h(range(6))
+    for i in range(3):
+        for j in range(3, 6):
+            qc.cp(0.3, i, j)
+    with pytest.raises(NetworkError) as info:
+        qmosaic.compile(qc, net, options=FAST)
+    assert re.search(r"QPU 'm' has 1 communication qubit\(s\).*at least 2 \(comm_qubits\)", message(info))
+
+
+def test_impossible_budget_is_a_budget_error():
+    net = Network("capped", (_qpu("a", qubits=2), _qpu("b", qubits=2)), (_link("a", "b", max_ebits=0),))
+    qc = QuantumCircuit(4)
+    qc.h(range(4))
+    for i in range(3):
+        qc.cx(i, i + 1)
+    with pytest.raises(BudgetError, match=r"link a-b: .*needs \d+ ebits but max_ebits is 0"):
+        qmosaic.compile(qc, net, options=FAST)
+
+
+# --- options and solvers -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("kwargs, pattern", [
+    ({"time_limit": 0}, r"time_limit must be a number of seconds > 0, got 0"),
+    ({"seed": -1}, r"seed must be an integer >= 0, got -1"),
+    ({"solver": "gurobi"}, r"unknown solver 'gurobi'; choose one of highs, cbc"),
+])
+def test_bad_options(kwargs, pattern):
+    with pytest.raises(QmosaicError, match=pattern):
+        qmosaic.CompileOptions(**kwargs)
+
+
+def test_unknown_solver_in_options_is_a_solver_error():
+    with pytest.raises(SolverError):
+        qmosaic.CompileOptions(solver="gurobi")
+
+
+def _dag(n: int = 4):
+    qc = QuantumCircuit(n)
+    for i in range(n - 1):
+        qc.cx(i, i + 1)
+    return circuit_to_dag(qc)
+
+
+def test_unknown_solver_in_the_placer_is_a_solver_error():
+    from qmosaic.passes.placement import place
+
+    with pytest.raises(SolverError, match=r"unknown solver 'gurobi'; choose one of highs, cbc"):
+        place(_dag(), qmosaic.load_network("pair-2x4"), solver="gurobi")
+
+
+def test_highs_not_installed_is_a_solver_error(monkeypatch):
+    from qmosaic.passes.placement import place
+
+    monkeypatch.setitem(sys.modules, "highspy", None)  # `import highspy` now raises ImportError
+    with pytest.raises(SolverError, match=r"highspy.*not installed.*solver='cbc'"):
+        place(_dag(), qmosaic.load_network("pair-2x4"), time_limit=1)
+    qc = QuantumCircuit(6)
+    qc.h(range(6))
+    for i in range(5):
+        qc.cx(i, i + 1)
+    with pytest.raises(SolverError, match=r"highspy"):
+        qmosaic.compile(qc, "pair-2x4", options=FAST)
+
+
+def test_cbc_binary_missing_is_a_solver_error(monkeypatch):
+    import pulp
+
+    from qmosaic.passes.placement import place
+
+    monkeypatch.setattr(pulp.PULP_CBC_CMD, "available", lambda self: False)
+    net = qmosaic.load_network("line-3x3")
+    qc = QuantumCircuit(7)
+    qc.h(range(7))
+    for i in range(7):
+        qc.cp(0.2, i, (i + 3) % 7)
+    with pytest.raises(SolverError, match=r"solver 'cbc' is not available"):
+        place(circuit_to_dag(qc), net, solver="cbc", time_limit=1)
+
+
+# --- verification ------------------------------------------------------------------------------------------
+def test_verifying_a_mid_circuit_measurement_is_refused():
+    qc = QuantumCircuit(2, 1)
+    qc.h(0)
+    qc.measure(0, 0)
+    qc.cx(0, 1)
+    result = qmosaic.compile(qc, "pair-2x4", options=FAST)
+    with pytest.raises(VerificationError, match=r"mid-circuit measure"):
+        result.verify()
+
+
+def test_verifying_too_wide_a_circuit_is_refused():
+    from qmosaic.verify import MAX_VERIFY_QUBITS, process_fidelity
+
+    n = 15
+    qc = QuantumCircuit(n)
+    qc.h(range(n))
+    with pytest.raises(VerificationError, match=rf"needs {2 * n} simulated qubits.*limit {MAX_VERIFY_QUBITS}"):
+        process_fidelity(qc, qc, list(range(n)), list(range(n)))
+
+
+def test_verifying_with_a_mismatched_layout_is_refused():
+    from qmosaic.verify import process_fidelity
+
+    qc = QuantumCircuit(3)
+    with pytest.raises(VerificationError, match=r"layout names 2 logical qubits but the input has 3"):
+        process_fidelity(qc, qc, [0, 1], [0, 1])

@@ -1,0 +1,77 @@
+"""Which qubits a two-qubit gate is diagonal on: the fact teleportation lowering rests on.
+
+Checked against the definition (the gate commutes with Z on that qubit) for every standard gate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from qiskit.circuit import Gate
+from qiskit.circuit.library import (
+    CHGate, CPhaseGate, CRXGate, CRYGate, CRZGate, CSdgGate, CSGate, CSXGate, CUGate, CXGate, CYGate, CZGate,
+    DCXGate, ECRGate, HGate, iSwapGate, PhaseGate, RGate, RXGate, RXXGate, RYGate, RYYGate, RZGate, RZXGate,
+    RZZGate, SdgGate, SGate, SwapGate, SXGate, TdgGate, TGate, UGate, XGate, XXMinusYYGate, XXPlusYYGate, YGate,
+    ZGate,
+)
+
+from qmosaic.passes.gateinfo import diagonal_flags, is_diagonal_1q
+
+Z0 = np.diag([1, -1, 1, -1])  # Qiskit's little-endian order: qubit 0 is the low bit
+Z1 = np.diag([1, 1, -1, -1])
+
+TWO_QUBIT = [
+    CXGate(), CYGate(), CZGate(), CHGate(), CSXGate(), CSGate(), CSdgGate(), CPhaseGate(0.3), CRXGate(0.4),
+    CRYGate(0.5), CRZGate(0.6), CUGate(0.1, 0.2, 0.3, 0.4), RZZGate(0.7), RXXGate(0.2), RYYGate(0.3), RZXGate(0.4),
+    SwapGate(), iSwapGate(), DCXGate(), ECRGate(), XXPlusYYGate(0.3, 0.1), XXMinusYYGate(0.3, 0.1),
+    CXGate(ctrl_state=0), CZGate(ctrl_state=0), CPhaseGate(0.3, ctrl_state=0), CRXGate(0.4, ctrl_state=0),
+    RZZGate(np.pi), CPhaseGate(0.0),
+]
+
+
+def _expected(gate: Gate) -> tuple[bool, bool]:
+    m = np.asarray(gate.to_matrix(), dtype=complex)
+    return bool(np.allclose(m @ Z0, Z0 @ m, atol=1e-10)), bool(np.allclose(m @ Z1, Z1 @ m, atol=1e-10))
+
+
+@pytest.mark.parametrize("gate", TWO_QUBIT, ids=lambda g: f"{g.name}{[round(float(p), 2) for p in g.params]}")
+def test_diagonal_flags_match_the_definition(gate):
+    expected = _expected(gate)
+    got = diagonal_flags(gate)
+    # claiming a diagonal side that is not diagonal is a correctness bug; missing one only costs ebits
+    assert not (got[0] and not expected[0]) and not (got[1] and not expected[1]), (got, expected)
+    assert got == expected, f"{gate.name}: flags {got}, definition says {expected}"
+
+
+@pytest.mark.parametrize("gate", [ZGate(), SGate(), SdgGate(), TGate(), TdgGate(), RZGate(0.3), PhaseGate(0.2),
+                                  UGate(0, 0.3, 0.2)], ids=lambda g: g.name)
+def test_diagonal_one_qubit_gates(gate):
+    assert is_diagonal_1q(gate)
+
+
+@pytest.mark.parametrize("gate", [HGate(), XGate(), YGate(), SXGate(), RXGate(0.1), RYGate(0.2),
+                                  RGate(0.3, 0.1), UGate(0.2, 0.1, 0.3)], ids=lambda g: g.name)
+def test_non_diagonal_one_qubit_gates(gate):
+    assert not is_diagonal_1q(gate)
+
+
+def test_a_unitary_gate_is_judged_by_its_matrix():
+    from qiskit import QuantumCircuit
+    from qiskit.circuit.library import UnitaryGate
+    from qiskit.quantum_info import Operator
+
+    body = QuantumCircuit(2)
+    body.cx(1, 0)  # control on qubit 1: diagonal on qubit 1 only
+    body.rz(0.3, 1)
+    gate = UnitaryGate(Operator(body))
+    assert diagonal_flags(gate) == _expected(gate) == (False, True)
+
+
+def test_a_gate_without_a_matrix_is_treated_as_non_diagonal():
+    from qiskit import QuantumCircuit
+
+    body = QuantumCircuit(2)
+    body.cz(0, 1)
+    gate = body.to_gate()
+    gate.name = "opaque_cz"
+    assert diagonal_flags(gate) == (False, False)  # safe: the normaliser decomposes it
