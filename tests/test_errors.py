@@ -128,14 +128,17 @@ def test_unbound_parameters_are_refused():
 
 
 def test_classical_control_flow_in_the_input_is_refused():
-    qc = QuantumCircuit(2, 1)
+    """Conditioned one-qubit blocks are supported; a block over several qubits is refused."""
+    qc = QuantumCircuit(3, 1)
     qc.h(0)
     qc.measure(0, 0)
     with qc.if_test((qc.clbits[0], 1)):
         qc.x(1)
+        qc.h(2)
     with pytest.raises(UnsupportedOperationError) as info:
         qmosaic.compile(qc, "pair-2x4", options=FAST)
-    assert "classical control flow (if_else)" in message(info)
+    assert "classical control flow (if_else on 2 qubits)" in message(info)
+    assert "split the block" in message(info)
 
 
 # --- networks --------------------------------------------------------------------------------------------------
