@@ -1,0 +1,102 @@
+"""Command line of the benchmark harness: ``python -m benchmarks {run,diff,show,scale}``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .cases import default_shared
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="compile the benchmark cases and compare with published ebit counts")
+    run.add_argument("--quick", action="store_true",
+                     help="small cases only (<= 40 qubits, <= 1200 instructions), time limit 3 s")
+    run.add_argument("--cases", action="append", metavar="PATTERN",
+                     help="case ids to run: a glob (qft*-a2a2) or a regular expression searched in the id; repeatable")
+    run.add_argument("--time-limit", type=_positive, metavar="S",
+                     help="placer time limit per case (default 3 with --quick, else 15)")
+    run.add_argument("--case-timeout", type=_positive, metavar="S",
+                     help="wall-clock guard per case, the case is killed and recorded as an error "
+                          "(default 10 x time limit + 120)")
+    run.add_argument("--out", type=Path, help="results JSON (default benchmarks/results/latest.json)")
+    run.add_argument("--shared", type=Path, default=None, help="the shared folder holding bench/cases.json "
+                                                                "(default ../shared from the repository root)")
+    run.add_argument("--seed", type=int, default=0, help="solver seed (default 0)")
+    run.add_argument("--no-verify", action="store_true", help="skip the simulation / stim checks")
+    run.add_argument("--no-stim", action="store_true", help="skip the stim check of Clifford circuits")
+    run.add_argument("--sim-max-qubits", type=int, default=8,
+                     help="Aer process-fidelity check up to this many logical qubits (default 8)")
+    run.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    run.add_argument("--list", action="store_true", help="list the selected cases and exit")
+
+    diff = sub.add_parser("diff", help="per-case ebit changes between two result files")
+    diff.add_argument("old", type=Path)
+    diff.add_argument("new", type=Path)
+    diff.add_argument("--all", action="store_true", help="list unchanged cases too")
+
+    show = sub.add_parser("show", help="print the table and summary of a result file")
+    show.add_argument("file", type=Path, nargs="?", default=None)
+    show.add_argument("--markdown", action="store_true")
+
+    scale = sub.add_parser("scale", help="compile-time per stage on large random circuits, vs qiskit.transpile O1")
+    scale.add_argument("--gates", default="10000,30000,100000", help="comma-separated CX counts")
+    scale.add_argument("--qubits", type=int, default=1000)
+    scale.add_argument("--qpus", type=int, default=16)
+    scale.add_argument("--comm", type=int, default=16, help="communication qubits per QPU (default 16)")
+    scale.add_argument("--topology", choices=("grid", "ring", "line", "complete"), default="grid")
+    scale.add_argument("--time-limit", type=_positive, default=10.0, help="placer time limit (default 10)")
+    scale.add_argument("--timeout", type=_positive, default=1800.0,
+                       help="wall-clock guard per run (qmosaic and qiskit separately; default 1800)")
+    scale.add_argument("--seed", type=int, default=7)
+    scale.add_argument("--translate", action="store_true", help="also translate to the native gate set")
+    scale.add_argument("--no-qiskit", action="store_true", help="skip the qiskit.transpile comparison")
+    scale.add_argument("--qiskit-coupling", choices=("full", "none"), default="full",
+                       help="qiskit device: CouplingMap.from_full(N) (default) or no coupling map")
+    scale.add_argument("--out", type=Path, default=None, help="also write the rows as JSON")
+
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        from .run import DEFAULT_OUT, run_benchmarks
+
+        shared = args.shared if args.shared is not None else default_shared()
+        if not (shared / "bench" / "cases.json").exists():
+            parser.error(f"no bench/cases.json under {shared}; pass --shared PATH")
+        return run_benchmarks(shared=shared, quick=args.quick, patterns=args.cases, time_limit=args.time_limit,
+                              out=args.out or DEFAULT_OUT, case_timeout=args.case_timeout, seed=args.seed,
+                              verify=not args.no_verify, stim=not args.no_stim, sim_max_qubits=args.sim_max_qubits,
+                              markdown=args.markdown, list_only=args.list)
+    if args.command == "diff":
+        from .diff import diff as run_diff
+
+        return run_diff(args.old, args.new, all_cases=args.all)
+    if args.command == "show":
+        from .run import DEFAULT_OUT, show as run_show
+
+        return run_show(args.file or DEFAULT_OUT, markdown=args.markdown)
+    if args.command == "scale":
+        from .scale import run_scale
+
+        try:
+            gates = [int(x) for x in args.gates.split(",") if x.strip()]
+        except ValueError:
+            parser.error(f"--gates: expected comma-separated integers, got {args.gates!r}")
+        return run_scale(gates=gates, qubits=args.qubits, qpus=args.qpus, comm=args.comm, topology=args.topology,
+                         time_limit=args.time_limit, timeout=args.timeout, seed=args.seed, translate=args.translate,
+                         qiskit=not args.no_qiskit, coupling=args.qiskit_coupling, out=args.out)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""What a worker process does: compile one case (and check it), or one scale circuit."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from qiskit import QuantumCircuit
+from qiskit.circuit import ControlFlowOp
+
+from .cases import Case, build_network, comm_qubits_for, load_circuit
+from .worker import describe, rss_mb
+
+__all__ = ["compile_case", "count_epr", "has_mid_circuit_ops", "make_options", "report_fields", "SIM_MAX_QUBITS"]
+
+SIM_MAX_QUBITS = 8  # Aer statevector check (result.verify) only up to this many logical qubits
+SIM_MAX_WIDTH = 20  # ... and only if the simulated width (active output qubits + references) is at most this
+
+
+def sim_width(result) -> int:
+    """Qubits ``result.verify()`` would simulate: touched output qubits plus one reference per logical qubit."""
+    circuit = result.circuit
+    layout = result.report["layout"]
+    active = set(layout["initial"]) | set(layout["final"])
+    for inst in circuit.data:
+        if inst.operation.name not in ("barrier", "measure"):
+            active.update(circuit.find_bit(q).index for q in inst.qubits)
+    return len(active) + result.logical.num_qubits
+
+
+def count_epr(circuit: QuantumCircuit) -> int:
+    """``epr`` instructions in the circuit, control-flow bodies included."""
+    total = 0
+    for inst in circuit.data:
+        op = inst.operation
+        if op.name == "epr":
+            total += 1
+        elif isinstance(op, ControlFlowOp):
+            total += sum(count_epr(block) for block in op.blocks)
+    return total
+
+
+def has_mid_circuit_ops(circuit: QuantumCircuit) -> bool:
+    """Measurement, reset or control flow before the end of the circuit."""
+    body = circuit.remove_final_measurements(inplace=False)
+    return any(inst.operation.name in ("measure", "reset") or isinstance(inst.operation, ControlFlowOp)
+               for inst in body.data)
+
+
+def _check(result, circuit: QuantumCircuit, *, sim_max_qubits: int, stim: bool) -> dict[str, Any]:
+    """Verify the compiled circuit: Aer process fidelity if small, stim if Clifford, else nothing."""
+    from .stimcheck import NotClifford, StimUnavailable, is_clifford, stim_check
+
+    start = time.perf_counter()
+    out: dict[str, Any] = {"check": "count-only"}
+    notes = []
+    mid = has_mid_circuit_ops(circuit)
+    if mid:
+        notes.append("mid-circuit measurement/control flow")
+    width = sim_width(result) if circuit.num_qubits <= sim_max_qubits and not mid else None
+    if width is not None and width > SIM_MAX_WIDTH:
+        notes.append(f"sim skipped: {width} qubits to simulate > {SIM_MAX_WIDTH}")
+    elif width is not None:
+        try:
+            fidelity = result.verify()
+            out = {"check": "sim" if fidelity > 1 - 1e-6 else "sim-FAIL", "fidelity": round(fidelity, 9)}
+        except Exception as exc:  # noqa: BLE001 - e.g. too wide to simulate: fall through to stim
+            notes.append(f"sim skipped: {describe(exc)[:160]}")
+    if out["check"] == "count-only" and stim and not mid:
+        try:
+            if is_clifford(circuit):
+                layout = result.report["layout"]
+                ok = stim_check(circuit, result.circuit, layout["initial"], layout["final"])
+                out = {"check": "stim" if ok else "stim-FAIL"}
+        except (NotClifford, StimUnavailable) as exc:
+            notes.append(str(exc))
+        except AssertionError as exc:
+            out = {"check": "stim-FAIL"}
+            notes.append(str(exc))
+    if notes:
+        out["check_note"] = "; ".join(notes)
+    out["check_seconds"] = round(time.perf_counter() - start, 3)
+    return out
+
+
+def make_options(**kwargs):
+    """``CompileOptions`` for the published cost model (objective ``ebits`` where the option exists)."""
+    from dataclasses import fields
+
+    from qmosaic import CompileOptions
+
+    if "objective" in {f.name for f in fields(CompileOptions)}:
+        kwargs.setdefault("objective", "ebits")
+    return CompileOptions(**kwargs)
+
+
+def report_fields(report: dict) -> dict[str, Any]:
+    """The report figures the harness records (tolerant of fields that come and go)."""
+    solver = report.get("solver", {})
+    circ = report.get("circuit", {})
+    peak = report.get("comm_qubits_peak")
+    out = {
+        "status": solver.get("status"),
+        "solver": solver.get("solver"),
+        "objective": solver.get("objective"),
+        "bound": solver.get("bound"),
+        "gap": solver.get("gap"),
+        "heuristic": solver.get("heuristic_ebits", solver.get("heuristic_objective")),
+        "two_qubit_gates": circ.get("two_qubit_gates"),
+        "remote_gates": report.get("remote_gates"),
+        "telegate_bursts": report.get("telegate_bursts"),
+        "entanglement_swaps": report.get("entanglement_swaps"),
+        "comm_evictions": report.get("comm_evictions"),
+        "comm_qubits_peak": max(peak.values(), default=0) if isinstance(peak, dict) else peak,
+        "output_qubits": circ.get("output_qubits"),
+        "stage_seconds": report.get("seconds", {}),
+    }
+    return out
+
+
+def compile_case(case: Case, *, time_limit: float, seed: int = 0, verify: bool = True, stim: bool = True,
+                 sim_max_qubits: int = SIM_MAX_QUBITS) -> dict[str, Any]:
+    """Compile one case in this process; a JSON-ready record of ebits, time, memory, solver, check."""
+    import qmosaic
+
+    rec: dict[str, Any] = {}
+    t0 = time.perf_counter()
+    circuit = load_circuit(Path(case.circuit_path))
+    rec["load_seconds"] = round(time.perf_counter() - t0, 3)
+    rec["qubits"] = circuit.num_qubits
+    rec["instructions"] = len(circuit.data)
+    network = build_network(case, circuit.num_qubits)
+    rec["comm_qubits"] = comm_qubits_for(circuit.num_qubits)
+    options = make_options(time_limit=time_limit, seed=seed, translate=False)
+    rss_before = rss_mb()
+    t0 = time.perf_counter()
+    result = qmosaic.compile(circuit, network, options=options)
+    rec["compile_seconds"] = round(time.perf_counter() - t0, 3)
+    rec["peak_rss_mb"] = round(rss_mb(), 1)
+    rec["rss_delta_mb"] = round(max(0.0, rss_mb() - rss_before), 1)
+    report = result.report
+    counted = count_epr(result.circuit)
+    rec["ebits"] = counted
+    rec["ebits_report"] = report["ebits"]["total"]
+    rec["ebits_match"] = counted == report["ebits"]["total"]
+    rec.update(report_fields(report))
+    if verify:
+        rec.update(_check(result, circuit, sim_max_qubits=sim_max_qubits, stim=stim))
+    else:
+        rec["check"] = "count-only"
+    return rec
