@@ -224,7 +224,7 @@ def run_benchmarks(*, shared: Path, quick: bool, patterns: list[str] | None, tim
                   file=stream)
         return 0
     limit = time_limit if time_limit is not None else (QUICK_TIME_LIMIT if quick else FULL_TIME_LIMIT)
-    guard = case_timeout if case_timeout is not None else 10 * limit + 120
+    guard = case_timeout if case_timeout is not None else 20 * limit + 300
     root = Path(__file__).resolve().parents[1]
     meta = {"started": _dt.datetime.now().isoformat(timespec="seconds"), "git": _git_commit(root),
             "versions": _versions(), "platform": platform.platform(), "cpus": os.cpu_count(), "quick": quick,
