@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
                      help="placer time limit per case (default 3 with --quick, else 15)")
     run.add_argument("--case-timeout", type=_positive, metavar="S",
                      help="wall-clock guard per case, the case is killed and recorded as an error "
-                          "(default 10 x time limit + 120)")
+                          "(default 20 x time limit + 300)")
     run.add_argument("--out", type=Path, help="results JSON (default benchmarks/results/latest.json)")
     run.add_argument("--shared", type=Path, default=None, help="the shared folder holding bench/cases.json "
                                                                 "(default ../shared from the repository root)")
