@@ -54,10 +54,10 @@ from qiskit.transpiler.preset_passmanagers.plugin import PassManagerStagePlugin
 
 from qmosaic.passes.hypergraph import build_hypergraph, plan_servers
 from qmosaic.passes.interactions import InteractionAnalysis, Interactions, analyse_interactions
-from qmosaic.passes.lowering import CommPlan, lower
+from qmosaic.passes.lowering import lower
 from qmosaic.passes.normalize import NormalizeForDistribution
 from qmosaic.passes.placement import ILPPlacement, Partition, check_budgets
-from qmosaic.passes.routing import route
+from qmosaic.passes.routing import initial_layout, route
 from qmosaic.targets.models import Network
 from qmosaic.targets.target import QmosaicTarget
 
@@ -133,17 +133,8 @@ class Embedding:
 
 
 def _start_positions(network: Network, placement: tuple[int, ...], weights: list[int]) -> tuple[int, ...]:
-    """The physical qubits ``route`` starts the logical qubits on.
-
-    The router's initial layout is a function of the placement and the weights only, so
-    routing an empty circuit gives it; ``QmosaicRouting`` checks that the real routing
-    starts there.
-    """
-    n = len(placement)
-    empty = DAGCircuit()
-    empty.add_qreg(QuantumRegister(n, "q"))
-    _, result = route(empty, network, CommPlan(n, {}, [0] * len(network.links)), placement, weights)
-    return result.initial
+    """The physical qubits ``route`` starts the logical qubits on (``QmosaicRouting`` checks it)."""
+    return tuple(initial_layout(network, placement, weights))
 
 
 class QmosaicEmbedding(AnalysisPass):

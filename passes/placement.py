@@ -81,12 +81,6 @@ class Partition:
                 "seconds": round(self.seconds, 4), "heuristic_objective": tidy(self.heuristic_objective)}
 
 
-def hop_matrix(network: Network) -> np.ndarray:
-    """Links crossed by the best route between every two QPUs."""
-    k = len(network.qpus)
-    return np.array([[len(network.route(a, b)) - 1 for b in range(k)] for a in range(k)], dtype=np.int64)
-
-
 def route_weight(network: Network, weights: Weights) -> np.ndarray:
     """Objective cost of one copy sent along the best route from QPU j to QPU k."""
     k = len(network.qpus)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import rustworkx as rx
-from qiskit.circuit import ClassicalRegister, QuantumRegister
+from qiskit.circuit import QuantumRegister
 from qiskit.circuit.library import SwapGate
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import TransformationPass
@@ -23,7 +23,7 @@ from qmosaic.targets.models import Network
 
 from .lowering import CommPlan
 
-__all__ = ["LocalRouting", "RoutingResult", "route"]
+__all__ = ["LocalRouting", "RoutingResult", "initial_layout", "route"]
 
 _SWAP = SwapGate()
 
@@ -72,7 +72,9 @@ class _QPURouter:
         raise PassError(f"no data-qubit path from local qubit {src} to a neighbour of {other}")
 
 
-def _initial_layout(network: Network, placement, routers, weights) -> list[int]:
+def initial_layout(network: Network, placement, weights, routers=None) -> list[int]:
+    """Physical qubit each logical qubit starts on: a QPU's busiest qubits nearest its comm qubits."""
+    routers = routers or [_QPURouter(network, k) for k in range(len(network.qpus))]
     layout = [0] * len(placement)
     for k, router in enumerate(routers):
         mine = [q for q in range(len(placement)) if placement[q] == k]
@@ -92,7 +94,7 @@ def route(dag: DAGCircuit, network: Network, plan: CommPlan, placement, weights=
         owner[network.offsets[k]:network.offsets[k + 1]] = k
     n = plan.num_logical
     weights = weights if weights is not None else [0] * n
-    layout = _initial_layout(network, placement, routers, weights)
+    layout = initial_layout(network, placement, weights, routers)
     initial = tuple(layout)
     where = {q: p for q, p in enumerate(layout)}  # logical wire -> physical
     who = {p: q for q, p in where.items()}  # physical -> logical wire (data only)
