@@ -31,7 +31,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
-from qiskit.circuit import ClassicalRegister, Clbit, IfElseOp, QuantumCircuit, QuantumRegister, Qubit
+from qiskit.circuit import ClassicalRegister, Clbit, Gate, IfElseOp, QuantumCircuit, QuantumRegister, Qubit
 from qiskit.circuit.library import CXGate, HGate, Measure, Reset, SwapGate, XGate, ZGate
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import TransformationPass
@@ -110,7 +110,9 @@ class _Lowerer:
         self.plan = CommPlan(n, {w: g for g, w in self.plan_wire.items()}, [0] * len(network.links),
                              peak_comm_in_use=[0] * len(network.qpus))
         self.teleport_bits: dict[int, Clbit] = {}
-        self._corrections: dict[tuple, IfElseOp] = {}
+        self._apply = self.out.apply_operation_back
+        self._bodies: dict[str, QuantumCircuit] = {}
+        self._corrections: dict[tuple[str, Clbit], IfElseOp] = {}
         self.holders: dict[int, dict[int, int | None]] = {}  # hyperedge -> QPU -> comm index (None: source)
         self.lru: list[OrderedDict] = [OrderedDict() for _ in network.qpus]  # QPU -> comm -> hyperedge
         self.uses = self._copy_uses()
@@ -143,22 +145,30 @@ class _Lowerer:
         return out
 
     # --- emission helpers -----------------------------------------------------------------
-    def emit(self, op, qubits, clbits=()) -> None:
-        self.out.apply_operation_back(op, tuple(qubits), tuple(clbits), check=False)
+    def emit(self, op, qubits: tuple[Qubit, ...], clbits: tuple[Clbit, ...] = ()) -> None:
+        self._apply(op, qubits, clbits, check=False)
 
-    def correct(self, gate, qubit: Qubit, bit: Clbit) -> None:
-        """``if (bit) gate qubit``; the (immutable) operation is built once per (gate, qubit, bit)."""
-        key = (gate.name, qubit, bit)
+    def correct(self, gate: Gate, qubit: Qubit, bit: Clbit) -> None:
+        """``if (bit) gate qubit``; the (immutable) operation is built once per (gate, bit).
+
+        The body acts on its own qubit and bit, which Qiskit binds to the node's operands by
+        position, so one body per gate and one operation per condition bit serve every qubit:
+        Qiskit converts a block each time it meets a new operation object, and few shared
+        objects make inserting a correction about 2.5x cheaper than one object per qubit.
+        """
+        key = (gate.name, bit)
         op = self._corrections.get(key)
         if op is None:
-            body = QuantumCircuit([qubit], [bit])
-            body.append(gate, [qubit])
+            body = self._bodies.get(gate.name)
+            if body is None:
+                body = self._bodies[gate.name] = QuantumCircuit([Qubit()], [Clbit()])
+                body.append(gate, [body.qubits[0]])
             op = self._corrections[key] = IfElseOp((bit, 1), body)
-        self.emit(op, [qubit], [bit])
+        self._apply(op, (qubit,), (bit,), check=False)
 
     def measure(self, comm: int) -> Clbit:
         bit = self.comm_bit[comm]
-        self.emit(_MEASURE, [self.comm_qubit[comm]], [bit])
+        self._apply(_MEASURE, (self.comm_qubit[comm],), (bit,), check=False)
         return bit
 
     # --- communication qubits ----------------------------------------------------------------
@@ -180,7 +190,7 @@ class _Lowerer:
         return comm
 
     def release(self, k: int, comm: int) -> None:
-        self.emit(_RESET, [self.comm_qubit[comm]])
+        self._apply(_RESET, (self.comm_qubit[comm],), (), check=False)
         self.free[k].append(comm)
         self.free[k].sort()
 
@@ -189,15 +199,15 @@ class _Lowerer:
         """An EPR pair between comm qubits at path[0] and path[-1], swapping at the middles."""
         start = self.alloc(path[0], protect)
         end = self.alloc(path[1], protect)
-        self.emit(_EPR, [self.comm_qubit[start], self.comm_qubit[end]])
+        self.emit(_EPR, (self.comm_qubit[start], self.comm_qubit[end]))
         self.plan.ebits_per_link[self.net.link_index(path[0], path[1])] += 1
         for mid, nxt in zip(path[1:], path[2:]):
             left, right = end, self.alloc(mid, protect)
             end = self.alloc(nxt, protect)
-            self.emit(_EPR, [self.comm_qubit[right], self.comm_qubit[end]])
+            self.emit(_EPR, (self.comm_qubit[right], self.comm_qubit[end]))
             self.plan.ebits_per_link[self.net.link_index(mid, nxt)] += 1
-            self.emit(_CX, [self.comm_qubit[left], self.comm_qubit[right]])
-            self.emit(_H, [self.comm_qubit[left]])
+            self.emit(_CX, (self.comm_qubit[left], self.comm_qubit[right]))
+            self.emit(_H, (self.comm_qubit[left],))
             m_z, m_x = self.measure(left), self.measure(right)
             self.correct(_X, self.comm_qubit[end], m_x)
             self.correct(_Z, self.comm_qubit[end], m_z)
@@ -224,7 +234,7 @@ class _Lowerer:
         for seg in self._segments(h, path):
             src_wire = self.wire(h, seg[0])
             a, b = self.epr_pair(seg, h)
-            self.emit(_CX, [src_wire, self.comm_qubit[a]])
+            self.emit(_CX, (src_wire, self.comm_qubit[a]))
             self.correct(_X, self.comm_qubit[b], self.measure(a))
             self.release(seg[0], a)
             holders[seg[-1]] = b
@@ -273,7 +283,7 @@ class _Lowerer:
         comm = self.holders[h].pop(k)
         del self.lru[k][comm]
         source = self.current(int(self.hg.edge_qubit[h]))
-        self.emit(_H, [self.comm_qubit[comm]])
+        self.emit(_H, (self.comm_qubit[comm],))
         self.correct(_Z, source, self.measure(comm))
         self.release(k, comm)
 
@@ -307,10 +317,10 @@ class _Lowerer:
     def teleport(self, source: Qubit, source_bit: Clbit, path: tuple[int, ...]) -> int:
         """Teleport the state of ``source`` (on path[0]) into a comm qubit at path[-1]; return it."""
         a, b = self.epr_pair(list(path), -1)
-        self.emit(_CX, [source, self.comm_qubit[a]])
-        self.emit(_H, [source])
+        self.emit(_CX, (source, self.comm_qubit[a]))
+        self.emit(_H, (source,))
         m_x = self.measure(a)
-        self.emit(_MEASURE, [source], [source_bit])
+        self.emit(_MEASURE, (source,), (source_bit,))
         self.correct(_X, self.comm_qubit[b], m_x)
         self.correct(_Z, self.comm_qubit[b], source_bit)
         self.release(path[0], a)
@@ -326,7 +336,7 @@ class _Lowerer:
         self.close_qubit(w.qubit)
         data = self.logical[w.qubit]
         comm = self.teleport(data, self.teleport_bit(home), path)
-        self.emit(_RESET, [data])
+        self.emit(_RESET, (data,))
         self.residents[w.dest] += 1
         self.away[w.qubit] = (w, comm)
 
@@ -338,7 +348,7 @@ class _Lowerer:
         self.residents[w.dest] -= 1
         arrived = self.teleport(self.comm_qubit[comm], self.comm_bit[comm], self.net.route(w.dest, home))
         self.release(w.dest, comm)
-        self.emit(_SWAP, [self.comm_qubit[arrived], self.logical[w.qubit]])
+        self.emit(_SWAP, (self.comm_qubit[arrived], self.logical[w.qubit]))
         self.release(home, arrived)
 
     # --- main loop -----------------------------------------------------------------------------------
@@ -353,7 +363,7 @@ class _Lowerer:
             else:
                 if not is_diagonal_1q(node.op):
                     self.close_qubit(qs[0])
-                self.emit(node.op, [self.current(qs[0])], node.cargs)
+                self.emit(node.op, (self.current(qs[0]),), node.cargs)
             if node._node_id in self.ends:
                 self.come_back(self.ends[node._node_id])
         for q in range(len(self.logical)):
@@ -371,7 +381,7 @@ class _Lowerer:
         if srv < 0 and any(w.qubit in qs and g in w.gates for w in self.skipped):
             srv = int(self.server_planned[g])  # its TeleData window could not run: use TeleGate
         if srv < 0:
-            self.emit(node.op, [self.current(q) for q in qs], node.cargs)
+            self.emit(node.op, tuple(self.current(q) for q in qs), node.cargs)
             return
         away = [side for side, q in enumerate(qs) if self.located(q) != srv]
         if len(away) == 2 and self.net.qpus[srv].comm_qubits < 2:
@@ -389,7 +399,7 @@ class _Lowerer:
             copies.append(h)
             self.pinned.add(h)
         self.pinned = set()
-        self.emit(node.op, wires, node.cargs)
+        self.emit(node.op, tuple(wires), node.cargs)
         if copies:
             self.plan.remote_gates += 1
         for h in copies:
