@@ -11,6 +11,7 @@ from qiskit.transpiler.exceptions import TranspilerError
 
 from qmosaic.targets.errors import UnsupportedOperationError
 
+from .basis import rotate_x_runs
 from .gateinfo import _key, diagonal_flags
 
 __all__ = ["NormalizeForDistribution"]
@@ -44,7 +45,9 @@ class NormalizeForDistribution(TransformationPass):
     ``cx`` and one-qubit gates.  Keeps classically conditioned one-qubit blocks (``if (c)
     x q;``) and single conditioned two-qubit gates diagonal on a qubit (``if (c) cx a, b;``).
     Raises ``UnsupportedOperationError`` for other classical control flow, unbound
-    parameters, or gates without a definition.
+    parameters, or gates without a definition.  Finally rotates runs of X-diagonal gates
+    into the Z basis (:func:`~qmosaic.passes.basis.rotate_x_runs`), so ``cx`` gates sharing
+    a target are served by one copy of it.
 
     Property set fields read: none.  Property set values written: none.
     """
@@ -71,4 +74,4 @@ class NormalizeForDistribution(TransformationPass):
             if n == 2 and any(diagonal_flags(op)):
                 continue
             dag.substitute_node_with_dag(node, _decomposition(key, op))
-        return dag
+        return rotate_x_runs(dag)

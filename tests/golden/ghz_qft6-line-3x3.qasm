@@ -18,77 +18,76 @@ bit[2] q2_m;
 qubit[5] q0;
 qubit[5] q1;
 qubit[5] q2;
-r(pi/2, pi/2) q0[0];
-r(pi, 0) q0[0];
-r(pi/2, pi/2) q0[1];
-r(pi, 0) q0[1];
-rzz(pi/2) q0[0], q0[1];
-r(-pi/2, 0) q0[0];
-r(pi, pi/4) q0[0];
-r(-pi/2, 0) q0[1];
-r(pi, pi/4) q0[1];
-r(pi/2, pi/2) q0[2];
-r(pi, 0) q0[2];
-rzz(pi/2) q0[1], q0[2];
-rz(-pi/2) q0[1];
-rzz(-pi/4) q0[1], q0[0];
-rz(pi/4) q0[0];
-r(-pi/2, -3*pi/4) q0[1];
-r(pi, -pi/8) q0[1];
-r(-pi/2, 0) q0[2];
-r(pi, pi/4) q0[2];
-r(pi/2, pi/2) q1[0];
-r(pi, 0) q1[0];
-r(pi/2, pi/2) q1[1];
-r(pi, 0) q1[1];
-r(pi/2, pi/2) q1[2];
-r(pi, 0) q1[2];
-epr q0[3], q1[3];
-r(pi/2, pi/2) q0[3];
-r(pi, 0) q0[3];
-rzz(pi/2) q0[2], q0[3];
-rz(-pi/2) q0[2];
-r(-pi/2, 0) q0[3];
-r(pi, pi/4) q0[3];
-q0_m[0] = measure q0[3];
-reset q0[3];
-if (q0_m[0]) {
+r(-pi/2, -pi/2) q1[0];
+r(pi, -pi) q1[0];
+r(-pi/2, -pi/2) q1[1];
+r(pi, -pi) q1[1];
+r(-pi/2, -pi/2) q1[2];
+r(pi, -pi) q1[2];
+r(pi/2, pi/2) q2[0];
+r(pi, 0) q2[0];
+r(-pi/2, -pi/2) q2[1];
+r(pi, -pi) q2[1];
+rzz(pi/2) q2[0], q2[1];
+r(-pi/2, 0) q2[0];
+r(pi, pi/4) q2[0];
+r(-pi/2, 0) q2[1];
+r(pi, -3*pi/4) q2[1];
+r(-pi/2, -pi/2) q2[2];
+r(pi, -pi) q2[2];
+rzz(pi/2) q2[1], q2[2];
+rz(-pi/2) q2[1];
+rzz(-pi/4) q2[1], q2[0];
+rz(pi/4) q2[0];
+r(-pi/2, -3*pi/4) q2[1];
+r(pi, -pi/8) q2[1];
+r(-pi/2, 0) q2[2];
+r(pi, -3*pi/4) q2[2];
+epr q2[3], q1[3];
+r(pi/2, pi/2) q2[3];
+r(pi, 0) q2[3];
+rzz(pi/2) q2[2], q2[3];
+rz(-pi/2) q2[2];
+r(-pi/2, 0) q2[3];
+r(pi, pi/4) q2[3];
+q2_m[0] = measure q2[3];
+if (q2_m[0]) {
   r(pi, 0) q1[3];
 }
 rzz(pi/2) q1[3], q1[1];
 r(-pi/2, 0) q1[1];
-r(pi, pi/4) q1[1];
+r(pi, -3*pi/4) q1[1];
 rzz(pi/2) q1[1], q1[0];
 r(-pi/2, 0) q1[0];
-r(pi, pi/4) q1[0];
+r(pi, -3*pi/4) q1[0];
 rzz(pi/2) q1[0], q1[2];
 rz(-pi/2) q1[0];
 rz(-pi/2) q1[1];
 r(-pi/2, 0) q1[2];
-r(pi, pi/4) q1[2];
+r(pi, -3*pi/4) q1[2];
 r(-pi/2, 0) q1[3];
 r(pi, pi/4) q1[3];
 q1_m[0] = measure q1[3];
-if (q1_m[0]) {
-  rz(pi) q0[2];
-}
-rzz(-pi/8) q0[2], q0[0];
-rz(pi/8) q0[0];
-rz(pi/8) q0[2];
-rzz(-pi/4) q0[2], q0[1];
-rz(pi/4) q0[1];
-rz(pi/4) q0[2];
 reset q1[3];
-epr q0[3], q1[3];
-r(pi/2, pi/2) q0[3];
-r(pi, 0) q0[3];
-rzz(pi/2) q0[0], q0[3];
-rz(-pi/2) q0[0];
-r(-pi/2, 0) q0[3];
-r(pi, pi/4) q0[3];
-q0_m[0] = measure q0[3];
-reset q0[3];
-if (q0_m[0]) {
+if (q1_m[0]) {
+  rz(pi) q2[2];
+}
+rzz(-pi/8) q2[2], q2[0];
+rz(pi/8) q2[0];
+rz(pi/8) q2[2];
+rzz(-pi/4) q2[2], q2[1];
+rz(pi/4) q2[1];
+rz(pi/4) q2[2];
+reset q2[3];
+epr q2[3], q1[3];
+r(pi/2, pi/2) q2[3];
+r(pi, 0) q2[3];
+rzz(pi/2) q2[0], q2[3];
+rz(-pi/2) q2[0];
+r(-pi/2, 0) q2[3];
+r(pi, pi/4) q2[3];
+q2_m[0] = measure q2[3];
+if (q2_m[0]) {
   r(pi, 0) q1[3];
 }
 rzz(-pi/16) q1[1], q1[3];
@@ -104,7 +103,8 @@ rzz(0.3) q1[0], q1[2];
 r(-pi/2, -33*pi/64) q1[3];
 r(pi, -0.024543692606170175) q1[3];
 q1_m[0] = measure q1[3];
-if (q1_m[0]) {
-  rz(pi) q0[0];
-}
 reset q1[3];
+if (q1_m[0]) {
+  rz(pi) q2[0];
+}
+reset q2[3];

@@ -1,0 +1,182 @@
+"""HadamardBasisRuns: turn runs of X-diagonal gates on a qubit into Z-diagonal runs.
+
+A cat-entangled copy of a qubit serves gates *diagonal* on it.  Gates that commute with X
+on a qubit — the targets of ``cx`` gates that share a target (Bernstein-Vazirani's oracle,
+the counterfeit-coin circuit), ``rx`` and ``x`` between them — are diagonal in the X basis,
+so ``H · (run) · H`` is a Z-diagonal run that one EPR pair per remote QPU can serve, where
+each ``cx`` on its own would have cut the qubit's run.  ``cx(c, t) = H_t cz(c, t) H_t``.
+
+The rewrite is exact (global phase included) and never splits a run that was whole: the
+two Hadamards stand where the first and last X-diagonal gate already cut the Z run.
+Adjacent Hadamards that this creates are cancelled.
+"""
+
+from __future__ import annotations
+
+import cmath
+import math
+from functools import lru_cache
+
+import numpy as np
+from qiskit.circuit import Instruction
+from qiskit.circuit.library import CPhaseGate, CZGate, HGate, PhaseGate
+from qiskit.dagcircuit import DAGCircuit
+from qiskit.transpiler.basepasses import TransformationPass
+from qiskit.transpiler.passes import InverseCancellation
+
+from .gateinfo import _key, diagonal_flags, is_diagonal_1q
+
+__all__ = ["HadamardBasisRuns", "rotate_x_runs"]
+
+_H = np.array([[1, 1], [1, -1]], dtype=complex) / math.sqrt(2)
+_I = np.eye(2, dtype=complex)
+_X = np.array([[0, 1], [1, 0]], dtype=complex)
+_ATOL = 1e-10
+_NO_MATRIX = frozenset({"measure", "reset", "barrier", "delay", "if_else"})
+
+
+def _matrix(op: Instruction) -> np.ndarray | None:
+    if op.name in _NO_MATRIX:
+        return None
+    try:
+        return np.asarray(op.to_matrix(), dtype=complex)
+    except Exception:  # no matrix: the op cuts every run
+        return None
+
+
+@lru_cache(maxsize=4096)
+def _x_flags(key: tuple, matrix_bytes: bytes, n: int) -> tuple[bool, ...]:
+    m = np.frombuffer(matrix_bytes, dtype=complex).reshape(2 ** n, 2 ** n)
+    if n == 1:
+        return (bool(np.allclose(m @ _X, _X @ m, atol=_ATOL)),)
+    x0, x1 = np.kron(_I, _X), np.kron(_X, _I)  # qubit 0 is the least significant bit
+    return (bool(np.allclose(m @ x0, x0 @ m, atol=_ATOL)), bool(np.allclose(m @ x1, x1 @ m, atol=_ATOL)))
+
+
+def _sides(op: Instruction, n: int) -> tuple[str, ...]:
+    """Per qarg: ``"x"`` (X-diagonal, may join an X run), ``"z"`` (Z-diagonal), ``"b"`` (both), ``"n"``."""
+    m = _matrix(op) if n <= 2 else None
+    if m is None:
+        return ("n",) * n
+    xf = _x_flags(_key(op), m.tobytes(), n)
+    if n == 1:
+        z = is_diagonal_1q(op)
+        return ("b" if z and xf[0] else "z" if z else "x" if xf[0] else "n",)
+    zf = diagonal_flags(op)
+    # a two-qubit gate joins q's X run only if it is diagonal on its other qubit, so that
+    # H_q G H_q is diagonal on both and runs as a cp/cz
+    return tuple("z" if zf[s] else "x" if xf[s] and zf[1 - s] else "n" for s in range(2))
+
+
+def _runs(dag: DAGCircuit, index: dict) -> dict[int, set[int]]:
+    """Node id -> qubits (indices) on which the node sits inside an X run worth rotating."""
+    open_run: dict[int, list[int]] = {}
+    has_2q: dict[int, bool] = {}
+    chosen: dict[int, set[int]] = {}
+
+    def close(q: int) -> None:
+        run = open_run.pop(q, None)
+        if run and has_2q.pop(q, False):
+            for nid in run:
+                chosen.setdefault(nid, set()).add(q)
+
+    for node in dag.topological_op_nodes():
+        qs = [index[q] for q in node.qargs]
+        for q, side in zip(qs, _sides(node.op, len(qs))):
+            if side == "x" or (side == "b" and q in open_run):
+                open_run.setdefault(q, []).append(node._node_id)
+                has_2q[q] = has_2q.get(q, False) or (side == "x" and len(qs) == 2)
+            elif side != "b":
+                close(q)
+    for q in list(open_run):
+        close(q)
+    return chosen
+
+
+_DIAGONALS: dict[tuple, np.ndarray] = {}
+
+
+def _conjugated(op: Instruction, positions: tuple[int, ...], n: int) -> np.ndarray:
+    """``H_P op H_P`` for the qargs ``positions`` P."""
+    m = np.asarray(op.to_matrix(), dtype=complex)
+    if n == 1:
+        return _H @ m @ _H
+    h0 = np.kron(_I, _H) if 0 in positions else np.eye(4)
+    h1 = np.kron(_H, _I) if 1 in positions else np.eye(4)
+    h = h1 @ h0
+    return h @ m @ h
+
+
+def _diagonal(op: Instruction, positions: tuple[int, ...], n: int) -> np.ndarray:
+    """The diagonal of ``H_P op H_P`` (cached per gate and parameters); it must be diagonal."""
+    key = (_key(op), positions, n)
+    if key not in _DIAGONALS:
+        m = _conjugated(op, positions, n)
+        d = np.diag(m)
+        if not np.allclose(m, np.diag(d), atol=_ATOL):
+            raise RuntimeError(f"internal: {op.name} on qargs {positions} is not X-diagonal there")
+        _DIAGONALS[key] = d
+    return _DIAGONALS[key]
+
+
+def _phase(angle: float) -> float:
+    return math.remainder(angle, 2 * math.pi)
+
+
+def _emit_diagonal(new: DAGCircuit, d: np.ndarray, qargs: tuple) -> None:
+    """Append diag(d) on ``qargs`` (Qiskit bit order) as p / cz / cp gates plus global phase."""
+    new.global_phase += cmath.phase(d[0])
+    phases = [_phase(cmath.phase(d[k] / d[0])) for k in range(1, len(d))]
+    if len(qargs) == 1:
+        if abs(phases[0]) > _ATOL:
+            new.apply_operation_back(PhaseGate(phases[0]), qargs, (), check=False)
+        return
+    p0, p1, p01 = phases
+    for angle, q in ((p0, qargs[0]), (p1, qargs[1])):
+        if abs(angle) > _ATOL:
+            new.apply_operation_back(PhaseGate(angle), (q,), (), check=False)
+    gamma = _phase(p01 - p0 - p1)
+    if abs(abs(gamma) - math.pi) < _ATOL:
+        new.apply_operation_back(CZGate(), qargs, (), check=False)
+    elif abs(gamma) > _ATOL:
+        new.apply_operation_back(CPhaseGate(gamma), qargs, (), check=False)
+
+
+def rotate_x_runs(dag: DAGCircuit) -> DAGCircuit:
+    """Rotate every X run holding a two-qubit gate into the Z basis; returns ``dag`` if there is none."""
+    index = {q: i for i, q in enumerate(dag.qubits)}
+    chosen = _runs(dag, index)
+    if not chosen:
+        return dag
+    new = dag.copy_empty_like()
+    inside = [False] * len(index)
+    h = HGate()
+    for node in dag.topological_op_nodes():
+        qs = [index[q] for q in node.qargs]
+        mine = chosen.get(node._node_id, set())
+        for q in qs:
+            if q in mine and not inside[q]:
+                new.apply_operation_back(h, (dag.qubits[q],), (), check=False)
+                inside[q] = True
+            elif q not in mine and inside[q]:
+                new.apply_operation_back(h, (dag.qubits[q],), (), check=False)
+                inside[q] = False
+        if mine:
+            positions = tuple(i for i, q in enumerate(qs) if q in mine)
+            _emit_diagonal(new, _diagonal(node.op, positions, len(qs)), node.qargs)
+        else:
+            new.apply_operation_back(node.op, node.qargs, node.cargs, check=False)
+    for q, flag in enumerate(inside):
+        if flag:
+            new.apply_operation_back(h, (dag.qubits[q],), (), check=False)
+    return InverseCancellation([h]).run(new)
+
+
+class HadamardBasisRuns(TransformationPass):
+    """Serve runs of gates that commute with X on a qubit through one copy, by H conjugation.
+
+    Property set fields read: none.  Property set values written: none.
+    """
+
+    def run(self, dag: DAGCircuit) -> DAGCircuit:
+        return rotate_x_runs(dag)
