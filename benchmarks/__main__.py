@@ -1,4 +1,4 @@
-"""Command line of the benchmark harness: ``python -m benchmarks {run,diff,show,scale}``."""
+"""Command line of the benchmark harness: ``python -m benchmarks {run,diff,show,scale,ilp}``."""
 
 from __future__ import annotations
 
@@ -66,6 +66,13 @@ def main(argv: list[str] | None = None) -> int:
                        help="qiskit device: CouplingMap.from_full(N) (default) or no coupling map")
     scale.add_argument("--out", type=Path, default=None, help="also write the rows as JSON")
 
+    ilp = sub.add_parser("ilp", help="what symmetry breaking and the warm start buy the exact placer, per case")
+    ilp.add_argument("--cases", action="append", metavar="PATTERN", help="case ids (default: 12 small cases)")
+    ilp.add_argument("--time-limit", type=_positive, default=15.0, metavar="S", help="placer time limit (default 15)")
+    ilp.add_argument("--seed", type=int, default=0)
+    ilp.add_argument("--shared", type=Path, default=None)
+    ilp.add_argument("--out", type=Path, default=None, help="also write the rows as JSON")
+
     args = parser.parse_args(argv)
     if args.command == "run":
         from .run import DEFAULT_OUT, run_benchmarks
@@ -85,6 +92,11 @@ def main(argv: list[str] | None = None) -> int:
         from .run import DEFAULT_OUT, show as run_show
 
         return run_show(args.file or DEFAULT_OUT, markdown=args.markdown)
+    if args.command == "ilp":
+        from .ilp import run_ilp
+
+        shared = args.shared if args.shared is not None else default_shared()
+        return run_ilp(shared=shared, patterns=args.cases, time_limit=args.time_limit, seed=args.seed, out=args.out)
     if args.command == "scale":
         from .scale import run_scale
 

@@ -164,3 +164,38 @@ def test_qft8_benchmark_ilp_not_worse_than_heuristic():
         assert result.report["ebits"]["total"] == pytest.approx(result.report["solver"]["objective"])
     assert_report_consistent(ilp)
     assert_report_consistent(heuristic)
+
+
+# --- symmetry breaking -----------------------------------------------------------------------------------
+def test_twin_qpus_are_found_only_where_swapping_them_is_free():
+    from qmosaic.passes.objective import objective_weights
+    from qmosaic.passes.placement import twin_classes
+
+    def classes(net):
+        net = qmosaic.load_network(net)
+        inter = analyse_interactions(NormalizeForDistribution().run(circuit_to_dag(qft(4))))
+        return twin_classes(net, objective_weights("ebits", net, inter))
+
+    assert classes("line-3x3") == [[0, 2]]  # the two ends; the middle relays
+    assert classes("pair-2x4") == [[0, 1]]
+    assert classes("harq-hetero") == []  # different devices
+    assert classes(qmosaic.Network.from_modules([4, 4, 4, 4], [(0, 1), (1, 2), (2, 3), (3, 0)])) == [[0, 2], [1, 3]]
+    assert classes(qmosaic.Network.from_modules([4, 4, 3], [(0, 1), (1, 2), (0, 2)])) == [[0, 1]]
+
+
+def test_canonical_relabelling_orders_twins_by_their_lowest_qubit():
+    import numpy as np
+
+    from qmosaic.passes.placement import canonical
+
+    out = canonical(np.array([2, 2, 0, 1, 0, 3]), [[0, 1, 2]])
+    assert out.tolist() == [0, 0, 1, 2, 1, 3]  # QPU 3 is not a twin and keeps its label
+
+
+@pytest.mark.parametrize("net", ["pair-2x4", "line-3x3", "ring-4x4"])
+def test_symmetry_breaking_keeps_the_optimum(net):
+    qc = random_circuit(8, 6, max_operands=2, seed=11)
+    on = _place(qc, net, time_limit=20)
+    off = _place(qc, net, time_limit=20, symmetry_breaking=False)
+    assert on.status is off.status is PlacementStatus.OPTIMAL
+    assert on.objective == pytest.approx(off.objective)
