@@ -6,7 +6,6 @@ import re
 from collections import Counter
 
 from qiskit import QuantumCircuit
-from qiskit.circuit import ControlFlowOp
 
 from qmosaic.passes.lowering import CommPlan
 from qmosaic.passes.placement import Partition
@@ -19,39 +18,47 @@ __all__ = ["build_report", "count_epr_per_link", "TIMING_KEYS"]
 TIMING_KEYS = ("seconds",)  # fields that differ run to run; golden tests ignore them
 
 
-def _owner(network: Network, index: int) -> int:
-    for k in range(len(network.qpus)):
-        if index < network.offsets[k + 1]:
-            return k
-    raise IndexError(index)
+def _qpu_of(circuit: QuantumCircuit, network: Network) -> dict:
+    """QPU index of each of the circuit's qubits (a circuit over the network's physical qubits)."""
+    owners = [k for k, q in enumerate(network.qpus) for _ in range(q.total_qubits)]
+    if circuit.num_qubits > len(owners):
+        raise IndexError(f"circuit has {circuit.num_qubits} qubits, the network {len(owners)}")
+    return {bit: owners[i] for i, bit in enumerate(circuit.qubits)}
+
+
+def _tally(circuit: QuantumCircuit, network: Network) -> tuple[dict[str, int], int, dict[str, dict[str, int]]]:
+    """One pass over the circuit: ``epr`` per link name, feed-forward blocks, other operations per QPU."""
+    qpu_of = _qpu_of(circuit, network)
+    links = [[None] * len(network.qpus) for _ in network.qpus]
+    for i, link in enumerate(network.links):
+        a, b = (network.index[x] for x in link.between)
+        links[a][b] = links[b][a] = i
+    epr = [0] * len(network.links)
+    feed_forward = 0
+    per = [Counter() for _ in network.qpus]
+    for inst in circuit.data:
+        name = inst.name
+        if name == "epr":
+            a, b = inst.qubits
+            epr[links[qpu_of[a]][qpu_of[b]]] += 1
+        elif inst.is_control_flow():
+            feed_forward += 1
+        else:
+            per[qpu_of[inst.qubits[0]]][name] += 1
+    return ({link.name: epr[i] for i, link in enumerate(network.links)}, feed_forward,
+            {q.name: dict(sorted(per[k].items())) for k, q in enumerate(network.qpus)})
 
 
 def count_epr_per_link(circuit: QuantumCircuit, network: Network) -> dict[str, int]:
     """``epr`` instructions in the circuit, per link name (the ebits actually spent)."""
-    counts = {link.name: 0 for link in network.links}
-    for inst in circuit.data:
-        if inst.operation.name == "epr":
-            a, b = (_owner(network, circuit.find_bit(q).index) for q in inst.qubits)
-            counts[network.links[network.link_index(a, b)].name] += 1
-    return counts
-
-
-def _ops_per_qpu(circuit: QuantumCircuit, network: Network) -> dict[str, dict[str, int]]:
-    per = {q.name: Counter() for q in network.qpus}
-    for inst in circuit.data:
-        if isinstance(inst.operation, ControlFlowOp) or inst.operation.name == "epr":
-            continue
-        k = _owner(network, circuit.find_bit(inst.qubits[0]).index)
-        per[network.qpus[k].name][inst.operation.name] += 1
-    return {name: dict(sorted(c.items())) for name, c in per.items()}
+    return _tally(circuit, network)[0]
 
 
 def build_report(*, circuit: QuantumCircuit, depth: int, logical: QuantumCircuit, network: Network, partition: Partition,
                  plan: CommPlan, routing: RoutingResult, two_qubit_gates: int, schedule: Schedule,
                  seconds: dict[str, float]) -> dict:
     """Report of one compilation (see README, "Report fields")."""
-    per_link = count_epr_per_link(circuit, network)
-    feed_forward = sum(1 for inst in circuit.data if isinstance(inst.operation, ControlFlowOp))
+    per_link, feed_forward, ops_per_qpu = _tally(circuit, network)
     return {
         "network": network.name,
         "circuit": {"name": None if re.fullmatch(r"circuit-\d+", logical.name or "") else logical.name, "qubits": logical.num_qubits, "two_qubit_gates": two_qubit_gates,
@@ -67,7 +74,7 @@ def build_report(*, circuit: QuantumCircuit, depth: int, logical: QuantumCircuit
         "comm_qubits_peak": {q.name: plan.peak_comm_in_use[k] for k, q in enumerate(network.qpus)},
         "feed_forward": feed_forward,
         "swaps": {q.name: routing.swaps[k] for k, q in enumerate(network.qpus)},
-        "ops_per_qpu": _ops_per_qpu(circuit, network),
+        "ops_per_qpu": ops_per_qpu,
         "schedule": schedule.to_dict(),
         "solver": partition.to_dict(),
         "seconds": {key: round(value, 4) for key, value in seconds.items()},

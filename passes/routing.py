@@ -115,18 +115,27 @@ def route(dag: DAGCircuit, network: Network, plan: CommPlan, placement, weights=
     def position(w: int) -> int:
         return where[w] if w < n else plan.comm_wires[w]
 
+    bits = list(dag.qubits)
+    to_phys = {bit: phys[position(w)] for w, bit in enumerate(bits)}  # lowered wire -> physical qubit now
+    apply = out.apply_operation_back
+
     def do_swap(k: int, a: int, b: int) -> None:
-        out.apply_operation_back(_SWAP, (phys[a], phys[b]), (), check=False)
+        apply(_SWAP, (phys[a], phys[b]), (), check=False)
         qa, qb = who.pop(a, None), who.pop(b, None)
         if qa is not None:
             where[qa], who[b] = b, qa
+            to_phys[bits[qa]] = phys[b]
         if qb is not None:
             where[qb], who[a] = a, qb
+            to_phys[bits[qb]] = phys[a]
         swaps[k] += 1
 
+    # one pass in topological order; on networks of all-to-all QPUs nothing can need a SWAP
+    sparse = not all(r.complete for r in routers)
     for node in dag.topological_op_nodes():
-        ws = [wire_index[q] for q in node.qargs]
-        if len(ws) == 2 and node.op.name != "epr":
+        qargs = node.qargs
+        if sparse and len(qargs) == 2 and node.name != "epr":
+            ws = (wire_index[qargs[0]], wire_index[qargs[1]])
             pa, pb = position(ws[0]), position(ws[1])
             k = int(owner[pa])
             r = routers[k]
@@ -135,8 +144,7 @@ def route(dag: DAGCircuit, network: Network, plan: CommPlan, placement, weights=
                 path = r.path_to_neighbour(mover - r.base, other - r.base)
                 for a, b in zip(path, path[1:]):
                     do_swap(k, r.base + a, r.base + b)
-        qargs = tuple(phys[position(w)] for w in ws)
-        out.apply_operation_back(node.op, qargs, node.cargs, check=False)
+        apply(node.op, tuple(map(to_phys.__getitem__, qargs)), node.cargs, check=False)
     final = tuple(plan.comm_wires[plan.final_wires[q]] if q in plan.final_wires else where[q] for q in range(n))
     return out, RoutingResult(initial, final, tuple(swaps))
 

@@ -81,47 +81,73 @@ class _Clock:
 
 
 def schedule_dag(dag: DAGCircuit, network: Network) -> Schedule:
-    """ASAP schedule of a DAG over the network's physical qubits."""
+    """ASAP schedule of a DAG over the network's physical qubits.
+
+    One pass in topological order over plain Python numbers: an operation's (duration, log of
+    its success) is looked up per (name, QPUs of its qubits), a feed-forward body's per
+    (operation object, QPUs), so the per-node work is a few list and dict accesses.
+    """
     clock = _Clock(network)
     qindex = {q: i for i, q in enumerate(dag.qubits)}
     n = len(qindex)
-    ready = np.zeros(n)
-    first = np.full(n, np.inf)
-    busy = np.zeros(n)
+    owner = [int(clock.owner[q]) for q in range(n)]
+    latency = clock.latency.tolist()
+    ready = [0.0] * n
+    first = [math.inf] * n
+    busy = [0.0] * n
     bit_ready: dict = {}
     bit_qpu: dict = {}
     log_success = 0.0
     link_busy: dict[str, list[tuple[float, float]]] = {link.name: [] for link in network.links}
+    costs: dict[tuple, tuple[float, float]] = {}  # (name, QPUs) -> (duration, log success)
+    bodies: dict[int, tuple[ControlFlowOp, dict[tuple[int, ...], tuple[float, float]]]] = {}
     for node in dag.topological_op_nodes():
         qs = [qindex[q] for q in node.qargs]
-        start = max(float(ready[q]) for q in qs)
-        if isinstance(node.op, ControlFlowOp):
-            here = int(clock.owner[qs[0]])
+        where = tuple([owner[q] for q in qs])
+        start = max([ready[q] for q in qs])
+        name = node.name
+        if node.is_control_flow():
+            here = where[0]
             for bit in node.cargs:
-                start = max(start, bit_ready.get(bit, 0.0) + clock.latency[bit_qpu.get(bit, here), here])
-            duration, error = _body_cost(node.op, qs, clock)
+                start = max(start, bit_ready.get(bit, 0.0) + latency[bit_qpu.get(bit, here)][here])
+            op = node.op
+            entry = bodies.get(id(op))
+            if entry is None or entry[0] is not op:  # keeps op alive, so its id is not reused meanwhile
+                if len(bodies) > 4096:
+                    bodies.clear()
+                entry = bodies[id(op)] = (op, {})
+            cost = entry[1].get(where)
+            if cost is None:
+                duration, error = _body_cost(op, qs, clock)
+                cost = entry[1][where] = (duration, math.log1p(-min(error, 1 - 1e-15)) * 0.5)
         else:
-            duration, error = clock.op_cost(node.op.name, qs)
+            key = (name, *where)
+            cost = costs.get(key)
+            if cost is None:
+                duration, error = clock.op_cost(name, qs)
+                cost = costs[key] = (duration, math.log1p(-min(error, 1 - 1e-15)))
+        duration = cost[0]
         end = start + duration
-        log_success += math.log1p(-min(error, 1 - 1e-15)) * (0.5 if isinstance(node.op, ControlFlowOp) else 1)
+        log_success += cost[1]
         for q in qs:
             ready[q] = end
-            first[q] = min(first[q], start)
+            if start < first[q]:
+                first[q] = start
             busy[q] += duration
-        if node.op.name == "measure":
+        if name == "measure":
             for bit in node.cargs:
-                bit_ready[bit], bit_qpu[bit] = end, int(clock.owner[qs[0]])
-        if node.op.name == "epr":
-            a, b = (int(clock.owner[q]) for q in qs)
-            link_busy[network.links[network.link_index(a, b)].name].append((start, end))
-    makespan = float(ready.max()) if n else 0.0
-    active = np.isfinite(first)
-    idle = np.where(active, makespan - np.where(active, first, 0) - busy, 0.0)
+                bit_ready[bit], bit_qpu[bit] = end, where[0]
+        elif name == "epr":
+            link_busy[network.links[network.link_index(*where)].name].append((start, end))
+    ready_a, first_a, busy_a = np.array(ready), np.array(first), np.array(busy)
+    makespan = float(ready_a.max()) if n else 0.0
+    active = np.isfinite(first_a)
+    idle = np.where(active, makespan - np.where(active, first_a, 0) - busy_a, 0.0)
     qpu_idle, qpu_busy = {}, {}
     for k, qpu in enumerate(network.qpus):
         sl = slice(network.offsets[k], network.offsets[k + 1])
         qpu_idle[qpu.name] = float(idle[sl].sum())
-        qpu_busy[qpu.name] = float(busy[sl].sum())
+        qpu_busy[qpu.name] = float(busy_a[sl].sum())
         log_success -= float(idle[sl].sum()) / qpu.t2
     ebits = {name: len(iv) for name, iv in link_busy.items()}
     return Schedule(makespan, math.exp(log_success), ebits, {k: _union(v) for k, v in link_busy.items()},
