@@ -41,7 +41,7 @@ from qmosaic.targets.gates import EPRGate
 from qmosaic.targets.models import Network
 
 from .gateinfo import is_diagonal_1q
-from .hypergraph import build_hypergraph, copy_destinations
+from .hypergraph import Hypergraph, build_hypergraph, copy_destinations
 from .interactions import analyse_interactions
 from .placement import Partition
 from .teledata import Window, plan_teledata
@@ -74,7 +74,7 @@ class CommPlan:
 
 class _Lowerer:
     def __init__(self, dag: DAGCircuit, network: Network, partition: Partition, inter,
-                 windows: list[Window] = ()) -> None:
+                 windows: list[Window] = (), *, hypergraph: Hypergraph | None = None) -> None:
         self.net, self.part = network, partition
         self.placement = np.asarray(partition.placement, dtype=np.int64)
         self.server_planned = np.asarray(partition.server, dtype=np.int64)
@@ -86,7 +86,7 @@ class _Lowerer:
         self.away: dict[int, tuple[Window, int]] = {}  # logical qubit -> (window, comm index holding it)
         self.skipped: set[Window] = set()
         self.residents = [0] * len(network.qpus)
-        self.hg = build_hypergraph(inter)
+        self.hg = hypergraph if hypergraph is not None else build_hypergraph(inter)
         self.gate_of = {nid: g for g, nid in enumerate(inter.node_ids)}
         self.dests = copy_destinations(self.hg, self.placement, self.server)
         self.last_use = self._last_uses()
@@ -418,12 +418,13 @@ def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=
     (the objective's cost of one ebit per link; default 1 = ebits).
     """
     inter = interactions if interactions is not None else analyse_interactions(dag)
+    hg = build_hypergraph(inter)
     windows: list[Window] = []
     if teledata:
         weight = np.ones(len(network.links)) if link_weight is None else link_weight
-        windows = plan_teledata(dag, build_hypergraph(inter), {nid: g for g, nid in enumerate(inter.node_ids)},
+        windows = plan_teledata(dag, hg, {nid: g for g, nid in enumerate(inter.node_ids)},
                                 np.asarray(partition.placement), np.asarray(partition.server), network, weight)
-    low = _Lowerer(dag, network, partition, inter, windows)
+    low = _Lowerer(dag, network, partition, inter, windows, hypergraph=hg)
     return low.run(dag), low.plan
 
 
