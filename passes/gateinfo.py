@@ -37,7 +37,8 @@ def _key(op: Instruction) -> tuple:
 @lru_cache(maxsize=4096)
 def _flags_by_matrix(key: tuple, matrix_bytes: bytes) -> tuple[bool, bool]:
     m = np.frombuffer(matrix_bytes, dtype=complex).reshape(4, 4)
-    return (bool(np.allclose(m @ _Z0, _Z0 @ m, atol=1e-10)), bool(np.allclose(m @ _Z1, _Z1 @ m, atol=1e-10)))
+    return (bool(np.allclose(m @ _Z0, _Z0 @ m, rtol=0, atol=1e-10)),
+            bool(np.allclose(m @ _Z1, _Z1 @ m, rtol=0, atol=1e-10)))
 
 
 def conditioned_gate(op: Instruction):

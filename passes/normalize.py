@@ -12,6 +12,7 @@ from qiskit.transpiler.exceptions import TranspilerError
 from qmosaic.targets.errors import UnsupportedOperationError
 
 from .basis import rotate_x_runs
+from .diagonal import merge_diagonal_blocks
 from .gateinfo import _key, diagonal_flags
 
 __all__ = ["NormalizeForDistribution"]
@@ -45,9 +46,11 @@ class NormalizeForDistribution(TransformationPass):
     ``cx`` and one-qubit gates.  Keeps classically conditioned one-qubit blocks (``if (c)
     x q;``) and single conditioned two-qubit gates diagonal on a qubit (``if (c) cx a, b;``).
     Raises ``UnsupportedOperationError`` for other classical control flow, unbound
-    parameters, or gates without a definition.  Finally rotates runs of X-diagonal gates
-    into the Z basis (:func:`~qmosaic.passes.basis.rotate_x_runs`), so ``cx`` gates sharing
-    a target are served by one copy of it.
+    parameters, or gates without a definition.  Then merges ``cx · diagonal · cx`` blocks
+    into gates diagonal on both qubits (:func:`~qmosaic.passes.diagonal.merge_diagonal_blocks`)
+    and rotates runs of X-diagonal gates into the Z basis
+    (:func:`~qmosaic.passes.basis.rotate_x_runs`), so ``cx`` gates sharing a target are served
+    by one copy of it.
 
     Property set fields read: none.  Property set values written: none.
     """
@@ -74,4 +77,4 @@ class NormalizeForDistribution(TransformationPass):
             if n == 2 and any(diagonal_flags(op)):
                 continue
             dag.substitute_node_with_dag(node, _decomposition(key, op))
-        return rotate_x_runs(dag)
+        return rotate_x_runs(merge_diagonal_blocks(dag))

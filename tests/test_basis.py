@@ -65,8 +65,8 @@ def test_circuit_without_x_runs_is_untouched():
 
 def test_rotation_checker_catches_a_wrong_rewrite(monkeypatch):
     """Mutation check: a rewrite that forgets the phase part of each gate is caught."""
-    real = basis._emit_diagonal
-    monkeypatch.setattr(basis, "_emit_diagonal", lambda new, d, qargs: real(new, d[:2] if len(d) == 4 else d,
+    real = basis.emit_diagonal
+    monkeypatch.setattr(basis, "emit_diagonal", lambda new, d, qargs: real(new, d[:2] if len(d) == 4 else d,
                                                                           qargs[:1]))
     basis._DIAGONALS.clear()
     qc = _mixed_x_runs()
