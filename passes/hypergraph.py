@@ -14,6 +14,7 @@ scarce.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,7 +59,8 @@ def plan_servers(hg: Hypergraph, placement: np.ndarray, network: Network) -> tup
 
     Local gates run at home.  A gate diagonal on one qubit only runs at the other's home.  A
     gate diagonal on both reuses copies already paid for where it can (at either home or a
-    QPU holding copies of both), else goes to the home whose copy could serve more gates.
+    QPU holding copies of both); the others are covered greedily, the copy serving the most
+    of them first (``_cover_flexible``).
     """
     homes = placement[hg.qubits]  # (G, 2)
     server = homes[:, 0].copy()
@@ -72,23 +74,55 @@ def plan_servers(hg: Hypergraph, placement: np.ndarray, network: Network) -> tup
         s = 0 if e0 >= 0 else 1  # the diagonal side travels to the other's home
         server[g] = homes[g, 1 - s]
         paid.setdefault(int(hg.edge[g, s]), set()).add(int(server[g]))
-    counts: dict[tuple[int, int], int] = {}
-    for g in flexible:
-        for s in (0, 1):
-            key = (int(hg.edge[g, s]), int(homes[g, 1 - s]))
-            counts[key] = counts.get(key, 0) + 1
+    chosen = _cover_flexible(hg, homes, flexible, paid, network)
     for g in flexible:
         (e0, e1), (a, b) = hg.edge[g].tolist(), homes[g].tolist()
         shared = {k for k in (paid.get(e0, set()) | {a}) & (paid.get(e1, set()) | {b})
                   if k in (a, b) or network.qpus[k].comm_qubits >= 2}  # a third QPU holds both copies
-        if shared:
-            server[g] = min(shared)
-            continue
-        c0, c1 = counts[(e0, b)], counts[(e1, a)]
-        server[g] = b if c0 >= c1 else a
-        edge, dest = (e0, b) if c0 >= c1 else (e1, a)
-        paid.setdefault(edge, set()).add(dest)
+        server[g] = min(shared) if shared else chosen[g]
     return servers_cost(hg, placement, server, network), server
+
+
+def _cover_flexible(hg: Hypergraph, homes: np.ndarray, flexible: list[int], paid: dict[int, set[int]],
+                    network: Network) -> dict[int, int]:
+    """Servers for the remote gates diagonal on both qubits, by a greedy vertex cover.
+
+    Each such gate needs one of two copies — its side-0 hyperedge at the side-1 home or the
+    reverse; a copy already paid for (or a QPU holding both) covers it for free.  The copy that
+    covers the most uncovered gates is bought first (ties: lowest key), and ``paid`` grows.
+    """
+    def shared(g: int) -> bool:
+        (e0, e1), (a, b) = hg.edge[g].tolist(), homes[g].tolist()
+        return any(k in (a, b) or network.qpus[k].comm_qubits >= 2
+                   for k in (paid.get(e0, set()) | {a}) & (paid.get(e1, set()) | {b}))
+
+    options: dict[int, tuple[tuple[int, int], tuple[int, int]]] = {}
+    users: dict[tuple[int, int], list[int]] = {}
+    for g in flexible:
+        if shared(g):
+            continue
+        (e0, e1), (a, b) = hg.edge[g].tolist(), homes[g].tolist()
+        options[g] = ((e0, b), (e1, a))
+        for key in options[g]:
+            users.setdefault(key, []).append(g)
+    degree = {key: len(gs) for key, gs in users.items()}
+    heap = [(-d, key) for key, d in degree.items()]
+    heapq.heapify(heap)
+    chosen: dict[int, int] = {}
+    while heap:
+        d, key = heapq.heappop(heap)
+        if -d != degree[key] or degree[key] == 0:
+            continue
+        paid.setdefault(key[0], set()).add(key[1])
+        for g in users[key]:
+            if g in chosen:
+                continue
+            chosen[g] = key[1]
+            for other in options[g]:
+                degree[other] -= 1
+                if other != key and degree[other] > 0:
+                    heapq.heappush(heap, (-degree[other], other))
+    return chosen
 
 
 def copy_destinations(hg: Hypergraph, placement: np.ndarray, server: np.ndarray) -> dict[int, set[int]]:

@@ -246,16 +246,25 @@ def _hyperedge_constraints(hg: Hypergraph) -> tuple[set[tuple[int, int]], set[tu
     return forced, flex
 
 
+def model_terms(hg: Hypergraph, network: Network) -> int:
+    """About how many constraint terms the exact model has (it is built up to ``MAX_MODEL_TERMS``)."""
+    kq = len(network.qpus)
+    forced, flex = _hyperedge_constraints(hg)
+    used = {h for h, _ in forced} | {h for pair in flex for h in pair}
+    cuts = None if network.is_complete else _cuts(network)
+    per_edge = kq + (len(cuts[0]) * 2 * kq if cuts else kq * kq)
+    return (len(forced) + 2 * len(flex)) * kq + len(used) * per_edge
+
+
 def build_model(hg: Hypergraph, capacity: list[int], network: Network, weights: Weights, *,
                 symmetry_breaking: bool = True) -> _Model | None:
     """The ILP above, or ``None`` if it would exceed ``MAX_MODEL_TERMS``."""
     n, kq = hg.num_qubits, len(capacity)
+    if model_terms(hg, network) > MAX_MODEL_TERMS:
+        return None
     forced, flex = _hyperedge_constraints(hg)
     used = sorted({h for h, _ in forced} | {h for pair in flex for h in pair})
     cuts = None if network.is_complete else _cuts(network)
-    per_edge = kq + (len(cuts[0]) * 2 * kq if cuts else kq * kq)
-    if (len(forced) + 2 * len(flex)) * kq + len(used) * per_edge > MAX_MODEL_TERMS:
-        return None
     prob = pulp.LpProblem("qmosaic_placement", pulp.LpMinimize)
     x = [[pulp.LpVariable(f"assign_q{q}_k{k}", cat="Binary") for k in range(kq)] for q in range(n)]
     v = {(h, k): pulp.LpVariable(f"holds_h{h}_k{k}", 0, 1) for h in used for k in range(kq)}
@@ -420,14 +429,15 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
                             f"{sum(capacity)} data qubits ({', '.join(f'{q.name}: {q.qubits}' for q in network.qpus)}); "
                             "use a larger network or fewer qubits")
     hg = build_hypergraph(inter)
+    exact = use_ilp and model_terms(hg, network) <= MAX_MODEL_TERMS  # else the heuristic has all the time
     placement, heur = local_search(hg, _initial(n, capacity, network), capacity, network, weights,
-                                   deadline=start + max(0.2, time_limit / 4))
+                                   deadline=start + max(0.2, time_limit / 4 if exact else time_limit))
     server = score(hg, placement, network, weights)[1]
     best = Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
                      PlacementStatus.HEURISTIC, heur, None, None, 0.0, "heuristic", heur, objective)
     if heur == 0:
         best = replace(best, status=PlacementStatus.OPTIMAL, bound=0.0, gap=0.0)
-    elif use_ilp:
+    elif exact:
         model = build_model(hg, capacity, network, weights, symmetry_breaking=symmetry_breaking)
         if model is not None:
             best = _exact(model, hg, placement, network, weights, best, solver=solver, seed=seed,
