@@ -57,9 +57,22 @@ def _x_flags(key: tuple, matrix_bytes: bytes, n: int) -> tuple[bool, ...]:
     return tuple(bool(np.allclose(m @ x, x @ m, rtol=0, atol=_ATOL)) for x in (x0, x1))
 
 
+_SIDES: dict[tuple, tuple[str, ...]] = {}
+
+
 def _sides(op: Instruction, n: int) -> tuple[str, ...]:
-    """Per qarg: ``"x"`` (X-diagonal, may join an X run), ``"z"`` (Z-diagonal), ``"b"`` (both), ``"n"``."""
-    m = _matrix(op) if n <= 2 else None
+    """Per qarg: ``"x"`` (X-diagonal, may join an X run), ``"z"`` (Z-diagonal), ``"b"`` (both), ``"n"``
+    (cached per gate name and parameters)."""
+    if op.name in _NO_MATRIX or n > 2:
+        return ("n",) * n
+    key = (_key(op), n)
+    if key not in _SIDES:
+        _SIDES[key] = _compute_sides(op, n)
+    return _SIDES[key]
+
+
+def _compute_sides(op: Instruction, n: int) -> tuple[str, ...]:
+    m = _matrix(op)
     if m is None:
         return ("n",) * n
     xf = _x_flags(_key(op), m.tobytes(), n)
