@@ -116,9 +116,17 @@ def _initial(n: int, capacity: list[int], network: Network) -> np.ndarray:
 
 
 def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], network: Network, weights: Weights,
-                 *, deadline: float) -> tuple[np.ndarray, float]:
-    """First-improvement moves and swaps until no gain or the deadline (objective: ``score``)."""
-    best, _ = score(hg, placement, network, weights)
+                 *, deadline: float) -> tuple[np.ndarray, float, np.ndarray]:
+    """First-improvement moves and swaps until no gain or the deadline (objective: ``score``);
+    returns the placement, its score and its servers.
+
+    Skipped when one evaluation costs more than 1/50 of the time left: moves are tried one
+    qubit and QPU at a time, so fewer evaluations than that cannot improve a large instance,
+    and the deadline is only checked between evaluations."""
+    clock = time.monotonic()
+    best, best_server = score(hg, placement, network, weights)
+    if (time.monotonic() - clock) * 50 > deadline - time.monotonic():
+        return placement, best, best_server
     load = np.bincount(placement, minlength=len(capacity))
     active = range(hg.num_qubits) if not weights.plain_ebits else sorted(set(hg.qubits.ravel().tolist()))
     improved = True
@@ -134,9 +142,9 @@ def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], net
                     placement[q] = k
                     if r is not None:
                         placement[r] = home
-                    cost, _ = score(hg, placement, network, weights)
+                    cost, server = score(hg, placement, network, weights)
                     if cost < best - 1e-12:
-                        best, improved = cost, True
+                        best, best_server, improved = cost, server, True
                         if r is None:
                             load[home] -= 1
                             load[k] += 1
@@ -145,7 +153,7 @@ def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], net
                     placement[q] = home
                     if r is not None:
                         placement[r] = k
-    return placement, best
+    return placement, best, best_server
 
 
 # --- symmetry ------------------------------------------------------------------------------------
@@ -430,9 +438,8 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
                             "use a larger network or fewer qubits")
     hg = build_hypergraph(inter)
     exact = use_ilp and model_terms(hg, network) <= MAX_MODEL_TERMS  # else the heuristic has all the time
-    placement, heur = local_search(hg, _initial(n, capacity, network), capacity, network, weights,
-                                   deadline=start + max(0.2, time_limit / 4 if exact else time_limit))
-    server = score(hg, placement, network, weights)[1]
+    placement, heur, server = local_search(hg, _initial(n, capacity, network), capacity, network, weights,
+                                           deadline=start + max(0.2, time_limit / 4 if exact else time_limit))
     best = Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
                      PlacementStatus.HEURISTIC, heur, None, None, 0.0, "heuristic", heur, objective)
     if heur == 0:
@@ -442,8 +449,9 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
         if model is not None:
             best = _exact(model, hg, placement, network, weights, best, solver=solver, seed=seed,
                           time_limit=max(0.1, time_limit - (time.monotonic() - start)), warm_start=warm_start)
-    check_budgets(link_usage(hg, np.array(best.placement), np.array(best.server), network), network,
-                  what="the best placement found")
+    if any(link.max_ebits is not None for link in network.links):
+        check_budgets(link_usage(hg, np.array(best.placement), np.array(best.server), network), network,
+                      what="the best placement found")
     return replace(best, seconds=time.monotonic() - start)
 
 
