@@ -86,10 +86,12 @@ def compile(circuit, network, *, options: CompileOptions | None = None) -> Compi
                       use_ilp=opts.use_ilp, objective=opts.objective, interactions=inter)
     lap("partition")
     lowered, plan = lower(dag, net, partition, inter)
+    del dag  # large circuits: the logical DAG is not needed past lowering (peak memory is in routing)
     check_budgets(plan.ebits_per_link, net, what=f"the lowering ({plan.evictions} bursts cut short for want of "
                   "communication qubits; more comm_qubits would avoid them)")
     lap("lower")
     physical, routing = route(lowered, net, plan, partition.placement, inter.ops_2q.tolist())
+    del lowered
     lap("route")
     if opts.translate:
         physical = NativeTranslation(net.target()).run(physical)
