@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import cmath
 import math
-from functools import lru_cache
 
 import numpy as np
 from qiskit.circuit import Instruction
@@ -24,7 +23,7 @@ from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import TransformationPass
 from qiskit.transpiler.passes import InverseCancellation
 
-from .gateinfo import _key, diagonal_flags, is_diagonal_1q
+from .gateinfo import diagonal_flags, gate_fact, is_diagonal_1q
 
 __all__ = ["HadamardBasisRuns", "rotate_x_runs"]
 
@@ -39,43 +38,21 @@ MIN_RUN_GATES = 2
 _NO_MATRIX = frozenset({"measure", "reset", "barrier", "delay", "if_else"})
 
 
-def _matrix(op: Instruction) -> np.ndarray | None:
-    if op.name in _NO_MATRIX:
-        return None
-    try:
-        return np.asarray(op.to_matrix(), dtype=complex)
-    except Exception:  # no matrix: the op cuts every run
-        return None
-
-
-@lru_cache(maxsize=4096)
-def _x_flags(key: tuple, matrix_bytes: bytes, n: int) -> tuple[bool, ...]:
-    m = np.frombuffer(matrix_bytes, dtype=complex).reshape(2 ** n, 2 ** n)
-    if n == 1:
-        return (bool(np.allclose(m @ _X, _X @ m, rtol=0, atol=_ATOL)),)
-    x0, x1 = np.kron(_I, _X), np.kron(_X, _I)  # qubit 0 is the least significant bit
-    return tuple(bool(np.allclose(m @ x, x @ m, rtol=0, atol=_ATOL)) for x in (x0, x1))
-
-
-_SIDES: dict[tuple, tuple[str, ...]] = {}
-
-
 def _sides(op: Instruction, n: int) -> tuple[str, ...]:
-    """Per qarg: ``"x"`` (X-diagonal, may join an X run), ``"z"`` (Z-diagonal), ``"b"`` (both), ``"n"``
-    (cached per gate name and parameters)."""
+    """Per qarg: ``"x"`` (X-diagonal, may join an X run), ``"z"`` (Z-diagonal), ``"b"`` (both), ``"n"``."""
     if op.name in _NO_MATRIX or n > 2:
         return ("n",) * n
-    key = (_key(op), n)
-    if key not in _SIDES:
-        _SIDES[key] = _compute_sides(op, n)
-    return _SIDES[key]
+    return gate_fact("x-z-sides", op, _compute_sides)
 
 
-def _compute_sides(op: Instruction, n: int) -> tuple[str, ...]:
-    m = _matrix(op)
-    if m is None:
+def _compute_sides(op: Instruction) -> tuple[str, ...]:
+    n = op.num_qubits
+    try:
+        m = np.asarray(op.to_matrix(), dtype=complex)
+    except Exception:  # noqa: BLE001 - no matrix: the op cuts every run
         return ("n",) * n
-    xf = _x_flags(_key(op), m.tobytes(), n)
+    xs = (_X,) if n == 1 else (np.kron(_I, _X), np.kron(_X, _I))  # qubit 0 is the least significant bit
+    xf = [bool(np.allclose(m @ x, x @ m, rtol=0, atol=_ATOL)) for x in xs]
     if n == 1:
         z = is_diagonal_1q(op)
         return ("b" if z and xf[0] else "z" if z else "x" if xf[0] else "n",)
@@ -110,13 +87,10 @@ def _runs(dag: DAGCircuit, index: dict) -> dict[int, set[int]]:
     return chosen
 
 
-_DIAGONALS: dict[tuple, np.ndarray] = {}
-
-
-def _conjugated(op: Instruction, positions: tuple[int, ...], n: int) -> np.ndarray:
+def _conjugated(op: Instruction, positions: tuple[int, ...]) -> np.ndarray:
     """``H_P op H_P`` for the qargs ``positions`` P."""
     m = np.asarray(op.to_matrix(), dtype=complex)
-    if n == 1:
+    if op.num_qubits == 1:
         return _H @ m @ _H
     h0 = np.kron(_I, _H) if 0 in positions else np.eye(4)
     h1 = np.kron(_H, _I) if 1 in positions else np.eye(4)
@@ -124,16 +98,16 @@ def _conjugated(op: Instruction, positions: tuple[int, ...], n: int) -> np.ndarr
     return h @ m @ h
 
 
-def _diagonal(op: Instruction, positions: tuple[int, ...], n: int) -> np.ndarray:
-    """The diagonal of ``H_P op H_P`` (cached per gate and parameters); it must be diagonal."""
-    key = (_key(op), positions, n)
-    if key not in _DIAGONALS:
-        m = _conjugated(op, positions, n)
+def _diagonal(op: Instruction, positions: tuple[int, ...]) -> np.ndarray:
+    """The diagonal of ``H_P op H_P`` (once per gate); it must be diagonal."""
+    def compute(op: Instruction) -> np.ndarray:
+        m = _conjugated(op, positions)
         d = np.diag(m)
         if not np.allclose(m, np.diag(d), rtol=0, atol=_ATOL):
             raise RuntimeError(f"internal: {op.name} on qargs {positions} is not X-diagonal there")
-        _DIAGONALS[key] = d
-    return _DIAGONALS[key]
+        return d
+
+    return gate_fact(f"h-conjugated-diagonal{positions}", op, compute)
 
 
 def _phase(angle: float) -> float:
@@ -160,7 +134,8 @@ def emit_diagonal(new: DAGCircuit, d: np.ndarray, qargs: tuple) -> None:
 
 
 def rotate_x_runs(dag: DAGCircuit) -> DAGCircuit:
-    """Rotate every X run holding a two-qubit gate into the Z basis; returns ``dag`` if there is none."""
+    """Rotate every X run holding ``MIN_RUN_GATES`` two-qubit gates into the Z basis; returns ``dag``
+    if there is none."""
     index = {q: i for i, q in enumerate(dag.qubits)}
     chosen = _runs(dag, index)
     if not chosen:
@@ -180,7 +155,7 @@ def rotate_x_runs(dag: DAGCircuit) -> DAGCircuit:
                 inside[q] = False
         if mine:
             positions = tuple(i for i, q in enumerate(qs) if q in mine)
-            emit_diagonal(new, _diagonal(node.op, positions, len(qs)), node.qargs)
+            emit_diagonal(new, _diagonal(node.op, positions), node.qargs)
         else:
             new.apply_operation_back(node.op, node.qargs, node.cargs, check=False)
     for q, flag in enumerate(inside):

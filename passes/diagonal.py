@@ -9,26 +9,23 @@ either qubit's copy can serve.  The rewrite is exact, global phase included.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import TransformationPass
 
 from .basis import emit_diagonal
-from .gateinfo import _key, is_diagonal_1q
+from .gateinfo import gate_fact, is_diagonal_1q
 
 __all__ = ["MergeDiagonalBlocks", "merge_diagonal_blocks"]
 
 
-@lru_cache(maxsize=4096)
-def _diag_1q(key: tuple, matrix_bytes: bytes) -> tuple[complex, complex]:
-    m = np.frombuffer(matrix_bytes, dtype=complex).reshape(2, 2)
-    return complex(m[0, 0]), complex(m[1, 1])
-
-
 def _diag_of(op) -> tuple[complex, complex]:
-    return _diag_1q(_key(op), np.asarray(op.to_matrix(), dtype=complex).tobytes())
+    """The diagonal of a Z-diagonal one-qubit gate (once per gate)."""
+    def compute(op) -> tuple[complex, complex]:
+        m = np.asarray(op.to_matrix(), dtype=complex)
+        return complex(m[0, 0]), complex(m[1, 1])
+
+    return gate_fact("diagonal-1q", op, compute)
 
 
 def _is_plain_cx(node) -> bool:
@@ -37,14 +34,15 @@ def _is_plain_cx(node) -> bool:
 
 def _blocks(dag: DAGCircuit) -> dict[int, tuple[list[int], np.ndarray]]:
     """Closing cx node id -> (node ids of the whole block, its diagonal in Qiskit bit order)."""
+    order = list(dag.topological_op_nodes())
     wires: dict = {q: [] for q in dag.qubits}
-    for node in dag.topological_op_nodes():
+    for node in order:
         for q in node.qargs:
             wires[q].append(node)
     pos = {(node._node_id, q): i for q, nodes in wires.items() for i, node in enumerate(nodes)}
     used: set[int] = set()
     out: dict[int, tuple[list[int], np.ndarray]] = {}
-    for node in dag.topological_op_nodes():
+    for node in order:
         if node._node_id in used or not _is_plain_cx(node):
             continue
         a, b = node.qargs

@@ -2,41 +2,80 @@
 
 A two-qubit gate that is diagonal on qubit q has the form |0><0|_q (x) U0 + |1><1|_q (x) U1,
 so it can act through a cat-entangled copy of q on another QPU; a run of such gates on q
-is served by one EPR pair.  Results are cached per (name, parameters).
+is served by one EPR pair.  Results are cached per gate (:func:`gate_fact`).
 """
 
 from __future__ import annotations
-
-from functools import lru_cache
 
 import numpy as np
 from qiskit.circuit import Instruction, ParameterExpression
 
 from qmosaic.targets.errors import UnsupportedOperationError
 
-__all__ = ["diagonal_flags", "is_diagonal_1q", "DIAGONAL_1Q"]
+__all__ = ["diagonal_flags", "is_diagonal_1q", "gate_fact", "DIAGONAL_1Q"]
 
 DIAGONAL_1Q = frozenset({"rz", "p", "u1", "z", "s", "sdg", "t", "tdg", "id", "delay"})
 _BOTH = frozenset({"cz", "cp", "cu1", "crz", "rzz", "cs", "csdg", "ccz"})
 _FIRST = frozenset({"cx", "cy", "ch", "crx", "cry", "cu", "cu3", "csx", "cnot"})
+_DEFINED_BY_PARAMS = frozenset({"unitary", "measure", "reset", "barrier", "delay", "if_else"})
 _Z0 = np.diag([1, -1, 1, -1])  # Qiskit order: qubit 0 is the least significant bit
 _Z1 = np.diag([1, 1, -1, -1])
 
 
 def _key(op: Instruction) -> tuple:
+    """What identifies ``op``'s action, for the caches keyed on it: name and parameters, and for a
+    gate outside Qiskit's standard library also its definition (two custom gates may share a name
+    and parameters yet differ, within one circuit or across circuits compiled in one process)."""
     params = []
     for p in op.params:
         if isinstance(p, ParameterExpression) and p.parameters:
             raise UnsupportedOperationError(
                 f"gate {op.name} has unbound parameters {sorted(str(x) for x in p.parameters)}; "
                 "bind them (circuit.assign_parameters) before compiling")
-        params.append(float(p) if isinstance(p, (int, float, ParameterExpression)) else repr(p))
-    return (op.name, tuple(params))
+        if isinstance(p, np.ndarray):
+            params.append((p.shape, p.tobytes()))
+        else:
+            params.append(float(p) if isinstance(p, (int, float, ParameterExpression)) else repr(p))
+    if getattr(op, "_standard_gate", None) is not None or op.name in _DEFINED_BY_PARAMS:
+        return (op.name, tuple(params))
+    return (op.name, tuple(params), _definition_key(op))
 
 
-@lru_cache(maxsize=4096)
-def _flags_by_matrix(key: tuple, matrix_bytes: bytes) -> tuple[bool, bool]:
-    m = np.frombuffer(matrix_bytes, dtype=complex).reshape(4, 4)
+def _definition_key(op: Instruction) -> tuple | None:
+    try:
+        body = op.definition
+    except Exception:  # noqa: BLE001 - no definition: the name and parameters are all there is
+        return None
+    if body is None:
+        return None
+    index = {q: i for i, q in enumerate(body.qubits)}
+    phase = body.global_phase
+    return (repr(phase) if isinstance(phase, ParameterExpression) and phase.parameters else float(phase),) + tuple(
+        (_key(inst.operation), tuple(index[q] for q in inst.qubits)) for inst in body.data)
+
+
+_FACTS: dict[tuple, object] = {}
+
+
+def gate_fact(kind: str, op: Instruction, compute):
+    """``compute(op)``, once per ``kind`` and gate (:func:`_key`): the caches of the passes that
+    ask the same question of every node of a large circuit."""
+    key = (kind, _key(op))
+    if key not in _FACTS:
+        _FACTS[key] = compute(op)
+    return _FACTS[key]
+
+
+def _is_standard(op: Instruction) -> bool:
+    """A gate of Qiskit's standard library (a user's gate may reuse a standard name)."""
+    return getattr(op, "_standard_gate", None) is not None
+
+
+def _flags_by_matrix(op: Instruction) -> tuple[bool, bool]:
+    try:
+        m = np.asarray(op.to_matrix(), dtype=complex)
+    except Exception:  # no matrix: treat as non-diagonal; normalisation decomposes it
+        return (False, False)
     return (bool(np.allclose(m @ _Z0, _Z0 @ m, rtol=0, atol=1e-10)),
             bool(np.allclose(m @ _Z1, _Z1 @ m, rtol=0, atol=1e-10)))
 
@@ -58,26 +97,25 @@ def diagonal_flags(op: Instruction) -> tuple[bool, bool]:
         return (flags[inner[1].index(0)], flags[inner[1].index(1)])
     if op.name == "if_else":
         return (False, False)
-    if op.name in _BOTH and not getattr(op, "ctrl_state", 1) == 0:
+    if _is_standard(op) and op.name in _BOTH and not getattr(op, "ctrl_state", 1) == 0:
         return (True, True)
-    if op.name in _FIRST:
+    if _is_standard(op) and op.name in _FIRST:
         return (True, False)
-    key = _key(op)
-    try:
-        matrix = np.asarray(op.to_matrix(), dtype=complex)
-    except Exception:  # no matrix: treat as non-diagonal; normalisation decomposes it
-        return (False, False)
-    return _flags_by_matrix(key, matrix.tobytes())
+    return gate_fact("z-diagonal", op, _flags_by_matrix)
 
 
 def is_diagonal_1q(op: Instruction) -> bool:
     """True if a one-qubit operation is diagonal in the Z basis (keeps a cat copy valid)."""
-    if op.name in DIAGONAL_1Q:
+    if op.name == "delay" or (op.name in DIAGONAL_1Q and _is_standard(op)):
         return True
-    if op.name in ("measure", "reset", "barrier"):
+    if op.name in ("measure", "reset", "barrier", "if_else"):
         return False
+    return gate_fact("z-diagonal-1q", op, _diagonal_by_matrix)
+
+
+def _diagonal_by_matrix(op: Instruction) -> bool:
     try:
         m = np.asarray(op.to_matrix(), dtype=complex)
-    except Exception:
+    except Exception:  # noqa: BLE001 - no matrix: not known to be diagonal
         return False
     return bool(abs(m[0, 1]) < 1e-12 and abs(m[1, 0]) < 1e-12)

@@ -75,3 +75,38 @@ def test_a_gate_without_a_matrix_is_treated_as_non_diagonal():
     gate = body.to_gate()
     gate.name = "opaque_cz"
     assert diagonal_flags(gate) == (False, False)  # safe: the normaliser decomposes it
+
+
+# --- user-defined gates: a name says nothing --------------------------------------------------------------
+def _custom(name: str, build) -> Gate:
+    from qiskit import QuantumCircuit
+
+    body = QuantumCircuit(2)
+    build(body)
+    gate = body.to_gate()
+    gate.name = name
+    return gate
+
+
+def test_two_user_gates_with_one_name_are_compiled_each_as_itself():
+    """The per-gate caches (decompositions, diagonality) live for the process: two circuits that each
+    define their own ``foo`` must not share one answer (this compiled the second one wrongly)."""
+    from qiskit import QuantumCircuit
+
+    import qmosaic
+    from conftest import FAST, check_compiled
+
+    for build in (lambda c: (c.h(0), c.swap(0, 1)), lambda c: (c.ry(0.4, 1), c.iswap(0, 1))):
+        qc = QuantumCircuit(4)
+        qc.h(range(4))
+        foo = _custom("foo", build)
+        qc.append(foo, [0, 3])
+        qc.append(foo, [1, 2])
+        check_compiled(qmosaic.compile(qc, "pair-2x4", options=FAST))
+
+
+def test_a_user_gate_named_like_a_diagonal_one_is_not_taken_for_it():
+    """A user's ``cz`` that is really a cx is not diagonal on both qubits (it has no matrix of its
+    own, so it counts as diagonal on neither and normalisation decomposes it)."""
+    assert diagonal_flags(_custom("cz", lambda c: c.cx(0, 1))) == (False, False)
+    assert diagonal_flags(_custom("cz", lambda c: c.cz(0, 1))) == (False, False)
