@@ -20,7 +20,7 @@ TIMING_KEYS = ("seconds",)  # fields that differ run to run; golden tests ignore
 
 def _qpu_of(circuit: QuantumCircuit, network: Network) -> dict:
     """QPU index of each of the circuit's qubits (a circuit over the network's physical qubits)."""
-    owners = [k for k, q in enumerate(network.qpus) for _ in range(q.total_qubits)]
+    owners = network.owners
     if circuit.num_qubits > len(owners):
         raise IndexError(f"circuit has {circuit.num_qubits} qubits, the network {len(owners)}")
     return {bit: owners[i] for i, bit in enumerate(circuit.qubits)}
@@ -29,10 +29,6 @@ def _qpu_of(circuit: QuantumCircuit, network: Network) -> dict:
 def _tally(circuit: QuantumCircuit, network: Network) -> tuple[dict[str, int], int, dict[str, dict[str, int]]]:
     """One pass over the circuit: ``epr`` per link name, feed-forward blocks, other operations per QPU."""
     qpu_of = _qpu_of(circuit, network)
-    links = [[None] * len(network.qpus) for _ in network.qpus]
-    for i, link in enumerate(network.links):
-        a, b = (network.index[x] for x in link.between)
-        links[a][b] = links[b][a] = i
     epr = [0] * len(network.links)
     feed_forward = 0
     per = [Counter() for _ in network.qpus]
@@ -40,7 +36,7 @@ def _tally(circuit: QuantumCircuit, network: Network) -> tuple[dict[str, int], i
         name = inst.name
         if name == "epr":
             a, b = inst.qubits
-            epr[links[qpu_of[a]][qpu_of[b]]] += 1
+            epr[network.link_index(qpu_of[a], qpu_of[b])] += 1
         elif inst.is_control_flow():
             feed_forward += 1
         else:

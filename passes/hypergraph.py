@@ -76,11 +76,17 @@ def plan_servers(hg: Hypergraph, placement: np.ndarray, network: Network) -> tup
         paid.setdefault(int(hg.edge[g, s]), set()).add(int(server[g]))
     chosen = _cover_flexible(hg, homes, flexible, paid, network)
     for g in flexible:
-        (e0, e1), (a, b) = hg.edge[g].tolist(), homes[g].tolist()
-        shared = {k for k in (paid.get(e0, set()) | {a}) & (paid.get(e1, set()) | {b})
-                  if k in (a, b) or network.qpus[k].comm_qubits >= 2}  # a third QPU holds both copies
+        shared = _holding_both(hg, homes, g, paid, network)
         server[g] = min(shared) if shared else chosen[g]
     return servers_cost(hg, placement, server, network), server
+
+
+def _holding_both(hg: Hypergraph, homes: np.ndarray, g: int, paid: dict[int, set[int]], network: Network) -> set[int]:
+    """QPUs where gate g (diagonal on both qubits) can run on what is already there: a home
+    with a paid copy of the other qubit, or a third QPU with copies of both and room for them."""
+    (e0, e1), (a, b) = hg.edge[g].tolist(), homes[g].tolist()
+    return {k for k in (paid.get(e0, set()) | {a}) & (paid.get(e1, set()) | {b})
+            if k in (a, b) or network.qpus[k].comm_qubits >= 2}
 
 
 def _cover_flexible(hg: Hypergraph, homes: np.ndarray, flexible: list[int], paid: dict[int, set[int]],
@@ -91,15 +97,10 @@ def _cover_flexible(hg: Hypergraph, homes: np.ndarray, flexible: list[int], paid
     reverse; a copy already paid for (or a QPU holding both) covers it for free.  The copy that
     covers the most uncovered gates is bought first (ties: lowest key), and ``paid`` grows.
     """
-    def shared(g: int) -> bool:
-        (e0, e1), (a, b) = hg.edge[g].tolist(), homes[g].tolist()
-        return any(k in (a, b) or network.qpus[k].comm_qubits >= 2
-                   for k in (paid.get(e0, set()) | {a}) & (paid.get(e1, set()) | {b}))
-
     options: dict[int, tuple[tuple[int, int], tuple[int, int]]] = {}
     users: dict[tuple[int, int], list[int]] = {}
     for g in flexible:
-        if shared(g):
+        if _holding_both(hg, homes, g, paid, network):
             continue
         (e0, e1), (a, b) = hg.edge[g].tolist(), homes[g].tolist()
         options[g] = ((e0, b), (e1, a))

@@ -68,7 +68,7 @@ def overflow(usage: np.ndarray, network: Network) -> int:
 def score(hg: Hypergraph, placement: np.ndarray, network: Network, weights: Weights) -> tuple[float, np.ndarray]:
     """Objective of a placement (greedy servers) plus ``BUDGET_PENALTY`` per ebit over budget."""
     ebits, server = plan_servers(hg, placement, network)
-    budgets = any(link.max_ebits is not None for link in network.links)
+    budgets = network.has_budgets
     if weights.plain_ebits and not budgets:
         return float(ebits), server
     usage = link_usage(hg, placement, server, network)

@@ -162,7 +162,7 @@ def twin_classes(network: Network, weights: Weights) -> list[list[int]]:
     linked to every other QPU alike; swapping two of them maps any placement to one of equal cost.
 
     Networks with entanglement budgets get none (their routes may break ties unevenly)."""
-    if any(link.max_ebits is not None for link in network.links):
+    if network.has_budgets:
         return []
     kq = len(network.qpus)
 
@@ -204,7 +204,7 @@ def _break_symmetry(prob: pulp.LpProblem, x, classes: list[list[int]]) -> None:
     with ``seen[q,k] = seen[q-1,k] + x[q,k]`` (how many of qubits 0..q sit on k)."""
     n = len(x)
     for cls in classes:
-        for i, (k, nxt) in enumerate(zip(cls, cls[1:])):
+        for k, nxt in zip(cls, cls[1:]):
             seen = None
             for q in range(n):
                 if seen is None:
@@ -254,25 +254,34 @@ def _hyperedge_constraints(hg: Hypergraph) -> tuple[set[tuple[int, int]], set[tu
     return forced, flex
 
 
-def model_terms(hg: Hypergraph, network: Network) -> int:
-    """About how many constraint terms the exact model has (it is built up to ``MAX_MODEL_TERMS``)."""
+@dataclass(frozen=True)
+class _Shape:
+    """What the exact model is built from, and how many constraint terms it will have."""
+
+    forced: set[tuple[int, int]]
+    flex: set[tuple[int, int]]
+    used: list[int]  # hyperedges that may need copies
+    cuts: tuple[list[frozenset[int]], bool] | None
+    terms: int
+
+
+def _shape(hg: Hypergraph, network: Network) -> _Shape:
     kq = len(network.qpus)
-    forced, flex = _hyperedge_constraints(hg)
-    used = {h for h, _ in forced} | {h for pair in flex for h in pair}
-    cuts = None if network.is_complete else _cuts(network)
-    per_edge = kq + (len(cuts[0]) * 2 * kq if cuts else kq * kq)
-    return (len(forced) + 2 * len(flex)) * kq + len(used) * per_edge
-
-
-def build_model(hg: Hypergraph, capacity: list[int], network: Network, weights: Weights, *,
-                symmetry_breaking: bool = True) -> _Model | None:
-    """The ILP above, or ``None`` if it would exceed ``MAX_MODEL_TERMS``."""
-    n, kq = hg.num_qubits, len(capacity)
-    if model_terms(hg, network) > MAX_MODEL_TERMS:
-        return None
     forced, flex = _hyperedge_constraints(hg)
     used = sorted({h for h, _ in forced} | {h for pair in flex for h in pair})
     cuts = None if network.is_complete else _cuts(network)
+    per_edge = kq + (len(cuts[0]) * 2 * kq if cuts else kq * kq)
+    return _Shape(forced, flex, used, cuts, (len(forced) + 2 * len(flex)) * kq + len(used) * per_edge)
+
+
+def build_model(hg: Hypergraph, capacity: list[int], network: Network, weights: Weights, *,
+                symmetry_breaking: bool = True, shape: _Shape | None = None) -> _Model | None:
+    """The ILP above, or ``None`` if it would exceed ``MAX_MODEL_TERMS``."""
+    n, kq = hg.num_qubits, len(capacity)
+    shape = shape if shape is not None else _shape(hg, network)
+    if shape.terms > MAX_MODEL_TERMS:
+        return None
+    forced, flex, used, cuts = shape.forced, shape.flex, shape.used, shape.cuts
     prob = pulp.LpProblem("qmosaic_placement", pulp.LpMinimize)
     x = [[pulp.LpVariable(f"assign_q{q}_k{k}", cat="Binary") for k in range(kq)] for q in range(n)]
     v = {(h, k): pulp.LpVariable(f"holds_h{h}_k{k}", 0, 1) for h in used for k in range(kq)}
@@ -312,7 +321,7 @@ def build_model(hg: Hypergraph, capacity: list[int], network: Network, weights: 
 def _star_cost(prob, v, used, x, src, network: Network, weights: Weights):
     """Copies sent from the source QPU straight along the best route (exact on complete networks)."""
     kq = len(network.qpus)
-    budgets = any(link.max_ebits is not None for link in network.links)
+    budgets = network.has_budgets
     if weights.plain_ebits and network.is_complete and not budgets:
         return pulp.lpSum(v.values()) - len(used)
     cost = route_weight(network, weights)
@@ -437,7 +446,8 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
                             f"{sum(capacity)} data qubits ({', '.join(f'{q.name}: {q.qubits}' for q in network.qpus)}); "
                             "use a larger network or fewer qubits")
     hg = build_hypergraph(inter)
-    exact = use_ilp and model_terms(hg, network) <= MAX_MODEL_TERMS  # else the heuristic has all the time
+    shape = _shape(hg, network) if use_ilp else None
+    exact = shape is not None and shape.terms <= MAX_MODEL_TERMS  # else the heuristic has all the time
     placement, heur, server = local_search(hg, _initial(n, capacity, network), capacity, network, weights,
                                            deadline=start + max(0.2, time_limit / 4 if exact else time_limit))
     best = Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
@@ -445,11 +455,11 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
     if heur == 0:
         best = replace(best, status=PlacementStatus.OPTIMAL, bound=0.0, gap=0.0)
     elif exact:
-        model = build_model(hg, capacity, network, weights, symmetry_breaking=symmetry_breaking)
+        model = build_model(hg, capacity, network, weights, symmetry_breaking=symmetry_breaking, shape=shape)
         if model is not None:
             best = _exact(model, hg, placement, network, weights, best, solver=solver, seed=seed,
                           time_limit=max(0.1, time_limit - (time.monotonic() - start)), warm_start=warm_start)
-    if any(link.max_ebits is not None for link in network.links):
+    if network.has_budgets:
         check_budgets(link_usage(hg, np.array(best.placement), np.array(best.server), network), network,
                       what="the best placement found")
     return replace(best, seconds=time.monotonic() - start)

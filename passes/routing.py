@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import rustworkx as rx
 from qiskit.circuit import QuantumRegister
 from qiskit.circuit.library import SwapGate
@@ -89,9 +88,7 @@ def initial_layout(network: Network, placement, weights, routers=None) -> list[i
 def route(dag: DAGCircuit, network: Network, plan: CommPlan, placement, weights=None) -> tuple[DAGCircuit, RoutingResult]:
     """Map the lowered DAG onto the network's physical qubits."""
     routers = [_QPURouter(network, k) for k in range(len(network.qpus))]
-    owner = np.zeros(network.num_qubits, dtype=np.int64)
-    for k in range(len(network.qpus)):
-        owner[network.offsets[k]:network.offsets[k + 1]] = k
+    owner = network.owners
     n = plan.num_logical
     weights = weights if weights is not None else [0] * n
     layout = initial_layout(network, placement, weights, routers)
@@ -137,7 +134,7 @@ def route(dag: DAGCircuit, network: Network, plan: CommPlan, placement, weights=
         if sparse and len(qargs) == 2 and node.name != "epr":
             ws = (wire_index[qargs[0]], wire_index[qargs[1]])
             pa, pb = position(ws[0]), position(ws[1])
-            k = int(owner[pa])
+            k = owner[pa]
             r = routers[k]
             if not r.complete and tuple(sorted((pa - r.base, pb - r.base))) not in r.adjacent:
                 mover, other = (pa, pb) if ws[0] < n else (pb, pa)

@@ -48,10 +48,7 @@ class Schedule:
 class _Clock:
     def __init__(self, network: Network) -> None:
         self.net = network
-        n = network.num_qubits
-        self.owner = np.zeros(n, dtype=np.int64)
-        for k in range(len(network.qpus)):
-            self.owner[network.offsets[k]:network.offsets[k + 1]] = k
+        self.owner = network.owners
         self.latency = self._latencies()
 
     def _latencies(self) -> np.ndarray:
@@ -66,9 +63,9 @@ class _Clock:
 
     def op_cost(self, name: str, qubits: list[int]) -> tuple[float, float]:
         """(duration, error) of a physical operation."""
-        qpu = self.net.qpus[int(self.owner[qubits[0]])]
+        qpu = self.net.qpus[self.owner[qubits[0]]]
         if name == "epr":
-            a, b = (int(self.owner[q]) for q in qubits)
+            a, b = (self.owner[q] for q in qubits)
             link = self.net.links[self.net.link_index(a, b)]
             return 1.0 / link.rate_hz, 1.0 - link.epr_fidelity
         if name in ("measure", "reset"):
@@ -90,7 +87,7 @@ def schedule_dag(dag: DAGCircuit, network: Network) -> Schedule:
     clock = _Clock(network)
     qindex = {q: i for i, q in enumerate(dag.qubits)}
     n = len(qindex)
-    owner = [int(clock.owner[q]) for q in range(n)]
+    owner = network.owners
     latency = clock.latency.tolist()
     ready = [0.0] * n
     first = [math.inf] * n

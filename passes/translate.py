@@ -37,7 +37,7 @@ class NativeTranslation(TransformationPass):
         super().__init__()
         self.target = target
         self.network = network if network is not None else target.network
-        self.owner = [k for k, q in enumerate(self.network.qpus) for _ in range(q.total_qubits)]
+        self.owner = self.network.owners
         self.native = [frozenset(q.gates_1q) | {q.gate_2q} for q in self.network.qpus]
         self.optimize = Optimize1qGatesDecomposition(target=target)
         self._cache: dict[tuple, list[tuple]] = {}

@@ -264,6 +264,16 @@ class Network:
         """All physical qubits, data and communication."""
         return self.offsets[-1]
 
+    @cached_property
+    def owners(self) -> tuple[int, ...]:
+        """QPU index of every global physical qubit."""
+        return tuple(k for k, q in enumerate(self.qpus) for _ in range(q.total_qubits))
+
+    @cached_property
+    def has_budgets(self) -> bool:
+        """True if some link caps its EPR pairs (``max_ebits``)."""
+        return any(link.max_ebits is not None for link in self.links)
+
     @property
     def data_capacity(self) -> int:
         """Total data qubits over all QPUs."""
