@@ -70,19 +70,12 @@ def _topology(k: int, kind: str) -> list[tuple[int, int]]:
     if kind == "ring":
         return [(i, (i + 1) % k) for i in range(k)] if k > 2 else [(0, 1)]
     if kind == "grid":
+        from qmosaic.targets.coupling import grid_edges
+
         rows = int(math.sqrt(k))
         while k % rows:
             rows -= 1
-        cols = k // rows
-        edges = []
-        for r in range(rows):
-            for c in range(cols):
-                i = r * cols + c
-                if c + 1 < cols:
-                    edges.append((i, i + 1))
-                if r + 1 < rows:
-                    edges.append((i, i + cols))
-        return edges
+        return grid_edges(rows, k // rows)
     raise ValueError(f"unknown topology {kind!r}")
 
 

@@ -37,19 +37,24 @@ def heron_lattice() -> list[tuple[int, int]]:
     return edges
 
 
+def grid_edges(rows: int, cols: int) -> list[tuple[int, int]]:
+    """Edges of a rows x cols grid, nodes numbered row-major (right then down from each node)."""
+    edges = []
+    for r in range(rows):
+        for c in range(cols):
+            i = r * cols + c
+            if c + 1 < cols:
+                edges.append((i, i + 1))
+            if r + 1 < rows:
+                edges.append((i, i + cols))
+    return edges
+
+
 def _square_lattice(total: int) -> list[tuple[int, int]]:
     side = 1
     while side * side < total:
         side += 1
-    edges = []
-    for r in range(side):
-        for c in range(side):
-            i = r * side + c
-            if c + 1 < side:
-                edges.append((i, i + 1))
-            if r + 1 < side:
-                edges.append((i, i + side))
-    return edges
+    return grid_edges(side, side)
 
 
 def _bfs_prefix(edges: list[tuple[int, int]], total: int) -> list[tuple[int, int]]:

@@ -6,6 +6,7 @@ comparing against them (see ``test_golden.py``).
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from pathlib import Path
 
@@ -25,6 +26,19 @@ SHARED = TESTS.parents[1] / "shared"
 
 FAST = qmosaic.CompileOptions(time_limit=2, seed=0)
 TOLERANCE = 1e-6
+
+
+def qft_cp(n: int, *, swaps: bool = False) -> QuantumCircuit:
+    """Textbook QFT with controlled phases (named ``qft{n}``); ``swaps`` adds the final bit reversal."""
+    qc = QuantumCircuit(n, name=f"qft{n}")
+    for i in range(n):
+        qc.h(i)
+        for j in range(i + 1, n):
+            qc.cp(math.pi / 2 ** (j - i), j, i)
+    if swaps:
+        for i in range(n // 2):
+            qc.swap(i, n - 1 - i)
+    return qc
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -10,32 +10,20 @@ communication qubits.
 from __future__ import annotations
 
 import dataclasses
-import math
 from functools import lru_cache
 
 import pytest
 from qiskit import QuantumCircuit
 from qiskit.circuit.library import QFTGate
 from qiskit.circuit.random import random_circuit
-from qiskit.transpiler.exceptions import TranspilerError
 
 import qmosaic
-from conftest import EXAMPLES, FAST, assert_report_consistent, assert_verified, check_compiled
+from conftest import EXAMPLES, FAST, assert_report_consistent, assert_verified, check_compiled, qft_cp
 from qmosaic.targets import QPU, Link, Network
 from qmosaic.targets.devices import device_fields
 
 
 # --- circuits ---------------------------------------------------------------------------------------------
-def qft_cp(n: int) -> QuantumCircuit:
-    """Textbook QFT with controlled phases, no final swaps."""
-    qc = QuantumCircuit(n, name=f"qft{n}")
-    for i in range(n):
-        qc.h(i)
-        for j in range(i + 1, n):
-            qc.cp(math.pi / 2 ** (j - i), j, i)
-    return qc
-
-
 def qft_gate(n: int) -> QuantumCircuit:
     """Qiskit's QFTGate, decomposed once (with swaps at the end)."""
     qc = QuantumCircuit(n, name=f"qftgate{n}")

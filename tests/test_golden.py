@@ -10,37 +10,24 @@ from __future__ import annotations
 
 import difflib
 import json
-import math
 from pathlib import Path
 
 import pytest
-from qiskit import QuantumCircuit
 
 import qmosaic
-from conftest import EXAMPLES, GOLDEN, assert_report_consistent, assert_verified, report_without_timing
+from conftest import EXAMPLES, GOLDEN, assert_report_consistent, assert_verified, qft_cp, report_without_timing
 
 # A generous time limit: these instances solve to optimality in well under a second, and a
 # limit that never binds keeps the output independent of the machine's speed.
 OPTIONS = qmosaic.CompileOptions(time_limit=10, seed=0)
 
 
-def qft(n: int) -> QuantumCircuit:
-    qc = QuantumCircuit(n, name=f"qft{n}")
-    for i in range(n):
-        qc.h(i)
-        for j in range(i + 1, n):
-            qc.cp(math.pi / 2 ** (j - i), j, i)
-    for i in range(n // 2):
-        qc.swap(i, n - 1 - i)
-    return qc
-
-
 CASES = {
     "ghz_qft6-line-3x3": (lambda: EXAMPLES / "ghz_qft6.qasm", lambda: "line-3x3"),
     "ghz_qft6-pair-2x4": (lambda: EXAMPLES / "ghz_qft6.qasm", lambda: "pair-2x4"),
     "ghz_qft6-hetero": (lambda: EXAMPLES / "ghz_qft6.qasm", lambda: str(EXAMPLES / "hetero.toml")),
-    "qft4-ring-4x4": (lambda: qft(4), lambda: "ring-4x4"),
-    "qft6-ring-4x4": (lambda: qft(6), lambda: "ring-4x4"),
+    "qft4-ring-4x4": (lambda: qft_cp(4, swaps=True), lambda: "ring-4x4"),
+    "qft6-ring-4x4": (lambda: qft_cp(6, swaps=True), lambda: "ring-4x4"),
 }
 
 

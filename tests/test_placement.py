@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from collections import Counter
 
 import pytest
@@ -13,7 +12,7 @@ from qiskit.circuit.random import random_circuit
 from qiskit.converters import circuit_to_dag
 
 import qmosaic
-from conftest import EXAMPLES, FAST, SHARED, assert_report_consistent, assert_verified
+from conftest import EXAMPLES, FAST, SHARED, assert_report_consistent, assert_verified, qft_cp
 from qmosaic.passes.interactions import analyse_interactions
 from qmosaic.passes.normalize import NormalizeForDistribution
 from qmosaic.passes.placement import PlacementStatus, place
@@ -30,15 +29,6 @@ def _place(circuit: QuantumCircuit, net, **kwargs):
     return place(dag, qmosaic.load_network(net), interactions=inter, **{"time_limit": 2, **kwargs})
 
 
-def qft(n: int) -> QuantumCircuit:
-    qc = QuantumCircuit(n)
-    for i in range(n):
-        qc.h(i)
-        for j in range(i + 1, n):
-            qc.cp(math.pi / 2 ** (j - i), j, i)
-    return qc
-
-
 # --- optimality ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("net", ["pair-2x4", "line-3x3"])
 def test_small_case_is_solved_to_optimality(net):
@@ -53,7 +43,7 @@ def test_small_case_is_solved_to_optimality(net):
 
 
 def test_partition_object_reports_optimality():
-    part = _place(qft(6), "pair-2x4")
+    part = _place(qft_cp(6), "pair-2x4")
     assert part.status is PlacementStatus.OPTIMAL
     assert part.bound == pytest.approx(part.objective)
     assert part.gap == pytest.approx(0, abs=1e-9)
@@ -62,7 +52,7 @@ def test_partition_object_reports_optimality():
 
 
 def test_a_local_circuit_needs_no_solver():
-    qc = qft(4)  # fits on one QPU of pair-2x4
+    qc = qft_cp(4)  # fits on one QPU of pair-2x4
     result = qmosaic.compile(qc, "pair-2x4", options=FAST)
     assert result.report["ebits"]["total"] == 0
     assert result.report["solver"]["status"] == "optimal"
@@ -71,10 +61,10 @@ def test_a_local_circuit_needs_no_solver():
 
 def test_known_optimum_qft6_on_a_pair():
     """QFT-6 split 3+3 (or 4+2) over one link: each qubit of one side sends one burst; 2 is impossible."""
-    part = _place(qft(6), "pair-2x4")
+    part = _place(qft_cp(6), "pair-2x4")
     assert Counter(part.placement).most_common(1)[0][1] <= 4
     assert part.ebits >= 2
-    heuristic = _place(qft(6), "pair-2x4", use_ilp=False)
+    heuristic = _place(qft_cp(6), "pair-2x4", use_ilp=False)
     assert part.ebits <= heuristic.ebits
 
 
@@ -115,11 +105,11 @@ def test_cbc_solver_works_and_agrees_with_highs():
 
 
 def test_cbc_partition():
-    part = _place(qft(6), "pair-2x4", solver="cbc")
+    part = _place(qft_cp(6), "pair-2x4", solver="cbc")
     assert part.solver == "CBC"
     assert part.status is PlacementStatus.OPTIMAL
-    assert part.ebits == _place(qft(6), "pair-2x4").ebits
-    ring = _place(qft(7), "ring-4x4", solver="cbc", time_limit=1)
+    assert part.ebits == _place(qft_cp(6), "pair-2x4").ebits
+    ring = _place(qft_cp(7), "ring-4x4", solver="cbc", time_limit=1)
     assert ring.solver in ("CBC", "heuristic")
     assert ring.objective <= ring.heuristic_objective + 1e-9
 
@@ -137,7 +127,7 @@ def test_ilp_is_never_worse_than_its_warm_start(seed):
 
 
 def test_heuristic_only_option():
-    result = qmosaic.compile(qft(7), "line-3x3", options=dataclasses.replace(FAST, use_ilp=False))
+    result = qmosaic.compile(qft_cp(7), "line-3x3", options=dataclasses.replace(FAST, use_ilp=False))
     assert result.report["solver"]["status"] in ("heuristic", "optimal")
     assert result.report["solver"]["solver"] == "heuristic"
     assert_verified(result)
@@ -173,7 +163,7 @@ def test_twin_qpus_are_found_only_where_swapping_them_is_free():
 
     def classes(net):
         net = qmosaic.load_network(net)
-        inter = analyse_interactions(NormalizeForDistribution().run(circuit_to_dag(qft(4))))
+        inter = analyse_interactions(NormalizeForDistribution().run(circuit_to_dag(qft_cp(4))))
         return twin_classes(net, objective_weights("ebits", net, inter))
 
     assert classes("line-3x3") == [[0, 2]]  # the two ends; the middle relays
