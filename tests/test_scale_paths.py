@@ -11,6 +11,7 @@ from qiskit.circuit import ControlFlowOp
 from qiskit.converters import circuit_to_dag
 
 import qmosaic
+from conftest import check_compiled
 from qmosaic.passes.interactions import analyse_interactions
 from qmosaic.passes.lowering import lower
 from qmosaic.passes.normalize import NormalizeForDistribution
@@ -68,6 +69,7 @@ def test_schedule_cache_is_safe_for_fresh_operation_objects():
 
 def test_report_tally_matches_a_plain_count():
     result = qmosaic.compile(_circuit(), "ring-4x4")
+    check_compiled(result)
     circuit, net = result.circuit, result.network
     owner = [k for k, q in enumerate(net.qpus) for _ in range(q.total_qubits)]
     per: dict[str, Counter] = {q.name: Counter() for q in net.qpus}
