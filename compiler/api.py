@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from qiskit import QuantumCircuit
 from qiskit.converters import circuit_to_dag, dag_to_circuit
 
+from qmosaic.passes.feedforward import materialize
 from qmosaic.passes.interactions import analyse_interactions
 from qmosaic.passes.lowering import lower
 from qmosaic.passes.normalize import NormalizeForDistribution
@@ -85,7 +86,7 @@ def compile(circuit, network, *, options: CompileOptions | None = None) -> Compi
     partition = place(dag, net, solver=opts.solver, time_limit=opts.time_limit, seed=opts.seed,
                       use_ilp=opts.use_ilp, objective=opts.objective, interactions=inter)
     lap("partition")
-    lowered, plan = lower(dag, net, partition, inter)
+    lowered, plan = lower(dag, net, partition, inter, materialize=False)
     del dag  # large circuits: the logical DAG is not needed past lowering (peak memory is in routing)
     check_budgets(plan.ebits_per_link, net, what=f"the lowering ({plan.evictions} bursts cut short for want of "
                   "communication qubits; more comm_qubits would avoid them)")
@@ -97,7 +98,7 @@ def compile(circuit, network, *, options: CompileOptions | None = None) -> Compi
         physical = NativeTranslation(net.target()).run(physical)
     lap("translate")
     timing = schedule_dag(physical, net)
-    out = dag_to_circuit(physical)
+    out = materialize(dag_to_circuit(physical, copy_operations=False))
     lap("schedule")
     seconds["total"] = time.perf_counter() - start
     report = build_report(circuit=out, depth=physical.depth(recurse=True), logical=logical, network=net, partition=partition, plan=plan,

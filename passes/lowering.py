@@ -31,7 +31,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
-from qiskit.circuit import ClassicalRegister, Clbit, Gate, IfElseOp, QuantumCircuit, QuantumRegister, Qubit
+from qiskit.circuit import ClassicalRegister, Clbit, Gate, QuantumRegister, Qubit
 from qiskit.circuit.library import CXGate, HGate, Measure, Reset, SwapGate, XGate, ZGate
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import TransformationPass
@@ -40,6 +40,7 @@ from qmosaic.targets.errors import CommunicationError, PassError
 from qmosaic.targets.gates import EPRGate
 from qmosaic.targets.models import Network
 
+from .feedforward import CorrectionFactory, materialize_dag
 from .gateinfo import is_diagonal_1q
 from .hypergraph import Hypergraph, build_hypergraph, copy_destinations
 from .interactions import analyse_interactions
@@ -111,8 +112,7 @@ class _Lowerer:
                              peak_comm_in_use=[0] * len(network.qpus))
         self.teleport_bits: dict[int, Clbit] = {}
         self._apply = self.out.apply_operation_back
-        self._bodies: dict[str, QuantumCircuit] = {}
-        self._corrections: dict[tuple[str, Clbit], IfElseOp] = {}
+        self._correction = CorrectionFactory()
         self.holders: dict[int, dict[int, int | None]] = {}  # hyperedge -> QPU -> comm index (None: source)
         self.lru: list[OrderedDict] = [OrderedDict() for _ in network.qpus]  # QPU -> comm -> hyperedge
         self.uses = self._copy_uses()
@@ -149,22 +149,8 @@ class _Lowerer:
         self._apply(op, qubits, clbits, check=False)
 
     def correct(self, gate: Gate, qubit: Qubit, bit: Clbit) -> None:
-        """``if (bit) gate qubit``; the (immutable) operation is built once per (gate, bit).
-
-        The body acts on its own qubit and bit, which Qiskit binds to the node's operands by
-        position, so one body per gate and one operation per condition bit serve every qubit:
-        Qiskit converts a block each time it meets a new operation object, and few shared
-        objects make inserting a correction about 2.5x cheaper than one object per qubit.
-        """
-        key = (gate.name, bit)
-        op = self._corrections.get(key)
-        if op is None:
-            body = self._bodies.get(gate.name)
-            if body is None:
-                body = self._bodies[gate.name] = QuantumCircuit([Qubit()], [Clbit()])
-                body.append(gate, [body.qubits[0]])
-            op = self._corrections[key] = IfElseOp((bit, 1), body)
-        self._apply(op, (qubit,), (bit,), check=False)
+        """``if (bit) gate qubit``, as a :class:`~qmosaic.passes.feedforward.Correction` shared per (gate, bit)."""
+        self._apply(self._correction(gate, bit), (qubit,), (bit,), check=False)
 
     def measure(self, comm: int) -> Clbit:
         bit = self.comm_bit[comm]
@@ -411,11 +397,13 @@ class _Lowerer:
         return self.away[q][0].dest if q in self.away else int(self.placement[q])
 
 def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=None, *, teledata: bool = True,
-          link_weight: np.ndarray | None = None) -> tuple[DAGCircuit, CommPlan]:
+          link_weight: np.ndarray | None = None, materialize: bool = True) -> tuple[DAGCircuit, CommPlan]:
     """Lower the logical DAG; return the DAG over logical + communication wires and the plan.
 
     ``teledata`` lets qubits move (TeleData) where that costs less under ``link_weight``
-    (the objective's cost of one ebit per link; default 1 = ebits).
+    (the objective's cost of one ebit per link; default 1 = ebits).  ``materialize=False``
+    leaves the corrections as :class:`~qmosaic.passes.feedforward.Correction` (the caller
+    materializes the finished circuit; see that module).
     """
     inter = interactions if interactions is not None else analyse_interactions(dag)
     hg = build_hypergraph(inter)
@@ -425,7 +413,8 @@ def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=
         windows = plan_teledata(dag, hg, {nid: g for g, nid in enumerate(inter.node_ids)},
                                 np.asarray(partition.placement), np.asarray(partition.server), network, weight)
     low = _Lowerer(dag, network, partition, inter, windows, hypergraph=hg)
-    return low.run(dag), low.plan
+    out = low.run(dag)
+    return (materialize_dag(out) if materialize else out), low.plan
 
 
 class TeleportLowering(TransformationPass):

@@ -20,6 +20,8 @@ from qiskit.transpiler.basepasses import AnalysisPass
 
 from qmosaic.targets.models import Network
 
+from .feedforward import NAME as CORRECTION
+
 __all__ = ["Schedule", "ScheduleEstimate", "schedule_dag"]
 
 
@@ -103,7 +105,7 @@ def schedule_dag(dag: DAGCircuit, network: Network) -> Schedule:
         where = tuple([owner[q] for q in qs])
         start = max([ready[q] for q in qs])
         name = node.name
-        if node.is_control_flow():
+        if node.is_control_flow() or name == CORRECTION:
             here = where[0]
             for bit in node.cargs:
                 start = max(start, bit_ready.get(bit, 0.0) + latency[bit_qpu.get(bit, here)][here])

@@ -20,6 +20,7 @@ from qiskit.transpiler.passes import BasisTranslator, Optimize1qGatesDecompositi
 from qmosaic.targets.models import Network
 from qmosaic.targets.target import QmosaicTarget
 
+from .feedforward import Correction
 from .gateinfo import _key
 
 __all__ = ["NativeTranslation"]
@@ -69,20 +70,25 @@ class NativeTranslation(TransformationPass):
     def run(self, dag: DAGCircuit) -> DAGCircuit:
         out = dag.copy_empty_like()
         index = {q: i for i, q in enumerate(dag.qubits)}
-        blocks: dict[tuple, IfElseOp] = {}
+        blocks: dict[tuple, IfElseOp | Correction] = {}
         for node in dag.topological_op_nodes():
             op, qargs = node.op, node.qargs
             k = self.owner[index[qargs[0]]] if qargs else 0
             if op.name in _ALWAYS or op.name in self.native[k]:
                 out.apply_operation_back(op, qargs, node.cargs, check=False)
-            elif isinstance(op, ControlFlowOp):
+            elif isinstance(op, (ControlFlowOp, Correction)):
                 key = (id(op), k)
                 if key not in blocks:
-                    blocks[key] = op.replace_blocks([self._translate_block(b, k) for b in op.blocks])
+                    blocks[key] = new = op.replace_blocks([self._translate_block(b, k) for b in op.blocks])
+                    if isinstance(new, Correction) and len(new.body.data) != 1:
+                        blocks[key] = new.if_else()  # a stand-in counts as depth 1: keep output_depth exact
                 out.apply_operation_back(blocks[key], qargs, node.cargs, check=False)
             else:
                 steps, phase = self._recipe(op, k)
                 out.global_phase += phase
                 for step, local in steps:
                     out.apply_operation_back(step, tuple(qargs[i] for i in local), (), check=False)
-        return self.optimize.run(out)
+        # Not ``self.optimize.run``: that recurses into if-blocks and re-synthesises them for the
+        # device's qubit 0 (block-local indices), whatever QPU they run on; the blocks are
+        # already translated for their own QPU above.
+        return Optimize1qGatesDecomposition.run.__wrapped__(self.optimize, out)

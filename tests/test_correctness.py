@@ -370,22 +370,59 @@ def test_untranslated_output_is_correct_too():
     check_compiled(result)
 
 
-def test_native_gates_only_after_translation():
-    """With translation on, every gate on a QPU's qubits is one of that QPU's native gates."""
+def _gates_on_wires(circuit, wires=None):
+    """(operation, outer wire index of its first qubit), also inside feed-forward blocks."""
     from qiskit.circuit import ControlFlowOp
 
-    for case in [(("mixed", 6), "hh-pair"), (("qft_cp", 5), "hetero"), (("rand2", 8, 8), "cepheus-chiplets")]:
-        result = compiled(*case)
-        net, circuit = result.network, result.circuit
-        allowed_extra = {"measure", "reset", "epr", "barrier", "delay"}
-        for inst in circuit.data:
-            op = inst.operation
-            if isinstance(op, ControlFlowOp) or op.name in allowed_extra:
-                continue
-            k = next(k for k in range(len(net.qpus)) if circuit.find_bit(inst.qubits[0]).index < net.offsets[k + 1])
-            qpu = net.qpus[k]
-            native = set(qpu.gates_1q) | {qpu.gate_2q}
-            assert op.name in native, f"{op.name} on {qpu.name} ({_id(case)}); native {sorted(native)}"
+    wires = wires if wires is not None else list(range(circuit.num_qubits))
+    for inst in circuit.data:
+        outer = [wires[circuit.find_bit(q).index] for q in inst.qubits]
+        if isinstance(inst.operation, ControlFlowOp):
+            for block in inst.operation.blocks:
+                yield from _gates_on_wires(block, outer)
+        else:
+            yield inst.operation, outer[0] if outer else 0
+
+
+def test_native_gates_only_after_translation():
+    """With translation on, every gate on a QPU's qubits is one of that QPU's native gates, in if-blocks too.
+
+    Regression: the final one-qubit optimisation re-synthesised every if-block in the basis of
+    the device's qubit 0 (an ion ``r`` gate conditioned onto a superconducting qubit).
+    """
+    results = [compiled(*case) for case in [(("mixed", 6), "hh-pair"), (("qft_cp", 5), "hetero"),
+                                             (("rand2", 8, 8), "cepheus-chiplets")]]
+    results.append(qmosaic.compile(qmosaic.load_circuit(EXAMPLES / "ghz_qft6.qasm"), network("hetero"), options=FAST))
+    for result in results:
+        assert _native_violations(result) == [], result.circuit.name
+
+
+def _native_violations(result) -> list[tuple[str, str]]:
+    net, bad = result.network, []
+    for op, wire in _gates_on_wires(result.circuit):
+        if op.name in ("measure", "reset", "epr", "barrier", "delay"):
+            continue
+        qpu = net.qpus[next(k for k in range(len(net.qpus)) if wire < net.offsets[k + 1])]
+        if op.name not in set(qpu.gates_1q) | {qpu.gate_2q}:
+            bad.append((op.name, qpu.name))
+    return bad
+
+
+def test_user_if_blocks_are_translated_for_their_own_qpu():
+    """``if (c) h q`` on every qubit of a circuit spread over ion, atom and superconducting QPUs."""
+    qc = QuantumCircuit(6, 1)
+    for q in range(6):
+        qc.h(q)
+    for q in range(5):
+        qc.cx(q, q + 1)
+    qc.measure(0, 0)
+    for q in range(6):
+        with qc.if_test((qc.clbits[0], 1)):
+            qc.h(q)
+    result = qmosaic.compile(qc, network("hetero"), options=FAST)
+    assert len({result.network.owners[result.circuit.find_bit(inst.qubits[0]).index]
+                for inst in result.circuit.data if inst.operation.name == "if_else"}) > 1
+    assert _native_violations(result) == []
 
 
 # --- known bugs ---------------------------------------------------------------------------------------------

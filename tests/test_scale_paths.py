@@ -3,6 +3,7 @@ costs, the one-pass report tally."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 import pytest
@@ -11,7 +12,7 @@ from qiskit.circuit import ControlFlowOp
 from qiskit.converters import circuit_to_dag
 
 import qmosaic
-from conftest import check_compiled
+from conftest import FAST, check_compiled
 from qmosaic.passes.interactions import analyse_interactions
 from qmosaic.passes.lowering import lower
 from qmosaic.passes.normalize import NormalizeForDistribution
@@ -49,6 +50,17 @@ def test_corrections_are_shared_per_gate_and_bit(preset):
     by_id = {id(op): op for op in ops}
     keys = {(op.blocks[0].data[0].operation.name, op.condition[0]) for op in by_id.values()}
     assert len(by_id) == len(keys)  # one object per (gate, condition bit), used on any qubit
+
+
+def test_compile_output_has_if_blocks_not_stand_ins():
+    """compile() lowers with light stand-ins and materializes them once: one IfElseOp object per (gate, bit)."""
+    result = qmosaic.compile(_circuit(), "ring-4x4", options=dataclasses.replace(FAST, translate=False))
+    names = result.circuit.count_ops()
+    assert "qmosaic_correction" not in names and names["if_else"] == result.report["feed_forward"] > 0
+    ops = {id(inst.operation): inst.operation for inst in result.circuit.data if inst.operation.name == "if_else"}
+    keys = {(op.blocks[0].data[0].operation.name, op.condition[0]) for op in ops.values()}
+    assert len(ops) == len(keys) < names["if_else"]
+    assert result.verify() == pytest.approx(1.0, abs=1e-9)
 
 
 @pytest.mark.parametrize("preset", ["line-3x3", "ring-4x4", "pair-2x4"])

@@ -72,13 +72,13 @@ r(pi/2, pi/2) ion[3];
 r(pi, 0) ion[3];
 hub_m[1] = measure hub[1];
 if (hub_m[1]) {
-  r(pi, 0) sc[3];
+  x sc[3];
 }
 if (hub_m[0]) {
   rz(pi) sc[3];
 }
 if (ion_m[0]) {
-  r(pi, 0) sc[3];
+  x sc[3];
 }
 cz sc[3], sc[2];
 rz(pi/2) sc[2];
@@ -127,13 +127,13 @@ ry(-pi/2) hub[1];
 rz(-pi) hub[1];
 hub_m[1] = measure hub[1];
 if (hub_m[1]) {
-  r(pi, 0) sc[3];
+  x sc[3];
 }
 if (hub_m[0]) {
   rz(pi) sc[3];
 }
 if (ion_m[0]) {
-  r(pi, 0) sc[3];
+  x sc[3];
 }
 rz(pi/2) sc[3];
 sx sc[3];
