@@ -53,12 +53,11 @@ def _timelines(dag: DAGCircuit, gate_of: dict[int, int]) -> tuple[list[list[tupl
 def _candidates(q: int, line, hg: Hypergraph, placement: np.ndarray) -> list[tuple[int, int, int, list[int], bool]]:
     """Maximal windows of qubit q: (dest, first pos, last pos, gates, reaches the end)."""
     out, home = [], int(placement[q])
-    start, dest, gates = None, None, []
+    start, dest, gates, last = None, None, [], -1  # last: position of the window's last gate
 
     def flush(end_pos: int, at_end: bool) -> None:
         if start is not None and gates:
-            last = max(i for i, (_, _, g) in enumerate(line) if g in gates) if not at_end else end_pos
-            out.append((dest, start, last, list(gates), at_end))
+            out.append((dest, start, end_pos if at_end else last, list(gates), at_end))
 
     for pos, (_, _, g) in enumerate(line):
         if g < 0:
@@ -71,6 +70,7 @@ def _candidates(q: int, line, hg: Hypergraph, placement: np.ndarray) -> list[tup
             start, dest, gates = (None, None, []) if where == home else (pos, where, [g])
         else:
             gates.append(g)
+        last = pos
     flush(len(line) - 1, True)
     return out
 

@@ -3,7 +3,8 @@
 A cat-entangled copy of a qubit can itself be cat-entangled onward, so the copies a
 hyperedge needs on QPUs S are connected by a tree through the network: the ebits are the
 tree's links.  Exact (every subset of optional nodes, minimum spanning tree of each) for up
-to ``EXACT_LIMIT`` optional nodes, else rustworkx's 2-approximation.  Ties go to fewer links,
+to ``EXACT_LIMIT`` optional nodes (stopping once a tree over more nodes must weigh more than
+the best found), else rustworkx's 2-approximation.  Ties go to fewer links,
 then to the lexicographically smallest edge list, so the result is deterministic.
 """
 
@@ -39,7 +40,10 @@ def steiner_tree(graph: rx.PyGraph, terminals: frozenset[int],
         tree = rx.steiner_tree(graph, sorted(terminals), weight_fn=lambda e: w[e])
         return tuple(sorted(tuple(sorted((a, b))) for a, b in tree.edge_list()))
     base, best = tuple(sorted(terminals)), None
+    lightest = min(w, default=0.0)
     for extra in range(len(others) + 1):
+        if best is not None and (len(base) + extra - 1) * lightest > best[0] + 1e-9:
+            break  # every tree over more nodes costs more than the best one found
         for chosen in combinations(others, extra):
             found = _spanning(graph, tuple(sorted(base + chosen)), w)
             if found is not None:
