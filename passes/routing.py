@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import rustworkx as rx
+from qiskit._accelerate.apply_layout import apply_layout
 from qiskit.circuit import QuantumRegister
 from qiskit.circuit.library import SwapGate
 from qiskit.dagcircuit import DAGCircuit
@@ -86,7 +87,10 @@ def initial_layout(network: Network, placement, weights, routers=None) -> list[i
 
 
 def route(dag: DAGCircuit, network: Network, plan: CommPlan, placement, weights=None) -> tuple[DAGCircuit, RoutingResult]:
-    """Map the lowered DAG onto the network's physical qubits."""
+    """Map the lowered DAG onto the network's physical qubits.
+
+    On networks of all-to-all QPUs (no SWAPs) ``dag`` itself is relabelled and returned.
+    """
     routers = [_QPURouter(network, k) for k in range(len(network.qpus))]
     owner = network.owners
     n = plan.num_logical
@@ -95,6 +99,15 @@ def route(dag: DAGCircuit, network: Network, plan: CommPlan, placement, weights=
     initial = tuple(layout)
     where = {q: p for q, p in enumerate(layout)}  # logical wire -> physical
     who = {p: q for q, p in where.items()}  # physical -> logical wire (data only)
+    swaps = [0] * len(network.qpus)
+
+    def position(w: int) -> int:
+        return where[w] if w < n else plan.comm_wires[w]
+
+    bits = list(dag.qubits)
+    if all(r.complete for r in routers):  # no QPU can need a SWAP: the routing is a relabelling
+        physical = [position(w) for w in range(len(bits))]
+        return _relabel(dag, network, physical), RoutingResult(initial, _final(plan, where), tuple(swaps))
     out = DAGCircuit()
     out.name, out.metadata, out.global_phase = dag.name, dag.metadata, dag.global_phase
     regs = [QuantumRegister(q.total_qubits, q.name) for q in network.qpus]
@@ -106,13 +119,7 @@ def route(dag: DAGCircuit, network: Network, plan: CommPlan, placement, weights=
     loose = [c for c in dag.clbits if not dag.find_bit(c).registers]
     if loose:
         out.add_clbits(loose)
-    wire_index = {bit: i for i, bit in enumerate(dag.qubits)}
-    swaps = [0] * len(network.qpus)
-
-    def position(w: int) -> int:
-        return where[w] if w < n else plan.comm_wires[w]
-
-    bits = list(dag.qubits)
+    wire_index = {bit: i for i, bit in enumerate(bits)}
     to_phys = {bit: phys[position(w)] for w, bit in enumerate(bits)}  # lowered wire -> physical qubit now
     apply = out.apply_operation_back
 
@@ -127,11 +134,9 @@ def route(dag: DAGCircuit, network: Network, plan: CommPlan, placement, weights=
             to_phys[bits[qb]] = phys[a]
         swaps[k] += 1
 
-    # one pass in topological order; on networks of all-to-all QPUs nothing can need a SWAP
-    sparse = not all(r.complete for r in routers)
     for node in dag.topological_op_nodes():
         qargs = node.qargs
-        if sparse and len(qargs) == 2 and node.name != "epr":
+        if len(qargs) == 2 and node.name != "epr":
             ws = (wire_index[qargs[0]], wire_index[qargs[1]])
             pa, pb = position(ws[0]), position(ws[1])
             k = owner[pa]
@@ -142,8 +147,29 @@ def route(dag: DAGCircuit, network: Network, plan: CommPlan, placement, weights=
                 for a, b in zip(path, path[1:]):
                     do_swap(k, r.base + a, r.base + b)
         apply(node.op, tuple(map(to_phys.__getitem__, qargs)), node.cargs, check=False)
-    final = tuple(plan.comm_wires[plan.final_wires[q]] if q in plan.final_wires else where[q] for q in range(n))
-    return out, RoutingResult(initial, final, tuple(swaps))
+    return out, RoutingResult(initial, _final(plan, where), tuple(swaps))
+
+
+def _final(plan: CommPlan, where: dict[int, int]) -> tuple[int, ...]:
+    """Where each logical qubit ends: its data qubit, or the comm qubit a TeleData move left it on."""
+    return tuple(plan.comm_wires[plan.final_wires[q]] if q in plan.final_wires else where[q]
+                 for q in range(plan.num_logical))
+
+
+def _relabel(dag: DAGCircuit, network: Network, physical: list[int]) -> DAGCircuit:
+    """``dag`` (in place) on the network's qubits, lowered wire w on qubit ``physical[w]``.
+
+    Qiskit's own ``apply_layout`` rewrites the wires in place (~0.04 s for 600k operations,
+    against ~2.5 s to copy them node by node); the single register it leaves is then split
+    into one register per QPU, as the general path names them.
+    """
+    apply_layout(dag, dag.num_qubits(), network.offsets[-1], physical, None)
+    for reg in list(dag.qregs.values()):
+        dag.remove_qregs(reg)
+    bits = dag.qubits
+    for k, qpu in enumerate(network.qpus):
+        dag.add_qreg(QuantumRegister(name=qpu.name, bits=bits[network.offsets[k]:network.offsets[k + 1]]))
+    return dag
 
 
 class LocalRouting(TransformationPass):

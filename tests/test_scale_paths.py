@@ -52,6 +52,29 @@ def test_corrections_are_shared_per_gate_and_bit(preset):
     assert len(by_id) == len(keys)  # one object per (gate, condition bit), used on any qubit
 
 
+@pytest.mark.parametrize("preset", ["line-3x3", "ring-4x4", "pair-2x4"])
+def test_relabelling_route_matches_the_node_by_node_route(preset, monkeypatch):
+    """All-to-all QPUs: routing relabels the lowered DAG in place; the general path gives the same circuit."""
+    from qiskit.converters import dag_to_circuit
+
+    from qmosaic.passes import routing
+
+    net = qmosaic.load_network(preset)
+    _, fast = _compile_stages(net)
+    fast_circuit = dag_to_circuit(fast)
+    original_init = routing._QPURouter.__init__
+
+    def init(self, network, k):
+        original_init(self, network, k)
+        self.complete = False  # take the node-by-node path (no SWAP is ever needed on these QPUs)
+
+    monkeypatch.setattr(routing._QPURouter, "__init__", init)
+    _, slow = _compile_stages(net)
+    slow_circuit = dag_to_circuit(slow)
+    assert fast_circuit == slow_circuit
+    assert [r.name for r in fast_circuit.qregs] == [q.name for q in net.qpus]
+
+
 def test_compile_output_has_if_blocks_not_stand_ins():
     """compile() lowers with light stand-ins and materializes them once: one IfElseOp object per (gate, bit)."""
     result = qmosaic.compile(_circuit(), "ring-4x4", options=dataclasses.replace(FAST, translate=False))
