@@ -24,6 +24,7 @@ too large or the solver finds nothing in time.
 from __future__ import annotations
 
 import enum
+import math
 import time
 from dataclasses import dataclass, replace
 from itertools import combinations
@@ -40,6 +41,7 @@ from qmosaic.targets.models import Network
 from .hypergraph import Hypergraph, build_hypergraph, link_usage, plan_servers, servers_cost
 from .interactions import Interactions, analyse_interactions
 from .objective import OBJECTIVES, Weights, objective_weights, overflow, score
+from .teledata import teledata_gain, timelines
 
 __all__ = ["ILPPlacement", "Partition", "PlacementStatus", "place", "check_budgets", "SOLVERS", "OBJECTIVES"]
 
@@ -116,19 +118,22 @@ def _initial(n: int, capacity: list[int], network: Network) -> np.ndarray:
 
 
 def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], network: Network, weights: Weights,
-                 *, deadline: float) -> tuple[np.ndarray, float, np.ndarray]:
-    """First-improvement moves and swaps until no gain or the deadline (objective: ``score``);
-    returns the placement, its score and its servers.
+                 *, deadline: float, cost=None, movable: list[int] | None = None) -> tuple[np.ndarray, float, np.ndarray]:
+    """First-improvement moves and swaps until no gain or the deadline; returns the placement,
+    its cost and its servers.  ``cost(placement) -> (cost, servers)`` defaults to ``score``;
+    ``movable`` limits the qubits moved or swapped (default: all that matter to the objective).
 
     Skipped when one evaluation costs more than 1/50 of the time left: moves are tried one
     qubit and QPU at a time, so fewer evaluations than that cannot improve a large instance,
     and the deadline is only checked between evaluations."""
+    cost = cost or (lambda p: score(hg, p, network, weights))
     clock = time.monotonic()
-    best, best_server = score(hg, placement, network, weights)
+    best, best_server = cost(placement)
     if (time.monotonic() - clock) * 50 > deadline - time.monotonic():
         return placement, best, best_server
     load = np.bincount(placement, minlength=len(capacity))
     active = range(hg.num_qubits) if not weights.plain_ebits else sorted(set(hg.qubits.ravel().tolist()))
+    active = active if movable is None else movable
     improved = True
     while improved and time.monotonic() < deadline:
         improved = False
@@ -142,9 +147,9 @@ def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], net
                     placement[q] = k
                     if r is not None:
                         placement[r] = home
-                    cost, server = score(hg, placement, network, weights)
-                    if cost < best - 1e-12:
-                        best, best_server, improved = cost, server, True
+                    value, server = cost(placement)
+                    if value < best - 1e-12:
+                        best, best_server, improved = value, server, True
                         if r is None:
                             load[home] -= 1
                             load[k] += 1
@@ -429,12 +434,13 @@ def _check_solver(solver: str) -> None:
 
 def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limit: float = 10.0, seed: int = 0,
           use_ilp: bool = True, objective: str = "ebits", interactions: Interactions | None = None,
-          symmetry_breaking: bool = True, warm_start: bool = True) -> Partition:
+          symmetry_breaking: bool = True, warm_start: bool = True, teledata: bool = True) -> Partition:
     """Place every logical qubit of ``dag`` on a QPU of ``network``.
 
     ``symmetry_breaking=False`` drops the twin-QPU ordering constraints and ``warm_start=False``
     withholds the heuristic placement from the solver; they exist to measure what each buys
-    (``python -m benchmarks ilp``)."""
+    (``python -m benchmarks ilp``).  ``teledata`` (objective ``ebits``) then prefers, among
+    placements scored alike, one where moving qubits saves ebits (:func:`_refine_for_teledata`)."""
     _check_solver(solver)
     start = time.monotonic()
     inter = interactions if interactions is not None else analyse_interactions(dag)
@@ -459,10 +465,45 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
         if model is not None:
             best = _exact(model, hg, placement, network, weights, best, solver=solver, seed=seed,
                           time_limit=max(0.1, time_limit - (time.monotonic() - start)), warm_start=warm_start)
+    if teledata and weights.plain_ebits and best.objective > 0:
+        best = _refine_for_teledata(dag, inter, hg, best, capacity, network, weights,
+                                    deadline=max(start + time_limit, time.monotonic() + min(1.0, time_limit / 10)))
     if network.has_budgets:
         check_budgets(link_usage(hg, np.array(best.placement), np.array(best.server), network), network,
                       what="the best placement found")
     return replace(best, seconds=time.monotonic() - start)
+
+
+def _refine_for_teledata(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Partition, capacity: list[int],
+                         network: Network, weights: Weights, *, deadline: float) -> Partition:
+    """Among placements the model scores no worse than ``best``, one whose TeleData moves save most.
+
+    The model prices every remote interaction as a cat-entanglement copy; the lowering then
+    moves a qubit instead where that is cheaper (:mod:`~qmosaic.passes.teledata`), so placements
+    the model ties can differ in real ebits (``adder_n28`` on two QPUs: 4 and 2).  Local search
+    from ``best`` on (model objective - TeleData gain), moving the qubits of remote gates and
+    refusing any placement whose model objective exceeds ``best``'s: its status and bound stay true.
+    """
+    tl = timelines(dag, {nid: g for g, nid in enumerate(inter.node_ids)})
+    ceiling = best.objective + 1e-9
+
+    def net_cost(p: np.ndarray) -> tuple[float, np.ndarray]:
+        static, server = score(hg, p, network, weights)
+        if static > ceiling:
+            return math.inf, server
+        return static - teledata_gain(tl, hg, p, server, network, weights.link), server
+
+    start = np.array(best.placement, dtype=np.int64)
+    homes = start[hg.qubits]
+    cut = sorted(set(hg.qubits[homes[:, 0] != homes[:, 1]].ravel().tolist()))  # qubits in a remote gate
+    placement, _, server = local_search(hg, start.copy(), capacity, network, weights, deadline=deadline,
+                                        cost=net_cost, movable=cut)
+    if np.array_equal(placement, start):
+        return best
+    static = score(hg, placement, network, weights)[0]
+    gap = None if best.bound is None else (0.0 if static <= 1e-12 else max(0.0, (static - best.bound) / static))
+    return replace(best, placement=tuple(placement.tolist()), server=tuple(server.tolist()),
+                   ebits=servers_cost(hg, placement, server, network), objective=static, gap=gap)
 
 
 def check_budgets(usage, network: Network, *, what: str) -> None:

@@ -21,7 +21,7 @@ from qmosaic.targets.models import Network
 
 from .hypergraph import Hypergraph
 
-__all__ = ["Window", "plan_teledata"]
+__all__ = ["Window", "plan_teledata", "timelines", "teledata_gain", "choose_windows"]
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,10 @@ class Window:
     cost: float
 
 
-def _timelines(dag: DAGCircuit, gate_of: dict[int, int]) -> tuple[list[list[tuple[int, int, int]]], dict[int, int]]:
+Timelines = tuple[list[list[tuple[int, int, int]]], dict[int, int]]
+
+
+def timelines(dag: DAGCircuit, gate_of: dict[int, int]) -> Timelines:
     """Per qubit: (node id, topological index, gate index or -1); and node id -> topological index."""
     index = {q: i for i, q in enumerate(dag.qubits)}
     lines: list[list[tuple[int, int, int]]] = [[] for _ in index]
@@ -78,7 +81,19 @@ def _candidates(q: int, line, hg: Hypergraph, placement: np.ndarray) -> list[tup
 def plan_teledata(dag: DAGCircuit, hg: Hypergraph, gate_of: dict[int, int], placement: np.ndarray,
                   server: np.ndarray, network: Network, link_weight: np.ndarray) -> list[Window]:
     """Choose TeleData windows (see module docstring); deterministic."""
-    lines, order = _timelines(dag, gate_of)
+    return choose_windows(timelines(dag, gate_of), hg, placement, server, network, link_weight)
+
+
+def teledata_gain(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server: np.ndarray, network: Network,
+                  link_weight: np.ndarray) -> float:
+    """What the windows :func:`plan_teledata` would choose save, net of their moves (objective units)."""
+    return sum(w.saving - w.cost for w in choose_windows(tl, hg, placement, server, network, link_weight))
+
+
+def choose_windows(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server: np.ndarray, network: Network,
+                   link_weight: np.ndarray) -> list[Window]:
+    """:func:`plan_teledata` on timelines computed once (the placer's refinement calls it per candidate)."""
+    lines, order = tl
     served: dict[tuple[int, int], set[int]] = {}  # (hyperedge, QPU) copy -> gates it serves
     copies_of: dict[int, list[tuple[int, int]]] = {}  # gate -> copies it uses
     homes = placement[hg.qubits]

@@ -189,3 +189,38 @@ def test_symmetry_breaking_keeps_the_optimum(net):
     off = _place(qc, net, time_limit=20, symmetry_breaking=False)
     assert on.status is off.status is PlacementStatus.OPTIMAL
     assert on.objective == pytest.approx(off.objective)
+
+
+# --- TeleData-aware refinement -----------------------------------------------------------------------------
+def _ripple(blocks: int, width: int) -> QuantumCircuit:
+    """Blocks of a ripple-carry chain (QASMBench's adder shape) joined by carry qubits."""
+    qc = QuantumCircuit(blocks * width + blocks + 1)
+    for b in range(blocks):
+        qs = [blocks * width + b, *range(b * width, (b + 1) * width), blocks * width + b + 1]
+        for i in range(len(qs) - 2):
+            qc.cx(qs[i + 1], qs[i])
+            qc.ccx(qs[i], qs[i + 2], qs[i + 1])
+        qc.cx(qs[-2], qs[-1])
+        for i in reversed(range(len(qs) - 2)):
+            qc.ccx(qs[i], qs[i + 2], qs[i + 1])
+            qc.cx(qs[i + 1], qs[i])
+    return qc
+
+
+def test_refinement_picks_the_tied_placement_where_moving_a_qubit_pays():
+    """Among placements the model scores 3 ebits, one lets a TeleData move replace three copies."""
+    from qmosaic.passes.lowering import lower
+
+    qc = _ripple(2, 2)
+    net = qmosaic.Network.from_modules([5, 5], [(0, 1)], name="pair-5", comm_qubits=qc.num_qubits)
+    dag = NormalizeForDistribution().run(circuit_to_dag(qc))
+    inter = analyse_interactions(dag)
+    spent = {}
+    for teledata in (False, True):
+        part = place(dag, net, interactions=inter, time_limit=2, teledata=teledata)
+        assert part.status is PlacementStatus.OPTIMAL and part.objective == pytest.approx(3)
+        spent[teledata] = lower(dag, net, part, inter)[1]
+    assert (spent[False].ebits, spent[True].ebits, spent[True].teledata_moves) == (3, 1, 1)
+    result = qmosaic.compile(qc, net, options=FAST)
+    assert result.report["ebits"]["total"] == 1
+    assert_verified(result)
