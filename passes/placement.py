@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import enum
 import math
+import multiprocessing
 import time
 from dataclasses import dataclass, replace
 from itertools import combinations
@@ -369,14 +370,65 @@ def _steiner_cost(prob, v, used, cuts_and_integral, network: Network, weights: W
     return pulp.lpSum(float(weights.link[e]) * var for (_, e), var in t.items())
 
 
-class _WarmHiGHS(pulp.HiGHS):
-    """PuLP's HiGHS interface with a warm start handed to HiGHS before it runs, and the time
-    limit counted from a deadline (PuLP builds the HiGHS model first, which takes seconds on
-    large models)."""
+@dataclass(frozen=True)
+class _HighsOutcome:
+    optimal: bool
+    feasible: bool
+    objective: float
+    bound: float
+    values: list[float]
 
-    def __init__(self, warm: dict[str, float], *, deadline: float, **kwargs):
+
+def _run_highs(h) -> _HighsOutcome:
+    import highspy
+
+    h.run()
+    info = h.getInfo()
+    return _HighsOutcome(h.getModelStatus() == highspy.HighsModelStatus.kOptimal, info.primal_solution_status == 2,
+                         float(info.objective_function_value), float(info.mip_dual_bound),
+                         list(h.getSolution().col_value))
+
+
+def _child(h, conn) -> None:
+    conn.send(_run_highs(h))
+    conn.close()
+
+
+def _run_highs_until(h, hard_deadline: float) -> _HighsOutcome | None:
+    """``_run_highs`` in a forked child, killed at ``hard_deadline``: HiGHS checks its time limit
+    only between phases and spent 111 s of a 15 s limit in root cut separation on
+    ``qftnoswap80-a2a4`` (no callback is reached there either).  ``None`` when killed (the
+    caller keeps the heuristic placement).  In-process where ``fork`` does not exist."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return _run_highs(h)
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(h, send), daemon=True)
+    child.start()
+    send.close()
+    try:
+        if receive.poll(max(0.0, hard_deadline - time.monotonic())):
+            return receive.recv()
+        return None
+    except EOFError:  # the child died without answering
+        return None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receive.close()
+
+
+class _WarmHiGHS(pulp.HiGHS):
+    """PuLP's HiGHS interface with a warm start handed to HiGHS before it runs, the time limit
+    counted from a deadline (PuLP builds the HiGHS model first, which takes seconds on large
+    models), and the run stopped at ``deadline + grace`` whatever HiGHS is doing (``_solve``
+    gives it one more time limit: the placer's answer comes within twice its limit)."""
+
+    def __init__(self, warm: dict[str, float], *, deadline: float, grace: float, **kwargs):
         super().__init__(**kwargs)
-        self.warm, self.deadline = warm, deadline
+        self.warm, self.deadline, self.grace = warm, deadline, grace
+        self.outcome: _HighsOutcome | None = None
 
     def callSolver(self, lp):
         cols = [(v.index, self.warm[v.name]) for v in lp.variables() if v.name in self.warm]
@@ -385,26 +437,33 @@ class _WarmHiGHS(pulp.HiGHS):
             val = np.array([c[1] for c in cols], dtype=np.float64)
             lp.solverModel.setSolution(len(cols), idx, val)
         lp.solverModel.setOptionValue("time_limit", max(0.05, self.deadline - time.monotonic()))
-        lp.solverModel.run()
+        self.outcome = _run_highs_until(lp.solverModel, self.deadline + self.grace)
+
+    def findSolutionValues(self, lp):
+        """(status, solution status) from the child's outcome; only variable values are read back."""
+        out = self.outcome
+        if out is None or not out.feasible:
+            return pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound
+        for var in lp.variables():
+            var.varValue = out.values[var.index]
+        if out.optimal:
+            return pulp.LpStatusOptimal, pulp.LpSolutionOptimal
+        return pulp.LpStatusOptimal, pulp.LpSolutionIntegerFeasible
 
 
 def _solve(model: _Model, warm: dict[str, float], *, solver: str, time_limit: float, seed: int):
     """Run the solver; ``(optimal, objective, bound, solver name)`` or ``None`` without a solution."""
     if solver == "highs":
-        import highspy
-
-        engine = _WarmHiGHS(warm, deadline=time.monotonic() + time_limit, msg=False, threads=1, timeLimit=time_limit,
-                            random_seed=seed, mip_rel_gap=0.0)
+        engine = _WarmHiGHS(warm, deadline=time.monotonic() + time_limit, grace=max(1.0, time_limit), msg=False,
+                            threads=1, timeLimit=time_limit, random_seed=seed, mip_rel_gap=0.0)
         model.problem.solve(engine)
-        h = model.problem.solverModel
-        info, status = h.getInfo(), h.getModelStatus()
-        if info.primal_solution_status != 2:  # no feasible point
+        out = engine.outcome
+        if out is None or not out.feasible:  # no feasible point, or stopped at the hard deadline
             return None
-        optimal = status == highspy.HighsModelStatus.kOptimal
         offset = float(model.problem.objective.constant)  # PuLP does not hand the constant to HiGHS
-        obj = float(info.objective_function_value) + offset
-        bound = obj if optimal else max(0.0, float(info.mip_dual_bound) + offset)  # every cost term is >= 0
-        return optimal, obj, bound, "HiGHS"
+        obj = out.objective + offset
+        bound = obj if out.optimal else max(0.0, out.bound + offset)  # every cost term is >= 0
+        return out.optimal, obj, bound, "HiGHS"
     for var in model.problem.variables():
         if var.name in warm:
             var.setInitialValue(warm[var.name])

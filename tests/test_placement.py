@@ -224,3 +224,18 @@ def test_refinement_picks_the_tied_placement_where_moving_a_qubit_pays():
     result = qmosaic.compile(qc, net, options=FAST)
     assert result.report["ebits"]["total"] == 1
     assert_verified(result)
+
+
+def test_solver_overrun_is_stopped_and_the_heuristic_kept(monkeypatch):
+    """HiGHS can ignore its time limit for minutes (root cut separation); the run is killed at twice the limit."""
+    import time as _time
+
+    from qmosaic.passes import placement
+
+    def stuck(h):
+        _time.sleep(60)  # runs in the forked child, which is killed long before
+
+    monkeypatch.setattr(placement, "_run_highs", stuck)
+    part = _place(qft_cp(6), "line-3x3", time_limit=0.5)
+    assert part.status is PlacementStatus.HEURISTIC and part.solver == "heuristic"
+    assert part.objective == part.heuristic_objective
