@@ -390,15 +390,21 @@ def _run_highs(h) -> _HighsOutcome:
 
 
 def _child(h, conn) -> None:
-    conn.send(_run_highs(h))
+    def improved(event) -> None:  # every new incumbent reaches the parent before any kill
+        out = event.data_out
+        conn.send(("incumbent", _HighsOutcome(False, True, float(out.objective_function_value),
+                                              float(out.mip_dual_bound), list(out.mip_solution))))
+
+    h.cbMipImprovingSolution.subscribe(improved)
+    conn.send(("final", _run_highs(h)))
     conn.close()
 
 
 def _run_highs_until(h, hard_deadline: float) -> _HighsOutcome | None:
     """``_run_highs`` in a forked child, killed at ``hard_deadline``: HiGHS checks its time limit
     only between phases and spent 111 s of a 15 s limit in root cut separation on
-    ``qftnoswap80-a2a4`` (no callback is reached there either).  ``None`` when killed (the
-    caller keeps the heuristic placement).  In-process where ``fork`` does not exist."""
+    ``qftnoswap80-a2a4`` (no callback is reached there either).  When killed, the last
+    incumbent the child reported (``None`` if none).  In-process where ``fork`` does not exist."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return _run_highs(h)
     ctx = multiprocessing.get_context("fork")
@@ -406,12 +412,16 @@ def _run_highs_until(h, hard_deadline: float) -> _HighsOutcome | None:
     child = ctx.Process(target=_child, args=(h, send), daemon=True)
     child.start()
     send.close()
+    last = None
     try:
-        if receive.poll(max(0.0, hard_deadline - time.monotonic())):
-            return receive.recv()
-        return None
-    except EOFError:  # the child died without answering
-        return None
+        while receive.poll(max(0.0, hard_deadline - time.monotonic())):
+            kind, outcome = receive.recv()
+            if kind == "final":
+                return outcome
+            last = outcome
+        return last
+    except EOFError:  # the child died without a final answer
+        return last
     finally:
         if child.is_alive():
             child.kill()
