@@ -12,7 +12,7 @@ from qiskit.circuit import ControlFlowOp
 from qiskit.converters import circuit_to_dag
 
 import qmosaic
-from conftest import FAST, check_compiled
+from conftest import FAST, check_compiled, qft_cp
 from qmosaic.passes.interactions import analyse_interactions
 from qmosaic.passes.lowering import lower
 from qmosaic.passes.normalize import NormalizeForDistribution
@@ -50,6 +50,26 @@ def test_corrections_are_shared_per_gate_and_bit(preset):
     by_id = {id(op): op for op in ops}
     keys = {(op.blocks[0].data[0].operation.name, op.condition[0]) for op in by_id.values()}
     assert len(by_id) == len(keys)  # one object per (gate, condition bit), used on any qubit
+
+
+def test_corrections_translated_into_several_gates_become_if_blocks_with_exact_depth():
+    """On QPUs whose only one-qubit gates are rz and sx, an X correction takes several gates:
+    it leaves the pipeline as a real if-block, and the reported depth counts its body."""
+    from qiskit.converters import circuit_to_dag
+
+    from qmosaic import QPU, Link, Network
+    from qmosaic.targets.devices import device_fields
+
+    qpus = tuple(QPU(name=f"m{i}", device="quantinuum-h2",
+                     **{**device_fields("quantinuum-h2"), "qubits": 2, "comm_qubits": 2, "gates_1q": ("rz", "sx")})
+                 for i in range(2))
+    net = Network("sx-pair", qpus, (Link(between=("m0", "m1"), epr_rate_hz=200.0, epr_fidelity=0.97),))
+    result = qmosaic.compile(qft_cp(4), net, options=FAST)
+    blocks = [inst.operation for inst in result.circuit.data if inst.operation.name == "if_else"]
+    assert any(len(op.blocks[0].data) > 1 for op in blocks)
+    assert all(i.operation.name in ("rz", "sx") for op in blocks for i in op.blocks[0].data)
+    assert result.report["circuit"]["output_depth"] == circuit_to_dag(result.circuit).depth(recurse=True)
+    assert result.verify() == pytest.approx(1.0, abs=1e-9)
 
 
 @pytest.mark.parametrize("preset", ["line-3x3", "ring-4x4", "pair-2x4"])
