@@ -598,6 +598,9 @@ def _exact(model: _Model, hg: Hypergraph, warm_placement: np.ndarray, network: N
     optimal, obj, bound, name = result
     placement = np.array([max(range(len(row)), key=lambda k: row[k].varValue or 0.0) for row in model.x],
                          dtype=np.int64)
+    capacity = [q.qubits for q in network.qpus]
+    if (np.bincount(placement, minlength=len(capacity)) > capacity).any():
+        return fallback  # not a solution of the model (never seen; guards a solver's malformed answer)
     server = _servers_from_model(model, hg, placement, network)
     usage = link_usage(hg, placement, server, network)
     cost = float(usage @ weights.link) + float(weights.qubit[np.arange(len(placement)), placement].sum())
