@@ -26,6 +26,8 @@ from __future__ import annotations
 import enum
 import math
 import multiprocessing
+import os
+import signal
 import time
 from dataclasses import dataclass, replace
 from itertools import combinations
@@ -395,8 +397,11 @@ def _child(h, conn) -> None:
         conn.send(("incumbent", _HighsOutcome(False, True, float(out.objective_function_value),
                                               float(out.mip_dual_bound), list(out.mip_solution))))
 
-    h.cbMipImprovingSolution.subscribe(improved)
-    conn.send(("final", _run_highs(h)))
+    try:
+        h.cbMipImprovingSolution.subscribe(improved)
+        conn.send(("final", _run_highs(h)))
+    except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
     conn.close()
 
 
@@ -404,18 +409,26 @@ def _run_highs_until(h, hard_deadline: float) -> _HighsOutcome | None:
     """``_run_highs`` in a forked child, killed at ``hard_deadline``: HiGHS checks its time limit
     only between phases and spent 111 s of a 15 s limit in root cut separation on
     ``qftnoswap80-a2a4`` (no callback is reached there either).  When killed, the last
-    incumbent the child reported (``None`` if none).  In-process where ``fork`` does not exist."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    incumbent the child reported (``None`` if none).  In-process where ``os.fork`` does not
+    exist.  A bare ``os.fork``, not ``multiprocessing.Process``: that refuses to start inside
+    daemonic processes, such as a ``multiprocessing.Pool``'s workers."""
+    if not hasattr(os, "fork"):
         return _run_highs(h)
-    ctx = multiprocessing.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(h, send), daemon=True)
-    child.start()
+    receive, send = multiprocessing.Pipe(duplex=False)
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the caller
+        try:
+            receive.close()
+            _child(h, send)
+        finally:
+            os._exit(0)
     send.close()
     last = None
     try:
         while receive.poll(max(0.0, hard_deadline - time.monotonic())):
             kind, outcome = receive.recv()
+            if kind == "error":
+                raise SolverError(f"HiGHS failed: {outcome}")
             if kind == "final":
                 return outcome
             last = outcome
@@ -423,9 +436,11 @@ def _run_highs_until(h, hard_deadline: float) -> _HighsOutcome | None:
     except EOFError:  # the child died without a final answer
         return last
     finally:
-        if child.is_alive():
-            child.kill()
-        child.join()
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
         receive.close()
 
 

@@ -239,3 +239,32 @@ def test_solver_overrun_is_stopped_and_the_heuristic_kept(monkeypatch):
     part = _place(qft_cp(6), "line-3x3", time_limit=0.5)
     assert part.status is PlacementStatus.HEURISTIC and part.solver == "heuristic"
     assert part.objective == part.heuristic_objective
+
+
+def _compile_in_worker(_):
+    result = qmosaic.compile(qft_cp(5), "line-3x3", options=FAST)
+    return result.report["solver"]["status"], result.report["ebits"]["total"]
+
+
+def test_placer_runs_inside_a_pool_worker():
+    """Pool workers are daemonic, and multiprocessing refuses them children: the solver's child is a bare fork.
+
+    A spawned pool: a worker forked from this process would inherit rustworkx's thread pool
+    without its threads and hang in the first parallel call (any fork-after-rustworkx does)."""
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        status, ebits = pool.map(_compile_in_worker, [0])[0]
+    assert status == "optimal"
+    assert ebits == qmosaic.compile(qft_cp(5), "line-3x3", options=FAST).report["ebits"]["total"]
+
+
+def test_solver_failure_in_the_child_is_raised(monkeypatch):
+    from qmosaic.passes import placement
+
+    def broken(h):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(placement, "_run_highs", broken)
+    with pytest.raises(qmosaic.SolverError, match="HiGHS failed: RuntimeError: boom"):
+        _place(qft_cp(6), "line-3x3", time_limit=1)
