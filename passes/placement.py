@@ -523,7 +523,8 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
 
     ``symmetry_breaking=False`` drops the twin-QPU ordering constraints and ``warm_start=False``
     withholds the heuristic placement from the solver; they exist to measure what each buys
-    (``python -m benchmarks ilp``).  ``teledata`` (objective ``ebits``) then prefers, among
+    (``python -m benchmarks ilp``).  ``teledata`` (objective ``ebits``, instances the exact
+    model takes) then prefers, among
     placements scored alike, one where moving qubits saves ebits (:func:`_refine_for_teledata`)."""
     _check_solver(solver)
     start = time.monotonic()
@@ -549,7 +550,7 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
         if model is not None:
             best = _exact(model, hg, placement, network, weights, best, solver=solver, seed=seed,
                           time_limit=max(0.1, time_limit - (time.monotonic() - start)), warm_start=warm_start)
-    if teledata and weights.plain_ebits and best.objective > 0:
+    if teledata and exact and weights.plain_ebits and best.objective > 0:  # large instances: not worth a pass
         best = _refine_for_teledata(dag, inter, hg, best, capacity, network, weights,
                                     deadline=max(start + time_limit, time.monotonic() + min(1.0, time_limit / 10)))
     if network.has_budgets:
