@@ -36,7 +36,7 @@ def _key(op: Instruction) -> tuple:
             params.append((p.shape, p.tobytes()))
         else:
             params.append(float(p) if isinstance(p, (int, float, ParameterExpression)) else repr(p))
-    if getattr(op, "_standard_gate", None) is not None or op.name in _DEFINED_BY_PARAMS:
+    if _is_standard(op) or op.name in _DEFINED_BY_PARAMS:
         return (op.name, tuple(params))
     return (op.name, tuple(params), _definition_key(op))
 
@@ -55,6 +55,7 @@ def _definition_key(op: Instruction) -> tuple | None:
 
 
 _FACTS: dict[tuple, object] = {}
+_MAX_FACTS = 1 << 16  # distinct rotation angles are distinct keys: bound the cache of a long-lived process
 
 
 def gate_fact(kind: str, op: Instruction, compute):
@@ -62,6 +63,8 @@ def gate_fact(kind: str, op: Instruction, compute):
     ask the same question of every node of a large circuit."""
     key = (kind, _key(op))
     if key not in _FACTS:
+        if len(_FACTS) >= _MAX_FACTS:
+            _FACTS.clear()
         _FACTS[key] = compute(op)
     return _FACTS[key]
 

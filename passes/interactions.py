@@ -35,6 +35,10 @@ class Interactions:
     def num_gates(self) -> int:
         return len(self.node_ids)
 
+    def gate_of(self) -> dict[int, int]:
+        """DAG node id -> index of the two-qubit gate it is."""
+        return {nid: g for g, nid in enumerate(self.node_ids)}
+
 
 def analyse_interactions(dag: DAGCircuit) -> Interactions:
     """Scan a normalised logical DAG once, in topological order."""

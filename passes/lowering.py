@@ -88,7 +88,7 @@ class _Lowerer:
         self.skipped: set[Window] = set()
         self.residents = [0] * len(network.qpus)
         self.hg = hypergraph if hypergraph is not None else build_hypergraph(inter)
-        self.gate_of = {nid: g for g, nid in enumerate(inter.node_ids)}
+        self.gate_of = inter.gate_of()
         self.dests = copy_destinations(self.hg, self.placement, self.server)
         self.last_use = self._last_uses()
         n = inter.num_qubits
@@ -410,7 +410,7 @@ def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=
     windows: list[Window] = []
     if teledata:
         weight = np.ones(len(network.links)) if link_weight is None else link_weight
-        windows = plan_teledata(dag, hg, {nid: g for g, nid in enumerate(inter.node_ids)},
+        windows = plan_teledata(dag, hg, inter.gate_of(),
                                 np.asarray(partition.placement), np.asarray(partition.server), network, weight)
     low = _Lowerer(dag, network, partition, inter, windows, hypergraph=hg)
     out = low.run(dag)

@@ -524,8 +524,8 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
     ``symmetry_breaking=False`` drops the twin-QPU ordering constraints and ``warm_start=False``
     withholds the heuristic placement from the solver; they exist to measure what each buys
     (``python -m benchmarks ilp``).  ``teledata`` (objective ``ebits``, instances the exact
-    model takes) then prefers, among
-    placements scored alike, one where moving qubits saves ebits (:func:`_refine_for_teledata`)."""
+    model takes) then prefers, among placements scored alike, one where moving qubits saves
+    ebits (:func:`_refine_for_teledata`)."""
     _check_solver(solver)
     start = time.monotonic()
     inter = interactions if interactions is not None else analyse_interactions(dag)
@@ -569,7 +569,7 @@ def _refine_for_teledata(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, b
     from ``best`` on (model objective - TeleData gain), moving the qubits of remote gates and
     refusing any placement whose model objective exceeds ``best``'s: its status and bound stay true.
     """
-    tl = timelines(dag, {nid: g for g, nid in enumerate(inter.node_ids)})
+    tl = timelines(dag, inter.gate_of())
     ceiling = best.objective + 1e-9
 
     def net_cost(p: np.ndarray) -> tuple[float, np.ndarray]:
@@ -586,9 +586,8 @@ def _refine_for_teledata(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, b
     if np.array_equal(placement, start):
         return best
     static = score(hg, placement, network, weights)[0]
-    gap = None if best.bound is None else (0.0 if static <= 1e-12 else max(0.0, (static - best.bound) / static))
     return replace(best, placement=tuple(placement.tolist()), server=tuple(server.tolist()),
-                   ebits=servers_cost(hg, placement, server, network), objective=static, gap=gap)
+                   ebits=servers_cost(hg, placement, server, network), objective=static, gap=_gap(static, best.bound))
 
 
 def check_budgets(usage, network: Network, *, what: str) -> None:
@@ -624,9 +623,14 @@ def _exact(model: _Model, hg: Hypergraph, warm_placement: np.ndarray, network: N
     if (overflow(usage, network), cost) > (overflow(fb_usage, network), fallback.objective + 1e-9):
         placement, server, cost = np.array(fallback.placement), np.array(fallback.server), fallback.objective
     status = PlacementStatus.OPTIMAL if optimal else PlacementStatus.FEASIBLE
-    gap = None if bound is None else (0.0 if cost <= 1e-12 else max(0.0, (cost - bound) / cost))
     return Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
-                     status, cost, bound, gap, 0.0, name, fallback.heuristic_objective, fallback.objective_name)
+                     status, cost, bound, _gap(cost, bound), 0.0, name, fallback.heuristic_objective,
+                     fallback.objective_name)
+
+
+def _gap(cost: float, bound: float | None) -> float | None:
+    """Relative gap of ``cost`` to the proven ``bound`` (0 when the cost is 0)."""
+    return None if bound is None else (0.0 if cost <= 1e-12 else max(0.0, (cost - bound) / cost))
 
 
 def _servers_from_model(model: _Model, hg: Hypergraph, placement: np.ndarray, network: Network) -> np.ndarray:
