@@ -409,20 +409,34 @@ def _native_violations(result) -> list[tuple[str, str]]:
 
 
 def test_user_if_blocks_are_translated_for_their_own_qpu():
-    """``if (c) h q`` on every qubit of a circuit spread over ion, atom and superconducting QPUs."""
-    qc = QuantumCircuit(6, 1)
-    for q in range(6):
-        qc.h(q)
-    for q in range(5):
-        qc.cx(q, q + 1)
-    qc.measure(0, 0)
-    for q in range(6):
-        with qc.if_test((qc.clbits[0], 1)):
-            qc.h(q)
+    """``if (c) { sx; sx }`` on qubits spread over ion, atom and superconducting QPUs.
+
+    The input is checked by sampling (it measures mid-circuit, so it has no process to compare):
+    a GHZ state over six qubits, qubit 0 measured, and the others flipped back when it read 1,
+    so every shot of the compiled circuit must read 00000 on them.
+    """
+    from qiskit import ClassicalRegister, QuantumRegister, transpile
+    from qiskit.result import marginal_distribution
+    from qiskit_aer import AerSimulator
+
+    q, c, out = QuantumRegister(6, "q"), ClassicalRegister(1, "c"), ClassicalRegister(5, "out")
+    qc = QuantumCircuit(q, c, out)
+    qc.h(0)
+    for i in range(5):
+        qc.cx(i, i + 1)
+    qc.measure(0, c[0])
+    for i in range(1, 6):
+        with qc.if_test((c[0], 1)):
+            qc.sx(i)
+            qc.sx(i)
+    qc.measure(q[1:], out)
     result = qmosaic.compile(qc, network("hetero"), options=FAST)
     assert len({result.network.owners[result.circuit.find_bit(inst.qubits[0]).index]
                 for inst in result.circuit.data if inst.operation.name == "if_else"}) > 1
     assert _native_violations(result) == []
+    sim = AerSimulator(method="matrix_product_state", seed_simulator=7)
+    counts = sim.run(transpile(result.circuit, sim, optimization_level=0), shots=64).result().get_counts()
+    assert set(marginal_distribution(counts, [result.circuit.find_bit(b).index for b in out])) == {"00000"}
 
 
 # --- known bugs ---------------------------------------------------------------------------------------------
