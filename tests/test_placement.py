@@ -243,7 +243,7 @@ def test_solver_overrun_is_stopped_and_the_heuristic_kept(monkeypatch):
 
 def _compile_in_worker(_):
     result = qmosaic.compile(qft_cp(5), "line-3x3", options=FAST)
-    return result.report["solver"]["status"], result.report["ebits"]["total"]
+    return result.report["solver"]["status"], result.report["ebits"]["total"], result.verify()
 
 
 def test_placer_runs_inside_a_pool_worker():
@@ -254,8 +254,8 @@ def test_placer_runs_inside_a_pool_worker():
     import multiprocessing
 
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        status, ebits = pool.map(_compile_in_worker, [0])[0]
-    assert status == "optimal"
+        status, ebits, fidelity = pool.map(_compile_in_worker, [0])[0]
+    assert status == "optimal" and fidelity == pytest.approx(1.0, abs=1e-9)
     assert ebits == qmosaic.compile(qft_cp(5), "line-3x3", options=FAST).report["ebits"]["total"]
 
 
