@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from qiskit.circuit import ClassicalRegister, Clbit, Gate, QuantumRegister, Qubit
@@ -45,7 +45,8 @@ from .gateinfo import is_diagonal_1q
 from .hypergraph import Hypergraph, build_hypergraph, copy_destinations
 from .interactions import analyse_interactions
 from .placement import Partition
-from .teledata import Window, plan_teledata
+from .teledata import Window
+from .window_order import plan_windows
 
 __all__ = ["TeleportLowering", "CommPlan", "lower"]
 
@@ -410,8 +411,12 @@ def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=
     windows: list[Window] = []
     if teledata:
         weight = np.ones(len(network.links)) if link_weight is None else link_weight
-        windows = plan_teledata(dag, hg, inter.gate_of(),
-                                np.asarray(partition.placement), np.asarray(partition.server), network, weight)
+        placement, server = np.asarray(partition.placement), np.asarray(partition.server)
+        ordered = plan_windows(dag, inter, hg, placement, server, network, weight)
+        if ordered.dag is not dag:  # commuting gates moved to make room for windows: renumbered
+            dag, inter, hg = ordered.dag, ordered.inter, ordered.hg
+            partition = replace(partition, server=tuple(ordered.server.tolist()))
+        windows = ordered.windows
     low = _Lowerer(dag, network, partition, inter, windows, hypergraph=hg)
     out = low.run(dag)
     return (materialize_dag(out) if materialize else out), low.plan

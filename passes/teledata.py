@@ -2,6 +2,10 @@
 
 A *window* is a maximal run of one qubit's operations in which every two-qubit gate has its
 partner on one other QPU B (one-qubit operations, measurements included, may sit between).
+Gates in one Z-diagonal run of the qubit commute on it, so a window may start or end inside
+such a run: the run's gates for other QPUs are hoisted before it or sunk after it
+(:mod:`~qmosaic.passes.window_order` rebuilds the DAG so; QASMBench's W-state chain then
+costs one move per cut instead of two TeleGate bursts).
 Teleporting the qubit to B for the window (into a communication qubit there, so capacity
 is untouched) costs one EPR pair per link of the route, twice if it must come back before a
 later gate at home, once if the window runs to the qubit's last operation.  It saves the
@@ -21,12 +25,16 @@ from qmosaic.targets.models import Network
 
 from .hypergraph import Hypergraph
 
-__all__ = ["Window", "plan_teledata", "timelines", "teledata_gain", "choose_windows"]
+__all__ = ["Window", "timelines", "teledata_gain", "choose_windows"]
 
 
 @dataclass(frozen=True)
 class Window:
-    """Qubit ``qubit`` lives on QPU ``dest`` from DAG node ``first`` to ``last`` (inclusive)."""
+    """Qubit ``qubit`` lives on QPU ``dest`` from DAG node ``first`` to ``last`` (inclusive).
+
+    ``hoist`` / ``sink``: gates of q's first / last commuting run that must run before /
+    after the window on q's wire (:func:`reorder_for` puts them there).
+    """
 
     qubit: int
     dest: int
@@ -36,6 +44,13 @@ class Window:
     returns: bool  # teleported back home after ``last``
     saving: float
     cost: float
+    span: tuple[int, int] = (0, 0)  # topological indices it may touch (hoisted and sunk gates included)
+    hoist: tuple[int, ...] = ()
+    sink: tuple[int, ...] = ()
+
+    @property
+    def reorders(self) -> bool:
+        return bool(self.hoist or self.sink)
 
 
 Timelines = tuple[list[list[tuple[int, int, int]]], dict[int, int]]
@@ -53,46 +68,99 @@ def timelines(dag: DAGCircuit, gate_of: dict[int, int]) -> Timelines:
     return lines, order
 
 
-def _candidates(q: int, line, hg: Hypergraph, placement: np.ndarray) -> list[tuple[int, int, int, list[int], bool]]:
-    """Maximal windows of qubit q: (dest, first pos, last pos, gates, reaches the end)."""
-    out, home = [], int(placement[q])
-    start, dest, gates, last = None, None, [], -1  # last: position of the window's last gate
+def _blocks(q: int, line, hg: Hypergraph, placement: np.ndarray) -> list[list[tuple[int, int, int]]]:
+    """q's two-qubit gates grouped into runs that commute on q: [(line position, gate, partner's QPU)].
 
-    def flush(end_pos: int, at_end: bool) -> None:
-        if start is not None and gates:
-            out.append((dest, start, end_pos if at_end else last, list(gates), at_end))
-
+    Consecutive gates in one hyperedge (a Z-diagonal run of q) commute on q, so their order
+    on q's wire is free; a gate not diagonal on q is a run of its own.
+    """
+    out: list[list[tuple[int, int, int]]] = []
+    previous = -1
     for pos, (_, _, g) in enumerate(line):
         if g < 0:
             continue
         a, b = hg.qubits[g]
-        partner = int(b if a == q else a)
-        where = int(placement[partner])
-        if where == home or where != dest:
-            flush(pos, False)
-            start, dest, gates = (None, None, []) if where == home else (pos, where, [g])
+        side = 0 if a == q else 1
+        edge = int(hg.edge[g, side])
+        entry = (pos, g, int(placement[b if side == 0 else a]))
+        if edge >= 0 and edge == previous:
+            out[-1].append(entry)
         else:
-            gates.append(g)
-        last = pos
-    flush(len(line) - 1, True)
+            out.append([entry])
+        previous = edge
     return out
 
 
-def plan_teledata(dag: DAGCircuit, hg: Hypergraph, gate_of: dict[int, int], placement: np.ndarray,
-                  server: np.ndarray, network: Network, link_weight: np.ndarray) -> list[Window]:
-    """Choose TeleData windows (see module docstring); deterministic."""
-    return choose_windows(timelines(dag, gate_of), hg, placement, server, network, link_weight)
+@dataclass(frozen=True)
+class _Candidate:
+    dest: int
+    inside: list[int]  # line positions of the gates q runs at dest
+    hoist: list[int]  # positions moved before the window (first run)
+    sink: list[int]  # positions moved after the window (last run)
+    at_end: bool
+
+
+def _candidates(q: int, line, hg: Hypergraph, placement: np.ndarray) -> list[_Candidate]:
+    """Maximal windows of qubit q, using the freedom to reorder gates within a commuting run.
+
+    A window to QPU d starts in a run holding a gate with a partner on d (the run's other
+    gates are hoisted before it), spans runs whose partners are all on d, and may end in a
+    run holding d-gates and others (those are sunk after it).  Starting right after a run
+    all on d would only give a shorter copy of the window starting there, so it is skipped.
+    """
+    home, out = int(placement[q]), []
+    runs = _blocks(q, line, hg, placement)
+    for j, run in enumerate(runs):
+        for dest in sorted({k for _, _, k in run if k != home}):
+            if j > 0 and all(k == dest for _, _, k in runs[j - 1]):
+                continue
+            inside = [p for p, _, k in run if k == dest]
+            hoist = [p for p, _, k in run if k != dest and inside[0] < p < inside[-1]]
+            rest = [p for p, _, k in run if k != dest and p > inside[-1]]  # stays after, unless we extend
+            sink: list[int] = []
+            end = j
+            while end + 1 < len(runs) and any(k == dest for _, _, k in runs[end + 1]):
+                hoist, rest = hoist + rest, []
+                end += 1
+                here = [p for p, _, k in runs[end] if k == dest]
+                inside += here
+                others = [p for p, _, k in runs[end] if k != dest]
+                if others:
+                    sink = [p for p in others if p < here[-1]]
+                    rest = [p for p in others if p > here[-1]]
+                    break
+            out.append(_Candidate(dest, inside, hoist, sink, end == len(runs) - 1 and not rest and not sink))
+    return out + [c for c in _in_order(home, [e for run in runs for e in run]) if c not in out]
+
+
+def _in_order(home: int, gates: list[tuple[int, int, int]]) -> list[_Candidate]:
+    """Windows without reordering: maximal runs of consecutive gates whose partners share one QPU
+    (the fallback where a reordering would close a cycle in the DAG)."""
+    out, inside, dest = [], [], None
+    for pos, _, k in gates:
+        if k == dest:
+            inside.append(pos)
+            continue
+        if inside:
+            out.append(_Candidate(dest, inside, [], [], False))
+        inside, dest = ([pos], k) if k != home else ([], None)
+    if inside:
+        out.append(_Candidate(dest, inside, [], [], True))
+    return out
 
 
 def teledata_gain(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server: np.ndarray, network: Network,
                   link_weight: np.ndarray) -> float:
-    """What the windows :func:`plan_teledata` would choose save, net of their moves (objective units)."""
+    """What the windows :func:`choose_windows` would take save, net of their moves (objective units)."""
     return sum(w.saving - w.cost for w in choose_windows(tl, hg, placement, server, network, link_weight))
 
 
 def choose_windows(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server: np.ndarray, network: Network,
-                   link_weight: np.ndarray) -> list[Window]:
-    """:func:`plan_teledata` on timelines computed once (the placer's refinement calls it per candidate)."""
+                   link_weight: np.ndarray, *, exclude: frozenset = frozenset()) -> list[Window]:
+    """Choose TeleData windows (see module docstring) on timelines computed once; deterministic.
+
+    ``exclude``: windows not to take (their reordering turned out impossible).
+    """
     lines, order = tl
     served: dict[tuple[int, int], set[int]] = {}  # (hyperedge, QPU) copy -> gates it serves
     copies_of: dict[int, list[tuple[int, int]]] = {}  # gate -> copies it uses
@@ -108,29 +176,34 @@ def choose_windows(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server:
 
     options = []
     for q, line in enumerate(lines):
-        for dest, first, last, gates, at_end in _candidates(q, line, hg, placement):
-            inside = set(gates)
+        for c in _candidates(q, line, hg, placement):
+            inside = {line[p][2] for p in c.inside}
             saved = {key for g in inside for key in copies_of.get(g, ()) if served[key] <= inside}
             saving = sum(route_cost(int(placement[hg.edge_qubit[h]]), d) for h, d in saved)
-            cost = route_cost(int(placement[q]), dest) * (1 if at_end else 2)
-            if saving > cost + 1e-9:
-                options.append(Window(q, dest, line[first][0], line[last][0], tuple(sorted(inside)), not at_end,
-                                      saving, cost))
-    options.sort(key=lambda w: (-(w.saving - w.cost), order[w.first], w.qubit))
+            cost = route_cost(int(placement[q]), c.dest) * (1 if c.at_end else 2)
+            if saving <= cost + 1e-9:
+                continue
+            touched = [line[p][1] for p in c.inside + c.hoist + c.sink]
+            w = Window(q, c.dest, line[c.inside[0]][0], line[-1 if c.at_end else c.inside[-1]][0],
+                       tuple(sorted(inside)), not c.at_end, saving, cost,
+                       (min(touched), line[-1][1] if c.at_end else max(touched)),
+                       tuple(line[p][2] for p in c.hoist), tuple(line[p][2] for p in c.sink))
+            if w not in exclude:
+                options.append(w)
+    options.sort(key=lambda w: (-(w.saving - w.cost), w.reorders, w.span[0], w.qubit, w.span[1]))
     chosen: list[Window] = []
     away: dict[int, list[tuple[int, int]]] = {}  # qubit -> spans it spends on another QPU
     pinned: dict[int, list[tuple[int, int]]] = {}  # qubit -> spans it must stay home (a partner is visiting)
     for w in options:
-        span = (order[w.first], order[w.last])
-        partners = {int(x) for g in w.gates for x in hg.qubits[g]} - {w.qubit}
-        if any(_overlaps(span, iv) for p in partners | {w.qubit} for iv in away.get(p, [])) or \
-                any(_overlaps(span, iv) for iv in pinned.get(w.qubit, [])):
+        partners = {int(x) for g in w.gates + w.hoist + w.sink for x in hg.qubits[g]} - {w.qubit}
+        if any(_overlaps(w.span, iv) for p in partners | {w.qubit} for iv in away.get(p, [])) or \
+                any(_overlaps(w.span, iv) for iv in pinned.get(w.qubit, [])):
             continue  # a partner is away, or someone visits this qubit, during the window
         chosen.append(w)
-        away.setdefault(w.qubit, []).append(span)
+        away.setdefault(w.qubit, []).append(w.span)
         for p in partners:
-            pinned.setdefault(p, []).append(span)
-    return sorted(chosen, key=lambda w: order[w.first])
+            pinned.setdefault(p, []).append(w.span)
+    return sorted(chosen, key=lambda w: (w.span[0], w.qubit))
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
