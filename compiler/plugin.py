@@ -298,7 +298,7 @@ class QmosaicRouting(TransformationPass):
         if not _same_gates(inter, self.property_set["qmosaic_interactions"]):
             ebits, server = plan_servers(build_hypergraph(inter), np.asarray(partition.placement, dtype=np.int64), net)
             partition = replace(partition, server=tuple(server.tolist()), ebits=int(ebits))
-        lowered, plan = lower(logical, net, partition, inter)
+        lowered, plan = lower(logical, net, partition, inter, start_away=False)  # the layout stage fixed the start
         check_budgets(plan.ebits_per_link, net, what="the lowering")
         out, routing = route(lowered, net, plan, partition.placement, list(embedding.weights))
         if routing.initial != embedding.initial:

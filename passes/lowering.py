@@ -68,6 +68,7 @@ class CommPlan:
     teledata_moves: int = 0
     peak_comm_in_use: list[int] = field(default_factory=list)
     final_wires: dict[int, int] = field(default_factory=dict)  # logical qubit -> wire, if it ends in a comm qubit
+    initial_wires: dict[int, int] = field(default_factory=dict)  # logical qubit -> wire, if it starts in one
 
     @property
     def ebits(self) -> int:
@@ -83,7 +84,8 @@ class _Lowerer:
         self.server = self.server_planned.copy()
         for w in windows:
             self.server[list(w.gates)] = -1  # local while the qubit visits
-        self.starts = {w.first: w for w in windows}
+        self.starts = {w.first: w for w in windows if not w.starts_away}
+        self.early = [w for w in windows if w.starts_away]
         self.ends = {w.last: w for w in windows}
         self.away: dict[int, tuple[Window, int]] = {}  # logical qubit -> (window, comm index holding it)
         self.skipped: set[Window] = set()
@@ -327,6 +329,16 @@ class _Lowerer:
         self.residents[w.dest] += 1
         self.away[w.qubit] = (w, comm)
 
+    def begin_away(self, w: Window) -> None:
+        """A window from the start: the qubit begins in a comm qubit of ``w.dest`` (its initial layout)."""
+        if not self._room((w.dest,)):
+            self.skipped.add(w)
+            return
+        comm = self.alloc(w.dest, None)
+        self.residents[w.dest] += 1
+        self.away[w.qubit] = (w, comm)
+        self.plan.initial_wires[w.qubit] = self.plan_wire[comm]
+
     def come_back(self, w: Window) -> None:
         if w in self.skipped or not w.returns:
             return
@@ -341,6 +353,8 @@ class _Lowerer:
     # --- main loop -----------------------------------------------------------------------------------
     def run(self, dag: DAGCircuit) -> DAGCircuit:
         index = {b: i for i, b in enumerate(self.logical)}
+        for w in self.early:
+            self.begin_away(w)
         for node in dag.topological_op_nodes():
             qs = [index[q] for q in node.qargs]
             if node._node_id in self.starts:
@@ -398,13 +412,15 @@ class _Lowerer:
         return self.away[q][0].dest if q in self.away else int(self.placement[q])
 
 def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=None, *, teledata: bool = True,
-          link_weight: np.ndarray | None = None, materialize: bool = True) -> tuple[DAGCircuit, CommPlan]:
+          link_weight: np.ndarray | None = None, materialize: bool = True,
+          start_away: bool = True) -> tuple[DAGCircuit, CommPlan]:
     """Lower the logical DAG; return the DAG over logical + communication wires and the plan.
 
     ``teledata`` lets qubits move (TeleData) where that costs less under ``link_weight``
     (the objective's cost of one ebit per link; default 1 = ebits).  ``materialize=False``
     leaves the corrections as :class:`~qmosaic.passes.feedforward.Correction` (the caller
-    materializes the finished circuit; see that module).
+    materializes the finished circuit; see that module).  ``start_away=False`` keeps every
+    qubit on its data qubit at the start (when the layout is fixed already, as in a pass manager).
     """
     inter = interactions if interactions is not None else analyse_interactions(dag)
     hg = build_hypergraph(inter)
@@ -412,7 +428,7 @@ def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=
     if teledata:
         weight = np.ones(len(network.links)) if link_weight is None else link_weight
         placement, server = np.asarray(partition.placement), np.asarray(partition.server)
-        ordered = plan_windows(dag, inter, hg, placement, server, network, weight)
+        ordered = plan_windows(dag, inter, hg, placement, server, network, weight, start_away=start_away)
         if ordered.dag is not dag:  # commuting gates moved to make room for windows: renumbered
             dag, inter, hg = ordered.dag, ordered.inter, ordered.hg
             partition = replace(partition, server=tuple(ordered.server.tolist()))
@@ -438,6 +454,6 @@ class TeleportLowering(TransformationPass):
         if partition is None:
             raise PassError("TeleportLowering needs 'qmosaic_partition'; run ILPPlacement first")
         out, plan = lower(dag, self.network, partition, self.property_set["qmosaic_interactions"],
-                          teledata=self.teledata)
+                          teledata=self.teledata, start_away=False)
         self.property_set["qmosaic_comm_plan"] = plan
         return out

@@ -96,7 +96,8 @@ def route(dag: DAGCircuit, network: Network, plan: CommPlan, placement, weights=
     n = plan.num_logical
     weights = weights if weights is not None else [0] * n
     layout = initial_layout(network, placement, weights, routers)
-    initial = tuple(layout)
+    initial = tuple(plan.comm_wires[plan.initial_wires[q]] if q in plan.initial_wires else p  # TeleData from the start
+                    for q, p in enumerate(layout))
     where = {q: p for q, p in enumerate(layout)}  # logical wire -> physical
     who = {p: q for q, p in where.items()}  # physical -> logical wire (data only)
     swaps = [0] * len(network.qpus)

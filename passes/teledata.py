@@ -8,7 +8,9 @@ such a run: the run's gates for other QPUs are hoisted before it or sunk after i
 costs one move per cut instead of two TeleGate bursts).
 Teleporting the qubit to B for the window (into a communication qubit there, so capacity
 is untouched) costs one EPR pair per link of the route, twice if it must come back before a
-later gate at home, once if the window runs to the qubit's last operation.  It saves the
+later gate at home, once if the window runs to the qubit's last operation or from its first
+(the qubit then starts in a communication qubit of B and comes home once; never both, which
+would keep it out of its data qubit for good).  It saves the
 TeleGate copies (hyperedge, QPU) whose gates all lie inside the window.  A window is taken
 when it saves more than it costs under the objective's link weights and no partner is
 itself away at the same time.
@@ -47,6 +49,7 @@ class Window:
     span: tuple[int, int] = (0, 0)  # topological indices it may touch (hoisted and sunk gates included)
     hoist: tuple[int, ...] = ()
     sink: tuple[int, ...] = ()
+    starts_away: bool = False  # on ``dest`` from the start (its first operation is ``first``)
 
     @property
     def reorders(self) -> bool:
@@ -150,16 +153,18 @@ def _in_order(home: int, gates: list[tuple[int, int, int]]) -> list[_Candidate]:
 
 
 def teledata_gain(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server: np.ndarray, network: Network,
-                  link_weight: np.ndarray) -> float:
+                  link_weight: np.ndarray, *, start_away: bool = True) -> float:
     """What the windows :func:`choose_windows` would take save, net of their moves (objective units)."""
-    return sum(w.saving - w.cost for w in choose_windows(tl, hg, placement, server, network, link_weight))
+    return sum(w.saving - w.cost for w in choose_windows(tl, hg, placement, server, network, link_weight,
+                                                         start_away=start_away))
 
 
 def choose_windows(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server: np.ndarray, network: Network,
-                   link_weight: np.ndarray, *, exclude: frozenset = frozenset()) -> list[Window]:
+                   link_weight: np.ndarray, *, exclude: frozenset = frozenset(), start_away: bool = True) -> list[Window]:
     """Choose TeleData windows (see module docstring) on timelines computed once; deterministic.
 
-    ``exclude``: windows not to take (their reordering turned out impossible).
+    ``exclude``: windows not to take (their reordering turned out impossible); ``start_away``
+    allows windows whose qubit starts on the other QPU (its initial layout is a comm qubit there).
     """
     lines, order = tl
     served: dict[tuple[int, int], set[int]] = {}  # (hyperedge, QPU) copy -> gates it serves
@@ -176,20 +181,20 @@ def choose_windows(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server:
 
     options = []
     for q, line in enumerate(lines):
+        first_gate = next((p for p, (_, _, g) in enumerate(line) if g >= 0), None)
         for c in _candidates(q, line, hg, placement):
             inside = {line[p][2] for p in c.inside}
             saved = {key for g in inside for key in copies_of.get(g, ()) if served[key] <= inside}
             saving = sum(route_cost(int(placement[hg.edge_qubit[h]]), d) for h, d in saved)
-            cost = route_cost(int(placement[q]), c.dest) * (1 if c.at_end else 2)
-            if saving <= cost + 1e-9:
-                continue
-            touched = [line[p][1] for p in c.inside + c.hoist + c.sink]
-            w = Window(q, c.dest, line[c.inside[0]][0], line[-1 if c.at_end else c.inside[-1]][0],
-                       tuple(sorted(inside)), not c.at_end, saving, cost,
-                       (min(touched), line[-1][1] if c.at_end else max(touched)),
-                       tuple(line[p][2] for p in c.hoist), tuple(line[p][2] for p in c.sink))
-            if w not in exclude:
-                options.append(w)
+            move = route_cost(int(placement[q]), c.dest)
+            # from the start: the qubit begins on dest and comes home once (never for a whole life)
+            early = start_away and c.inside[0] == first_gate and not c.hoist and not c.at_end
+            for away_first in (False, True) if early else (False,):
+                cost = move * (1 if c.at_end or away_first else 2)
+                if saving > cost + 1e-9:
+                    w = _window(q, line, c, inside, saving, cost, away_first)
+                    if w not in exclude:
+                        options.append(w)
     options.sort(key=lambda w: (-(w.saving - w.cost), w.reorders, w.span[0], w.qubit, w.span[1]))
     chosen: list[Window] = []
     away: dict[int, list[tuple[int, int]]] = {}  # qubit -> spans it spends on another QPU
@@ -204,6 +209,14 @@ def choose_windows(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server:
         for p in partners:
             pinned.setdefault(p, []).append(w.span)
     return sorted(chosen, key=lambda w: (w.span[0], w.qubit))
+
+
+def _window(q: int, line, c: _Candidate, inside: set[int], saving: float, cost: float, away_first: bool) -> Window:
+    touched = [line[p][1] for p in c.inside + c.hoist + c.sink]
+    return Window(q, c.dest, line[0 if away_first else c.inside[0]][0], line[-1 if c.at_end else c.inside[-1]][0],
+                  tuple(sorted(inside)), not c.at_end, saving, cost,
+                  (line[0][1] if away_first else min(touched), line[-1][1] if c.at_end else max(touched)),
+                  tuple(line[p][2] for p in c.hoist), tuple(line[p][2] for p in c.sink), away_first)
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:

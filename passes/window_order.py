@@ -39,13 +39,14 @@ class Ordered:
 
 
 def plan_windows(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, placement: np.ndarray, server: np.ndarray,
-                 network: Network, link_weight: np.ndarray) -> Ordered:
+                 network: Network, link_weight: np.ndarray, *, start_away: bool = True) -> Ordered:
     """Choose TeleData windows (:func:`~qmosaic.passes.teledata.choose_windows`) and reorder the
     DAG for them; a window whose reordering fails is excluded and the choice made again."""
     tl = timelines(dag, inter.gate_of())
     exclude: set[Window] = set()
     while True:
-        windows = choose_windows(tl, hg, placement, server, network, link_weight, exclude=frozenset(exclude))
+        windows = choose_windows(tl, hg, placement, server, network, link_weight, exclude=frozenset(exclude),
+                                 start_away=start_away)
         if not any(w.reorders for w in windows):
             return Ordered(dag, inter, hg, server, windows)
         got = order_for_windows(dag, inter, tl, server, placement, windows)

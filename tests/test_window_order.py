@@ -114,3 +114,46 @@ def test_impossible_reordering_falls_back_to_an_in_order_window():
     ordered = plan_windows(dag, inter, hg, placement, server, net, np.ones(len(net.links)))
     assert ordered.dag is dag and ordered.windows
     assert not any(w.reorders for w in ordered.windows)
+
+
+def mini_qugan(k: int) -> QuantumCircuit:
+    """QASMBench's qugan in small: two chains of ``ryy``·``cry`` (q1..qk, qk+1..q2k), then a swap
+    test of q[i] against q[i+k] controlled by q0."""
+    qc = QuantumCircuit(2 * k + 1)
+    rng = np.random.default_rng(5)
+    for q in range(1, 2 * k + 1):
+        qc.ry(float(rng.uniform(0, 3)), q)
+    for start in (1, k + 1):
+        for i in range(start, start + k - 1):
+            qc.ryy(float(rng.uniform(0, 3)), i, i + 1)
+            qc.cry(float(rng.uniform(0, 3)), i, i + 1)
+    qc.h(0)
+    for i in range(1, k + 1):
+        qc.cswap(0, i, i + k)
+    qc.h(0)
+    return qc
+
+
+def test_window_from_the_start_replaces_two_bursts():
+    """Cutting a chain between q[i] and q[i+1]: q[i+1] starts on q[i]'s QPU (in a comm qubit),
+    meets it there, and moves home once: 1 ebit per cut instead of the 2 copies of q[i]."""
+    net = qmosaic.load_network("pair-2x4")
+    result = qmosaic.compile(mini_qugan(3), net, options=OPTS)
+    comm = {c for k in range(len(net.qpus)) for c in net.comm_indices(k)}
+    starts_in_comm = [q for q, p in enumerate(result.report["layout"]["initial"]) if p in comm]
+    assert starts_in_comm and result.report["teledata_moves"] >= len(starts_in_comm)
+    check_compiled(result)
+
+
+def test_pass_manager_lowering_keeps_the_layout():
+    """The lowering behind the transpiler plugin never starts a qubit away (the layout is fixed)."""
+    from qmosaic.passes.lowering import lower
+    from qmosaic.passes.placement import place
+
+    net = qmosaic.load_network("pair-2x4")
+    dag = NormalizeForDistribution().run(circuit_to_dag(mini_qugan(3)))
+    part = place(dag, net, time_limit=2)
+    _, free = lower(dag, net, part)
+    _, fixed = lower(dag, net, part, start_away=False)
+    assert free.initial_wires and not fixed.initial_wires
+    assert free.ebits < fixed.ebits
