@@ -97,9 +97,9 @@ def _blocks(q: int, line, hg: Hypergraph, placement: np.ndarray) -> list[list[tu
 @dataclass(frozen=True)
 class _Candidate:
     dest: int
-    inside: list[int]  # line positions of the gates q runs at dest
-    hoist: list[int]  # positions moved before the window (first run)
-    sink: list[int]  # positions moved after the window (last run)
+    inside: tuple[int, ...]  # line positions of the gates q runs at dest
+    hoist: tuple[int, ...]  # positions moved before the window (first run)
+    sink: tuple[int, ...]  # positions moved after the window (last run)
     at_end: bool
 
 
@@ -132,8 +132,9 @@ def _candidates(q: int, line, hg: Hypergraph, placement: np.ndarray) -> list[_Ca
                     sink = [p for p in others if p < here[-1]]
                     rest = [p for p in others if p > here[-1]]
                     break
-            out.append(_Candidate(dest, inside, hoist, sink, end == len(runs) - 1 and not rest and not sink))
-    return out + [c for c in _in_order(home, [e for run in runs for e in run]) if c not in out]
+            out.append(_Candidate(dest, tuple(inside), tuple(hoist), tuple(sink),
+                                  end == len(runs) - 1 and not rest and not sink))
+    return list(dict.fromkeys(out + _in_order(home, [e for run in runs for e in run])))
 
 
 def _in_order(home: int, gates: list[tuple[int, int, int]]) -> list[_Candidate]:
@@ -145,10 +146,10 @@ def _in_order(home: int, gates: list[tuple[int, int, int]]) -> list[_Candidate]:
             inside.append(pos)
             continue
         if inside:
-            out.append(_Candidate(dest, inside, [], [], False))
+            out.append(_Candidate(dest, tuple(inside), (), (), False))
         inside, dest = ([pos], k) if k != home else ([], None)
     if inside:
-        out.append(_Candidate(dest, inside, [], [], True))
+        out.append(_Candidate(dest, tuple(inside), (), (), True))
     return out
 
 
