@@ -2,7 +2,9 @@
 
 A two-qubit gate that is diagonal on qubit q has the form |0><0|_q (x) U0 + |1><1|_q (x) U1,
 so it can act through a cat-entangled copy of q on another QPU; a run of such gates on q
-is served by one EPR pair.  Results are cached per gate (:func:`gate_fact`).
+is served by one EPR pair.  A one-qubit gate that is diagonal keeps the copies valid; one
+that is anti-diagonal (``x``, ``y``, ``u(pi, a, b)``: a bit flip times phases) keeps them
+valid too if every copy is flipped with it.  Results are cached per gate (:func:`gate_fact`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from qiskit.circuit import Instruction, ParameterExpression
 
 from qmosaic.targets.errors import UnsupportedOperationError
 
-__all__ = ["diagonal_flags", "is_diagonal_1q", "gate_fact", "DIAGONAL_1Q"]
+__all__ = ["diagonal_flags", "is_diagonal_1q", "is_antidiagonal_1q", "keeps_copies", "gate_fact", "DIAGONAL_1Q"]
 
 DIAGONAL_1Q = frozenset({"rz", "p", "u1", "z", "s", "sdg", "t", "tdg", "id", "delay"})
 _BOTH = frozenset({"cz", "cp", "cu1", "crz", "rzz", "cs", "csdg", "ccz"})
@@ -114,6 +116,28 @@ def is_diagonal_1q(op: Instruction) -> bool:
     if op.name in ("measure", "reset", "barrier", "if_else"):
         return False
     return gate_fact("z-diagonal-1q", op, _diagonal_by_matrix)
+
+
+def is_antidiagonal_1q(op: Instruction) -> bool:
+    """True if a one-qubit gate flips the Z basis (``x``, ``y``, ``u(pi, a, b)``): its copies flip with it."""
+    if op.name in ("x", "y") and _is_standard(op):
+        return True
+    if op.name in ("measure", "reset", "barrier", "if_else", "delay") or op.name in DIAGONAL_1Q:
+        return False
+    return gate_fact("z-antidiagonal-1q", op, _antidiagonal_by_matrix)
+
+
+def keeps_copies(op: Instruction) -> bool:
+    """A one-qubit operation cat-entangled copies of its qubit survive (diagonal or anti-diagonal)."""
+    return is_diagonal_1q(op) or is_antidiagonal_1q(op)
+
+
+def _antidiagonal_by_matrix(op: Instruction) -> bool:
+    try:
+        m = np.asarray(op.to_matrix(), dtype=complex)
+    except Exception:  # noqa: BLE001 - no matrix: not known to be anti-diagonal
+        return False
+    return m.shape == (2, 2) and bool(abs(m[0, 0]) < 1e-12 and abs(m[1, 1]) < 1e-12)
 
 
 def _diagonal_by_matrix(op: Instruction) -> bool:

@@ -8,7 +8,7 @@ import numpy as np
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import AnalysisPass
 
-from .gateinfo import diagonal_flags, is_diagonal_1q
+from .gateinfo import diagonal_flags, keeps_copies
 
 __all__ = ["Interactions", "InteractionAnalysis", "analyse_interactions"]
 
@@ -17,7 +17,8 @@ __all__ = ["Interactions", "InteractionAnalysis", "analyse_interactions"]
 class Interactions:
     """Two-qubit gates in topological order, with the *segment* of each diagonal qubit.
 
-    A qubit's segment number increases at every operation that is not diagonal on it; the
+    A qubit's segment number increases at every operation that is not diagonal on it (a
+    one-qubit gate that is anti-diagonal does not end it: the copies are flipped with it); the
     gates of one (qubit, segment) can all be served by one cat-entangled copy of that qubit
     per remote QPU — a hyperedge of the interaction hypergraph.  ``seg[g, s] = -1`` when
     gate g is not diagonal on its side s (it cannot be served from that side).
@@ -62,7 +63,7 @@ def analyse_interactions(dag: DAGCircuit) -> Interactions:
         else:
             for q in qs:
                 ops_1q[q] += 1
-                if not is_diagonal_1q(node.op):
+                if not keeps_copies(node.op):
                     segment[q] += 1
     depth = int((ops_1q + ops_2q).max()) if n else 0
     return Interactions(n, np.array(pairs, dtype=np.int64).reshape(-1, 2),

@@ -41,7 +41,7 @@ from qmosaic.targets.gates import EPRGate
 from qmosaic.targets.models import Network
 
 from .feedforward import CorrectionFactory, materialize_dag
-from .gateinfo import is_diagonal_1q
+from .gateinfo import is_antidiagonal_1q, is_diagonal_1q
 from .hypergraph import Hypergraph, build_hypergraph, copy_destinations
 from .interactions import analyse_interactions
 from .placement import Partition
@@ -120,7 +120,7 @@ class _Lowerer:
         self.lru: list[OrderedDict] = [OrderedDict() for _ in network.qpus]  # QPU -> comm -> hyperedge
         self.uses = self._copy_uses()
         self.now = -1  # index of the gate being lowered
-        self.pinned: set[int] = set()  # hyperedges whose copies the current gate uses: never evicted
+        self.pinned: set[tuple[int, int]] = set()  # (hyperedge, QPU) copies the current gate uses: never evicted
         self.open_edges: dict[int, set[int]] = {}  # logical qubit -> hyperedges with live copies
 
     def _copy_uses(self) -> dict[tuple[int, int], list[int]]:
@@ -164,7 +164,7 @@ class _Lowerer:
     def alloc(self, k: int, protect: int | None) -> int:
         if not self.free[k]:
             # evict the copy needed again farthest in the future (Belady); LRU order breaks ties
-            candidates = [(c, h) for c, h in self.lru[k].items() if h != protect and h not in self.pinned]
+            candidates = [(c, h) for c, h in self.lru[k].items() if h != protect and (h, k) not in self.pinned]
             victim = max(candidates, key=lambda ch: self.next_use(ch[1], k), default=(None,))[0]
             if victim is None:
                 q = self.net.qpus[k]
@@ -255,7 +255,7 @@ class _Lowerer:
 
     def _spare(self, k: int, h: int) -> bool:
         """QPU k can lend a communication qubit for sending h onward (free, or evictable)."""
-        return bool(self.free[k]) or any(x != h and x not in self.pinned for x in self.lru[k].values())
+        return bool(self.free[k]) or any(x != h and (x, k) not in self.pinned for x in self.lru[k].values())
 
     def _segments(self, h: int, path: list[int]) -> list[list[int]]:
         """Split a path at QPUs that need a copy themselves (they become holders on the way)."""
@@ -281,6 +281,13 @@ class _Lowerer:
             self.close_copy(h, k)
         self.holders.pop(h, None)
         self.open_edges.get(int(self.hg.edge_qubit[h]), set()).discard(h)
+
+    def flip_copies(self, q: int) -> None:
+        """An anti-diagonal gate on q flips its Z value: flip every live copy with it (they stay valid)."""
+        for h in sorted(self.open_edges.get(q, ())):
+            for k, comm in sorted(self.holders.get(h, {}).items()):
+                if comm is not None:
+                    self.emit(_X, (self.comm_qubit[comm],))
 
     def close_qubit(self, q: int) -> None:
         for h in sorted(self.open_edges.get(q, ())):
@@ -362,7 +369,9 @@ class _Lowerer:
             if len(qs) == 2:
                 self.two_qubit(node, qs)
             else:
-                if not is_diagonal_1q(node.op):
+                if is_antidiagonal_1q(node.op):
+                    self.flip_copies(qs[0])
+                elif not is_diagonal_1q(node.op):
                     self.close_qubit(qs[0])
                 self.emit(node.op, (self.current(qs[0]),), node.cargs)
             if node._node_id in self.ends:
@@ -398,7 +407,7 @@ class _Lowerer:
                 raise PassError(f"internal: gate {g} runs on QPU {srv} away from qubit {q}, not diagonal on it")
             wires.append(self.ensure_copy(h, srv))
             copies.append(h)
-            self.pinned.add(h)
+            self.pinned.add((h, srv))  # its copies elsewhere may still make room
         self.pinned = set()
         self.emit(node.op, tuple(wires), node.cargs)
         if copies:

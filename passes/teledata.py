@@ -25,7 +25,10 @@ from qiskit.dagcircuit import DAGCircuit
 
 from qmosaic.targets.models import Network
 
+from .gateinfo import is_diagonal_1q
 from .hypergraph import Hypergraph
+
+FLIP = -2  # timeline mark of a one-qubit operation not diagonal on its qubit
 
 __all__ = ["Window", "timelines", "teledata_gain", "choose_windows"]
 
@@ -60,26 +63,33 @@ Timelines = tuple[list[list[tuple[int, int, int]]], dict[int, int]]
 
 
 def timelines(dag: DAGCircuit, gate_of: dict[int, int]) -> Timelines:
-    """Per qubit: (node id, topological index, gate index or -1); and node id -> topological index."""
+    """Per qubit: (node id, topological index, gate index, or -1 for another operation diagonal
+    on the qubit and ``FLIP`` for one that is not); and node id -> topological index."""
     index = {q: i for i, q in enumerate(dag.qubits)}
     lines: list[list[tuple[int, int, int]]] = [[] for _ in index]
     order: dict[int, int] = {}
     for t, node in enumerate(dag.topological_op_nodes()):
         order[node._node_id] = t
+        g = gate_of.get(node._node_id, -1)
+        if g < 0 and not is_diagonal_1q(node.op):
+            g = FLIP
         for q in node.qargs:
-            lines[index[q]].append((node._node_id, t, gate_of.get(node._node_id, -1)))
+            lines[index[q]].append((node._node_id, t, g))
     return lines, order
 
 
 def _blocks(q: int, line, hg: Hypergraph, placement: np.ndarray) -> list[list[tuple[int, int, int]]]:
     """q's two-qubit gates grouped into runs that commute on q: [(line position, gate, partner's QPU)].
 
-    Consecutive gates in one hyperedge (a Z-diagonal run of q) commute on q, so their order
-    on q's wire is free; a gate not diagonal on q is a run of its own.
+    Consecutive gates in one hyperedge commute on q when only diagonal operations lie between
+    them (a hyperedge also spans anti-diagonal ones, which end a run here), so their order on
+    q's wire is free; a gate not diagonal on q is a run of its own.
     """
     out: list[list[tuple[int, int, int]]] = []
     previous = -1
     for pos, (_, _, g) in enumerate(line):
+        if g == FLIP:
+            previous = -1
         if g < 0:
             continue
         a, b = hg.qubits[g]

@@ -509,3 +509,33 @@ def test_normalisation_preserves_the_unitary(key):
         assert len(inst.qubits) <= 2
         if len(inst.qubits) == 2:
             assert any(diagonal_flags(inst.operation)), inst.operation.name
+
+
+def test_one_comm_qubit_leaf_evicts_a_copy_the_gate_does_not_use():
+    """A gate on the hub needs q2's copy from leaf0, whose only comm qubit holds q1's copy; the
+    gate uses q1's copy on the hub, not that one, so it is evicted (it used to raise
+    CommunicationError: every copy of a hyperedge in use was pinned)."""
+    import numpy as np
+    from qiskit.converters import circuit_to_dag, dag_to_circuit
+
+    from qmosaic.passes.hypergraph import build_hypergraph, plan_servers
+    from qmosaic.passes.interactions import analyse_interactions
+    from qmosaic.passes.lowering import lower
+    from qmosaic.passes.normalize import NormalizeForDistribution
+    from qmosaic.passes.placement import Partition, PlacementStatus
+    from qmosaic.verify import process_fidelity
+
+    net = scarce_star()
+    qc = cp_ladder(7)
+    dag = NormalizeForDistribution().run(circuit_to_dag(qc))
+    inter = analyse_interactions(dag)
+    placement = np.array([1, 3, 1, 0, 2, 0, 2])
+    ebits, server = plan_servers(build_hypergraph(inter), placement, net)
+    part = Partition(tuple(placement.tolist()), tuple(server.tolist()), ebits, PlacementStatus.HEURISTIC, ebits,
+                     None, None, 0.0, "test", ebits)
+    lowered, plan = lower(dag, net, part, inter)
+    assert plan.evictions > 0
+    n = qc.num_qubits
+    initial = [plan.initial_wires.get(q, q) for q in range(n)]  # lowered wires: logical, then comm
+    final = [plan.final_wires.get(q, q) for q in range(n)]
+    assert process_fidelity(qc, dag_to_circuit(lowered), initial, final) == pytest.approx(1.0, abs=1e-6)
