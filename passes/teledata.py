@@ -186,9 +186,13 @@ def choose_windows(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server:
         served.setdefault(key, set()).add(int(g))
         copies_of.setdefault(int(g), []).append(key)
 
+    costs: dict[tuple[int, int], float] = {}
+
     def route_cost(a: int, b: int) -> float:
-        path = network.route(a, b)
-        return float(sum(link_weight[network.link_index(x, y)] for x, y in zip(path, path[1:])))
+        if (a, b) not in costs:
+            path = network.route(a, b)
+            costs[a, b] = float(sum(link_weight[network.link_index(x, y)] for x, y in zip(path, path[1:])))
+        return costs[a, b]
 
     options = []
     for q, line in enumerate(lines):

@@ -26,6 +26,9 @@ from .teledata import Timelines, Window, choose_windows, timelines
 
 __all__ = ["Ordered", "plan_windows", "order_for_windows"]
 
+MAX_ROUNDS = 3  # choose-and-reorder rounds before every reordering window is given up
+MAX_PROBES = 16  # reordering windows tried one by one to find the one that closes a cycle
+
 
 @dataclass(frozen=True)
 class Ordered:
@@ -41,18 +44,22 @@ class Ordered:
 def plan_windows(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, placement: np.ndarray, server: np.ndarray,
                  network: Network, link_weight: np.ndarray, *, start_away: bool = True) -> Ordered:
     """Choose TeleData windows (:func:`~qmosaic.passes.teledata.choose_windows`) and reorder the
-    DAG for them; a window whose reordering fails is excluded and the choice made again."""
+    DAG for them; a window whose reordering fails is excluded and the choice made again (after
+    ``MAX_ROUNDS`` failed rounds every reordering window is: each round rebuilds the DAG)."""
     tl = timelines(dag, inter.gate_of())
     exclude: set[Window] = set()
-    while True:
+    rounds = 0
+    while True:  # every round excludes at least one of finitely many windows
         windows = choose_windows(tl, hg, placement, server, network, link_weight, exclude=frozenset(exclude),
                                  start_away=start_away)
-        if not any(w.reorders for w in windows):
+        moving = [w for w in windows if w.reorders]
+        if not moving:
             return Ordered(dag, inter, hg, server, windows)
-        got = order_for_windows(dag, inter, tl, server, placement, windows)
+        got = order_for_windows(dag, inter, tl, server, placement, windows) if rounds < MAX_ROUNDS else set(moving)
         if isinstance(got, Ordered):
             return got
         exclude |= got
+        rounds += 1
 
 
 def _wire_orders(tl: Timelines, windows: list[Window]) -> dict[int, list[int]]:
@@ -79,8 +86,8 @@ def order_for_windows(dag: DAGCircuit, inter: Interactions, tl: Timelines, serve
     """The DAG reordered for ``windows``, or the set of reordering windows to drop."""
     moving = [w for w in windows if w.reorders]
     built = rewire(dag, _wire_orders(tl, windows))
-    if built is None:  # a cycle: find the windows that close one on their own
-        bad = {w for w in moving if rewire(dag, _wire_orders(tl, [w])) is None}
+    if built is None:  # a cycle: find the windows that close one on their own (a few; else drop them all)
+        bad = {w for w in moving if rewire(dag, _wire_orders(tl, [w])) is None} if len(moving) <= MAX_PROBES else set()
         return bad or set(moving)
     new_dag, ids = built
     new_inter = analyse_interactions(new_dag)

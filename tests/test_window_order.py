@@ -157,3 +157,15 @@ def test_pass_manager_lowering_keeps_the_layout():
     _, fixed = lower(dag, net, part, start_away=False)
     assert free.initial_wires and not fixed.initial_wires
     assert free.ebits < fixed.ebits
+
+
+def test_reordering_given_up_after_max_rounds(monkeypatch):
+    """Past MAX_ROUNDS failed rounds every reordering window is dropped; the rest still compile."""
+    from qmosaic.passes import window_order
+
+    monkeypatch.setattr(window_order, "MAX_ROUNDS", 0)
+    calls = []
+    monkeypatch.setattr(window_order, "order_for_windows", lambda *a, **k: calls.append(1))
+    result = qmosaic.compile(wstate(6), "pair-2x4", options=OPTS)
+    assert not calls
+    check_compiled(result)
