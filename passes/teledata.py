@@ -186,6 +186,9 @@ def choose_windows(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server:
         served.setdefault(key, set()).add(int(g))
         copies_of.setdefault(int(g), []).append(key)
 
+    dests: dict[int, set[int]] = {}  # hyperedge -> QPUs holding a copy
+    for h, k in served:
+        dests.setdefault(h, set()).add(k)
     costs: dict[tuple[int, int], float] = {}
 
     def route_cost(a: int, b: int) -> float:
@@ -200,7 +203,7 @@ def choose_windows(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server:
         for c in _candidates(q, line, hg, placement):
             inside = {line[p][2] for p in c.inside}
             saved = {key for g in inside for key in copies_of.get(g, ()) if served[key] <= inside}
-            saving = sum(route_cost(int(placement[hg.edge_qubit[h]]), d) for h, d in saved)
+            saving = _tree_saving(saved, dests, hg, placement, network, link_weight)
             move = route_cost(int(placement[q]), c.dest)
             # from the start: the qubit begins on dest and comes home once (never for a whole life)
             early = start_away and c.inside[0] == first_gate and not c.hoist and not c.at_end
@@ -224,6 +227,21 @@ def choose_windows(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server:
         for p in partners:
             pinned.setdefault(p, []).append(w.span)
     return sorted(chosen, key=lambda w: (w.span[0], w.qubit))
+
+
+def _tree_saving(saved: set[tuple[int, int]], dests: dict[int, set[int]], hg: Hypergraph, placement: np.ndarray,
+                 network: Network, link_weight: np.ndarray) -> float:
+    """What dropping the copies ``saved`` (hyperedge, QPU) takes off their hyperedges' Steiner trees
+    (a copy on a branch others share saves less than its route: ``qft16-line4x4`` took windows
+    that cost an ebit more than they saved)."""
+    def tree(h: int, qpus: set[int]) -> float:
+        links = network.steiner(frozenset(qpus | {int(placement[hg.edge_qubit[h]])}))
+        return float(sum(link_weight[network.link_index(a, b)] for a, b in links))
+
+    by_edge: dict[int, set[int]] = {}
+    for h, k in saved:
+        by_edge.setdefault(h, set()).add(k)
+    return sum(tree(h, dests[h]) - tree(h, dests[h] - gone) for h, gone in by_edge.items())
 
 
 def _window(q: int, line, c: _Candidate, inside: set[int], saving: float, cost: float, away_first: bool) -> Window:

@@ -169,3 +169,33 @@ def test_reordering_given_up_after_max_rounds(monkeypatch):
     result = qmosaic.compile(wstate(6), "pair-2x4", options=OPTS)
     assert not calls
     check_compiled(result)
+
+
+def test_windows_never_spend_more_than_the_copies_they_replace():
+    """On a line, a copy on a branch of a Steiner tree others share saves less than its route;
+    windows priced by route cost once spent an ebit more than the model (``qft16-line4x4``).
+    Over random placements of a 16-qubit QFT on ``line-4x4`` the lowering never spends more
+    than the placement's model cost (communication qubits are not scarce there)."""
+    import time
+
+    from conftest import qft_cp
+    from qmosaic.passes.hypergraph import build_hypergraph
+    from qmosaic.passes.lowering import lower
+    from qmosaic.passes.objective import objective_weights
+    from qmosaic.passes.placement import Partition, PlacementStatus, local_search
+
+    from dataclasses import replace
+
+    base = qmosaic.load_network("line-4x4")
+    net = replace(base, qpus=tuple(replace(q, comm_qubits=18) for q in base.qpus))
+    dag = NormalizeForDistribution().run(circuit_to_dag(qft_cp(16)))
+    inter = analyse_interactions(dag)
+    hg = build_hypergraph(inter)
+    weights = objective_weights("ebits", net, inter)
+    rng = np.random.default_rng(3)
+    for _ in range(12):
+        start = rng.permutation(np.repeat(np.arange(4), 4))
+        p, cost, server = local_search(hg, start, [4] * 4, net, weights, deadline=time.monotonic() + 5)
+        part = Partition(tuple(p.tolist()), tuple(server.tolist()), int(cost), PlacementStatus.HEURISTIC, cost,
+                         None, None, 0.0, "test", cost)
+        assert lower(dag, net, part, inter)[1].ebits <= cost
