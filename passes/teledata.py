@@ -11,7 +11,8 @@ is untouched) costs one EPR pair per link of the route, twice if it must come ba
 later gate at home, once if the window runs to the qubit's last operation or from its first
 (the qubit then starts in a communication qubit of B and comes home once; never both, which
 would keep it out of its data qubit for good).  It saves the
-TeleGate copies (hyperedge, QPU) whose gates all lie inside the window.  A window is taken
+TeleGate copies (hyperedge, QPU) whose gates all lie inside the window: what dropping them
+takes off their hyperedges' Steiner trees.  A window is taken
 when it saves more than it costs under the objective's link weights and no partner is
 itself away at the same time.
 """
