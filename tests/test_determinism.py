@@ -23,12 +23,20 @@ CASES = [
     ("ghz_qft6", "hetero"),
     ("random7", "ring-4x4"),
     ("random8", "cepheus-chiplets"),
+    ("wstate8", "pair-2x4"),  # TeleData windows that reorder commuting gates (the DAG is rebuilt)
+    ("qugan7", "pair-2x4"),  # a TeleData window from the start (initial layout in a comm qubit)
 ]
 
 
 def circuit(name: str) -> QuantumCircuit:
+    from test_window_order import mini_qugan, wstate
+
     if name == "ghz_qft6":
         return qmosaic.load_circuit(EXAMPLES / "ghz_qft6.qasm")
+    if name == "wstate8":
+        return wstate(8)
+    if name == "qugan7":
+        return mini_qugan(3)
     n = int(name.removeprefix("random"))
     return random_circuit(n, 5, max_operands=3, seed=n)
 
