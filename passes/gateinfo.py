@@ -122,7 +122,7 @@ def is_antidiagonal_1q(op: Instruction) -> bool:
     """True if a one-qubit gate flips the Z basis (``x``, ``y``, ``u(pi, a, b)``): its copies flip with it."""
     if op.name in ("x", "y") and _is_standard(op):
         return True
-    if op.name in ("measure", "reset", "barrier", "if_else", "delay") or op.name in DIAGONAL_1Q:
+    if op.name in ("measure", "reset", "barrier", "if_else") or op.name in DIAGONAL_1Q:
         return False
     return gate_fact("z-antidiagonal-1q", op, _antidiagonal_by_matrix)
 

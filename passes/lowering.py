@@ -369,10 +369,11 @@ class _Lowerer:
             if len(qs) == 2:
                 self.two_qubit(node, qs)
             else:
-                if is_antidiagonal_1q(node.op):
-                    self.flip_copies(qs[0])
-                elif not is_diagonal_1q(node.op):
-                    self.close_qubit(qs[0])
+                if not is_diagonal_1q(node.op):  # the common case first: one cached lookup
+                    if is_antidiagonal_1q(node.op):
+                        self.flip_copies(qs[0])
+                    else:
+                        self.close_qubit(qs[0])
                 self.emit(node.op, (self.current(qs[0]),), node.cargs)
             if node._node_id in self.ends:
                 self.come_back(self.ends[node._node_id])

@@ -666,11 +666,12 @@ class ILPPlacement(AnalysisPass):
         super().__init__()
         _check_solver(solver)
         self.network, self.solver, self.time_limit, self.seed = network, solver, time_limit, seed
-        self.use_ilp, self.objective = use_ilp, objective  # the plugin's lowering starts no qubit away
+        self.use_ilp, self.objective = use_ilp, objective
 
     def run(self, dag: DAGCircuit) -> None:
         inter = self.property_set["qmosaic_interactions"] or analyse_interactions(dag)
         self.property_set["qmosaic_interactions"] = inter
         self.property_set["qmosaic_partition"] = place(
             dag, self.network, solver=self.solver, time_limit=self.time_limit, seed=self.seed,
-            use_ilp=self.use_ilp, objective=self.objective, interactions=inter, start_away=False)
+            use_ilp=self.use_ilp, objective=self.objective, interactions=inter,
+            start_away=False)  # the plugin's lowering starts no qubit away (its layout stage fixed the start)

@@ -39,7 +39,8 @@ class Window:
     """Qubit ``qubit`` lives on QPU ``dest`` from DAG node ``first`` to ``last`` (inclusive).
 
     ``hoist`` / ``sink``: gates of q's first / last commuting run that must run before /
-    after the window on q's wire (:func:`reorder_for` puts them there).
+    after the window on q's wire (:func:`~qmosaic.passes.window_order.order_for_windows` puts
+    them there).
     """
 
     qubit: int
