@@ -61,6 +61,21 @@ def assert_verified(result, *, shots: int = 16) -> float:
     return fidelity
 
 
+def assert_lowered_verified(logical: QuantumCircuit, lowered, plan) -> float:
+    """Simulate a lowered DAG (logical wires first, then communication wires) against its input,
+    the qubits starting / ending where the plan's TeleData moves put them."""
+    from qiskit.converters import dag_to_circuit
+
+    from qmosaic.verify import process_fidelity
+
+    n = logical.num_qubits
+    initial = [plan.initial_wires.get(q, q) for q in range(n)]
+    final = [plan.final_wires.get(q, q) for q in range(n)]
+    fidelity = process_fidelity(logical, dag_to_circuit(lowered), initial, final)
+    assert fidelity > 1 - TOLERANCE, f"process fidelity {fidelity!r} of the lowered circuit"
+    return fidelity
+
+
 def owner_of(network: Network, index: int) -> int:
     """QPU index owning global physical qubit ``index``."""
     return next(k for k in range(len(network.qpus)) if index < network.offsets[k + 1])

@@ -18,7 +18,8 @@ from qiskit.circuit.library import QFTGate
 from qiskit.circuit.random import random_circuit
 
 import qmosaic
-from conftest import EXAMPLES, FAST, assert_report_consistent, assert_verified, check_compiled, qft_cp
+from conftest import (EXAMPLES, FAST, assert_lowered_verified, assert_report_consistent, assert_verified,
+                      check_compiled, qft_cp)
 from qmosaic.targets import QPU, Link, Network
 from qmosaic.targets.devices import device_fields
 
@@ -468,6 +469,7 @@ def test_fan_out_from_a_leaf_with_one_comm_qubit():
     part = dataclasses.replace(part, placement=(3, 1, 2), server=(1, 2))  # each gate runs at its target's QPU
     lowered, plan = lower(dag, net, part, inter)
     assert plan.ebits == 4
+    assert_lowered_verified(qc, lowered, plan)
 
 
 def test_gate_served_on_a_third_qpu_with_one_comm_qubit():
@@ -516,14 +518,13 @@ def test_one_comm_qubit_leaf_evicts_a_copy_the_gate_does_not_use():
     gate uses q1's copy on the hub, not that one, so it is evicted (it used to raise
     CommunicationError: every copy of a hyperedge in use was pinned)."""
     import numpy as np
-    from qiskit.converters import circuit_to_dag, dag_to_circuit
+    from qiskit.converters import circuit_to_dag
 
     from qmosaic.passes.hypergraph import build_hypergraph, plan_servers
     from qmosaic.passes.interactions import analyse_interactions
     from qmosaic.passes.lowering import lower
     from qmosaic.passes.normalize import NormalizeForDistribution
     from qmosaic.passes.placement import Partition, PlacementStatus
-    from qmosaic.verify import process_fidelity
 
     net = scarce_star()
     qc = cp_ladder(7)
@@ -535,7 +536,4 @@ def test_one_comm_qubit_leaf_evicts_a_copy_the_gate_does_not_use():
                      None, None, 0.0, "test", ebits)
     lowered, plan = lower(dag, net, part, inter)
     assert plan.evictions > 0
-    n = qc.num_qubits
-    initial = [plan.initial_wires.get(q, q) for q in range(n)]  # lowered wires: logical, then comm
-    final = [plan.final_wires.get(q, q) for q in range(n)]
-    assert process_fidelity(qc, dag_to_circuit(lowered), initial, final) == pytest.approx(1.0, abs=1e-6)
+    assert_lowered_verified(qc, lowered, plan)

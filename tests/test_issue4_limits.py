@@ -7,6 +7,7 @@ from qiskit import QuantumCircuit
 from qiskit.circuit import ControlFlowOp
 
 import qmosaic
+from conftest import assert_lowered_verified
 from qmosaic.errors import BudgetError
 from qmosaic.targets import Network
 
@@ -150,11 +151,14 @@ def test_teledata_off_spends_telegate_bursts():
     from qiskit.converters import circuit_to_dag
 
     net = qmosaic.load_network("pair-2x4")
-    dag = NormalizeForDistribution().run(circuit_to_dag(_teledata_circuit(True)))
+    qc = _teledata_circuit(True)
+    dag = NormalizeForDistribution().run(circuit_to_dag(qc))
     part = place(dag, net, time_limit=2)
-    _, with_td = lower(dag, net, part)
-    _, without = lower(dag, net, part, teledata=False)
+    with_dag, with_td = lower(dag, net, part)
+    without_dag, without = lower(dag, net, part, teledata=False)
     assert with_td.ebits < without.ebits == part.ebits
+    assert_lowered_verified(qc, with_dag, with_td)
+    assert_lowered_verified(qc, without_dag, without)
 
 
 HETERO = """

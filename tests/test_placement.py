@@ -12,7 +12,7 @@ from qiskit.circuit.random import random_circuit
 from qiskit.converters import circuit_to_dag
 
 import qmosaic
-from conftest import EXAMPLES, FAST, SHARED, assert_report_consistent, assert_verified, qft_cp
+from conftest import EXAMPLES, FAST, SHARED, assert_lowered_verified, assert_report_consistent, assert_verified, qft_cp
 from qmosaic.passes.interactions import analyse_interactions
 from qmosaic.passes.normalize import NormalizeForDistribution
 from qmosaic.passes.placement import PlacementStatus, place
@@ -219,7 +219,8 @@ def test_refinement_picks_the_tied_placement_where_moving_a_qubit_pays():
     for teledata in (False, True):
         part = place(dag, net, interactions=inter, time_limit=2, teledata=teledata)
         assert part.status is PlacementStatus.OPTIMAL and part.objective == pytest.approx(3)
-        spent[teledata] = lower(dag, net, part, inter)[1]
+        lowered, spent[teledata] = lower(dag, net, part, inter)
+        assert_lowered_verified(qc, lowered, spent[teledata])
     assert (spent[False].ebits, spent[True].ebits, spent[True].teledata_moves) == (3, 1, 1)
     result = qmosaic.compile(qc, net, options=FAST)
     assert result.report["ebits"]["total"] == 1

@@ -12,7 +12,7 @@ from qiskit.circuit import ControlFlowOp
 from qiskit.converters import circuit_to_dag
 
 import qmosaic
-from conftest import FAST, check_compiled, qft_cp
+from conftest import FAST, assert_lowered_verified, check_compiled, qft_cp
 from qmosaic.passes.interactions import analyse_interactions
 from qmosaic.passes.lowering import lower
 from qmosaic.passes.normalize import NormalizeForDistribution
@@ -38,6 +38,7 @@ def _compile_stages(net: Network):
     inter = analyse_interactions(dag)
     part = place(dag, net, use_ilp=False, interactions=inter)
     lowered, plan = lower(dag, net, part, inter)
+    assert_lowered_verified(_circuit(), lowered, plan)
     physical, routing = route(lowered, net, plan, part.placement, inter.ops_2q.tolist())
     return lowered, physical
 
