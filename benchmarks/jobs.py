@@ -9,6 +9,8 @@ from typing import Any
 from qiskit import QuantumCircuit
 from qiskit.circuit import ControlFlowOp
 
+from qmosaic.verify import split_reuse
+
 from .cases import Case, build_network, comm_qubits_for, load_circuit, published_input
 from .worker import describe, rss_mb
 
@@ -26,7 +28,7 @@ def sim_width(result) -> int:
     for inst in circuit.data:
         if inst.operation.name not in ("barrier", "measure"):
             active.update(circuit.find_bit(q).index for q in inst.qubits)
-    return len(active) + result.logical.num_qubits
+    return len(active) + len(layout.get("reuse", {}).get("resets", ())) + result.logical.num_qubits
 
 
 def count_epr(circuit: QuantumCircuit) -> int:
@@ -71,7 +73,8 @@ def _check(result, circuit: QuantumCircuit, *, sim_max_qubits: int, stim: bool) 
         try:
             if is_clifford(circuit):
                 layout = result.report["layout"]
-                ok = stim_check(circuit, result.circuit, layout["initial"], layout["final"])
+                ok = stim_check(circuit, *split_reuse(result.circuit, layout["initial"], layout["final"],
+                                                      layout.get("reuse")))
                 out = {"check": "stim" if ok else "stim-FAIL"}
         except (NotClifford, StimUnavailable) as exc:
             notes.append(str(exc))

@@ -14,7 +14,8 @@ from qmosaic.passes.feedforward import materialize
 from qmosaic.passes.interactions import analyse_interactions
 from qmosaic.passes.lowering import lower
 from qmosaic.passes.normalize import NormalizeForDistribution
-from qmosaic.passes.placement import check_budgets, place
+from qmosaic.passes.placement import Partition, check_budgets, place
+from qmosaic.passes.reuse import Reuse, lifetimes, reuse_qubits, share_slots
 from qmosaic.passes.routing import route
 from qmosaic.passes.schedule import schedule_dag
 from qmosaic.passes.translate import NativeTranslation
@@ -61,7 +62,7 @@ class CompileResult:
 
         layout = self.report["layout"]
         return process_fidelity(self.logical, self.circuit, layout["initial"], layout["final"], shots=shots,
-                                seed=seed)
+                                seed=seed, reuse=layout.get("reuse"))
 
 
 def compile(circuit, network, *, options: CompileOptions | None = None) -> CompileResult:  # noqa: A001
@@ -83,8 +84,13 @@ def compile(circuit, network, *, options: CompileOptions | None = None) -> Compi
     dag = NormalizeForDistribution().run(circuit_to_dag(logical))
     inter = analyse_interactions(dag)
     lap("analyse")
-    partition = place(dag, net, solver=opts.solver, time_limit=opts.time_limit, seed=opts.seed,
-                      use_ilp=opts.use_ilp, objective=opts.objective, interactions=inter)
+    reuse = _fit_by_reuse(dag, net) if opts.reuse else None
+    if reuse is not None:
+        dag, inter = reuse.dag, analyse_interactions(reuse.dag)
+    partition = _place(dag, net, opts, inter)
+    second = _try_reuse(dag, net, opts, partition) if opts.reuse and reuse is None else None
+    if second is not None:
+        reuse, dag, inter, partition = second
     lap("partition")
     lowered, plan = lower(dag, net, partition, inter, materialize=False)
     del dag  # large circuits: the logical DAG is not needed past lowering (peak memory is in routing)
@@ -102,7 +108,47 @@ def compile(circuit, network, *, options: CompileOptions | None = None) -> Compi
     lap("schedule")
     seconds["total"] = time.perf_counter() - start
     report = build_report(circuit=out, depth=physical.depth(recurse=True), logical=logical, network=net, partition=partition, plan=plan,
-                          routing=routing, two_qubit_gates=inter.num_gates, schedule=timing, seconds=seconds)
+                          routing=routing, two_qubit_gates=inter.num_gates, schedule=timing, seconds=seconds,
+                          reuse=reuse)
     if report["ebits"]["total"] != plan.ebits:
         raise RuntimeError(f"internal: circuit has {report['ebits']['total']} epr but the plan spent {plan.ebits}")
     return CompileResult(out, report, logical, net, opts)
+
+
+def _place(dag, net: Network, opts: CompileOptions, inter, initial=None) -> Partition:
+    return place(dag, net, solver=opts.solver, time_limit=opts.time_limit, seed=opts.seed, use_ilp=opts.use_ilp,
+                 objective=opts.objective, interactions=inter, initial=initial)
+
+
+def _fit_by_reuse(dag, net: Network) -> Reuse | None:
+    """Qubits sharing slots wherever their lives allow, if the circuit is wider than the network
+    and that makes it fit (else None, and the placer names the shortfall)."""
+    room = sum(q.qubits for q in net.qpus)
+    if dag.num_qubits() <= room or "measure" not in dag.count_ops(recurse=False):
+        return None
+    slots = share_slots(lifetimes(dag), [0] * dag.num_qubits())
+    return reuse_qubits(dag, slots) if len(slots) <= room else None
+
+
+def _try_reuse(dag, net: Network, opts: CompileOptions, partition: Partition):
+    """``(reuse, dag, interactions, partition)`` if letting qubits share slots places better, else None.
+
+    Tried when the placement costs something and a full QPU holds qubits whose lives do not
+    overlap (:mod:`~qmosaic.passes.reuse`): they share slots, and the narrower circuit is
+    placed again from the first placement (still valid), with the same time limit.
+    """
+    if partition.objective <= 0 or "measure" not in dag.count_ops(recurse=False):
+        return None
+    slots = share_slots(lifetimes(dag), partition.placement)
+    load = [0] * len(net.qpus)
+    for k in partition.placement:
+        load[k] += 1
+    full = {k for k, q in enumerate(net.qpus) if load[k] >= q.qubits}
+    if not any(len(s) > 1 and partition.placement[s[0]] in full for s in slots):
+        return None
+    reuse = reuse_qubits(dag, slots)
+    inter = analyse_interactions(reuse.dag)
+    second = _place(reuse.dag, net, opts, inter, initial=[partition.placement[s[0]] for s in reuse.slots])
+    if second.objective >= partition.objective - 1e-9:
+        return None
+    return reuse, reuse.dag, inter, second

@@ -32,7 +32,7 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     from .options import CompileOptions
 
     options = CompileOptions(objective=args.objective, solver=args.solver, time_limit=args.time_limit, seed=args.seed,
-                             use_ilp=not args.no_ilp, translate=not args.no_translate)
+                             use_ilp=not args.no_ilp, translate=not args.no_translate, reuse=not args.no_reuse)
     result = compile(_read_circuit_arg(args.input), load_network(args.network), options=options)
     _write(result.qasm(), args.output)
     if args.report:
@@ -63,7 +63,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise QmosaicError(f"cannot read layout.initial/layout.final from report {args.report}: {exc}; "
                            "pass the report written by 'qmosaic compile --report'") from None
-    fidelity = process_fidelity(original, compiled, initial, final, shots=args.shots)
+    fidelity = process_fidelity(original, compiled, initial, final, shots=args.shots, reuse=layout.get("reuse"))
     print(f"process fidelity {fidelity:.9f}")
     if fidelity < 1 - args.tolerance:
         print(f"qmosaic: error: process fidelity {fidelity:.9f} is below 1 - {args.tolerance}", file=sys.stderr)
@@ -95,6 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--seed", type=int, default=0, help="solver seed (default 0)")
     c.add_argument("--no-ilp", action="store_true", help="heuristic placement only")
     c.add_argument("--no-translate", action="store_true", help="keep generic gates, skip native translation")
+    c.add_argument("--no-reuse", action="store_true",
+                   help="never let a qubit take the slot of one measured for the last time")
     c.add_argument("--verify", action="store_true", help="check the output by simulation (small circuits)")
     c.add_argument("--tolerance", type=float, default=1e-6, help="verification tolerance (default 1e-6)")
     c.set_defaults(func=_cmd_compile)

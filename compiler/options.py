@@ -23,6 +23,9 @@ class CompileOptions:
     seed: solver seed; the same input, network, options and seed give identical output.
     use_ilp: ``False`` skips the exact model and keeps the heuristic placement.
     translate: ``False`` keeps generic gates instead of each QPU's native set.
+    reuse: ``False`` never lets a qubit take the slot of one measured for the last time
+        (:mod:`~qmosaic.passes.reuse`; by default tried when the placement spends ebits and a
+        full QPU could free a slot so).
     """
 
     objective: str = "ebits"
@@ -31,6 +34,7 @@ class CompileOptions:
     seed: int = 0
     use_ilp: bool = True
     translate: bool = True
+    reuse: bool = True
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:

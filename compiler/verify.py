@@ -7,6 +7,11 @@ those qubits read 0 is the process fidelity |Tr(U^dagger V)/d|^2 — 1 for a cor
 compilation whatever the measurement outcomes (Aer samples them over ``shots``): a missing
 or wrong correction lowers the average unless its measurement read 0 in every shot, which
 happens with probability 2**-shots.
+
+With qubit reuse (the report's ``layout.reuse``), each reuse reset is replaced by a fresh
+wire first (:func:`split_reuse`): a reset is the old state discarded plus a new ``|0>``, so
+the split circuit does what the compiled one does, and each input qubit has a wire of its
+own to be compared on.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from qiskit.transpiler.passes import RemoveFinalMeasurements
 
 from .errors import VerificationError
 
-__all__ = ["process_fidelity", "MAX_VERIFY_QUBITS"]
+__all__ = ["process_fidelity", "split_reuse", "MAX_VERIFY_QUBITS"]
 
 MAX_VERIFY_QUBITS = 28
 
@@ -40,9 +45,47 @@ def _active_qubits(circuit: QuantumCircuit, must: list[int]) -> list[int]:
     return sorted(active)
 
 
+def split_reuse(compiled: QuantumCircuit, initial: list[int], final: list[int],
+                reuse: dict | None) -> tuple[QuantumCircuit, list[int], list[int]]:
+    """``compiled`` with a fresh wire after each reuse reset, and the layout on those wires
+    (``reuse`` is the report's ``layout.reuse``; ``None`` returns the input unchanged)."""
+    if not reuse:
+        return compiled, list(initial), list(final)
+    try:
+        marked = {(int(p), int(k)) for p, k in reuse["resets"]}
+        first, last = list(reuse["initial_segment"]), list(reuse["final_segment"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise VerificationError(f"layout.reuse in the report is malformed ({exc}); pass the report written with "
+                                "this compiled circuit") from None
+    width = compiled.num_qubits
+    out = QuantumCircuit(width + len(marked), name=compiled.name)
+    for reg in compiled.cregs:
+        out.add_register(reg)
+    out.add_bits([c for c in compiled.clbits if not compiled.find_bit(c).registers])
+    wire = list(range(width))  # physical qubit -> wire it drives now
+    segment = {(p, 0): p for p in range(width)}
+    resets, splits = [0] * width, [0] * width
+    for inst in compiled.data:
+        qs = [compiled.find_bit(q).index for q in inst.qubits]
+        if inst.operation.name == "reset":
+            p = qs[0]
+            resets[p] += 1
+            if (p, resets[p] - 1) in marked:
+                splits[p] += 1
+                wire[p] = segment[(p, splits[p])] = len(segment)  # the next fresh wire (segments so far)
+                continue
+        out.append(inst.operation, [out.qubits[wire[p]] for p in qs], inst.clbits, copy=False)
+    try:
+        return out, [segment[(p, s)] for p, s in zip(initial, first)], [segment[(p, s)] for p, s in zip(final, last)]
+    except KeyError as exc:
+        raise VerificationError(f"layout.reuse names segment {exc} that the compiled circuit does not have; pass "
+                                "the report written with this compiled circuit") from None
+
+
 def process_fidelity(original: QuantumCircuit, compiled: QuantumCircuit, initial: list[int], final: list[int],
-                     *, shots: int = 16, seed: int = 1234) -> float:
+                     *, shots: int = 16, seed: int = 1234, reuse: dict | None = None) -> float:
     """Average process fidelity of ``compiled`` against ``original`` (see module docstring)."""
+    compiled, initial, final = split_reuse(compiled, initial, final, reuse)
     orig = _unitary_part(original, "input")
     n = orig.num_qubits
     if len(initial) != n or len(final) != n:

@@ -8,11 +8,12 @@ from .interactions import InteractionAnalysis, Interactions, analyse_interaction
 from .lowering import CommPlan, TeleportLowering, lower
 from .normalize import NormalizeForDistribution
 from .placement import ILPPlacement, Partition, PlacementStatus, place
+from .reuse import Reuse, reuse_qubits, share_slots
 from .routing import LocalRouting, RoutingResult, route
 from .translate import NativeTranslation
 
 __all__ = [
     "InteractionAnalysis", "Interactions", "analyse_interactions", "CommPlan", "TeleportLowering", "lower",
     "NormalizeForDistribution", "ILPPlacement", "Partition", "PlacementStatus", "place", "LocalRouting",
-    "RoutingResult", "route", "NativeTranslation",
+    "RoutingResult", "route", "NativeTranslation", "Reuse", "reuse_qubits", "share_slots",
 ]

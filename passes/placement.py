@@ -30,6 +30,7 @@ import os
 import signal
 import time
 from dataclasses import dataclass, replace
+from collections.abc import Sequence
 from itertools import combinations
 
 import numpy as np
@@ -519,8 +520,11 @@ def _check_solver(solver: str) -> None:
 def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limit: float = 10.0, seed: int = 0,
           use_ilp: bool = True, objective: str = "ebits", interactions: Interactions | None = None,
           symmetry_breaking: bool = True, warm_start: bool = True, teledata: bool = True,
-          start_away: bool = True) -> Partition:
+          start_away: bool = True, initial: Sequence[int] | None = None) -> Partition:
     """Place every logical qubit of ``dag`` on a QPU of ``network``.
+
+    ``initial`` (a placement within capacity) is where the local search starts, instead of
+    filling the QPUs in order; the exact model then starts from the search's answer.
 
     ``symmetry_breaking=False`` drops the twin-QPU ordering constraints and ``warm_start=False``
     withholds the heuristic placement from the solver; they exist to measure what each buys
@@ -541,7 +545,8 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
     hg = build_hypergraph(inter)
     shape = _shape(hg, network) if use_ilp else None
     exact = shape is not None and shape.terms <= MAX_MODEL_TERMS  # else the heuristic has all the time
-    placement, heur, server = local_search(hg, _initial(n, capacity, network), capacity, network, weights,
+    first = _initial(n, capacity, network) if initial is None else np.array(initial, dtype=np.int64)
+    placement, heur, server = local_search(hg, first, capacity, network, weights,
                                            deadline=start + max(0.2, time_limit / 4 if exact else time_limit))
     best = Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
                      PlacementStatus.HEURISTIC, heur, None, None, 0.0, "heuristic", heur, objective)
