@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import Any
@@ -152,18 +153,22 @@ def compile_case(case: Case, *, time_limit: float, seed: int = 0, verify: bool =
         rec.update(_check(result, circuit, sim_max_qubits=sim_max_qubits, stim=stim))
     else:
         rec["check"] = "count-only"
+    check = {"verify": verify, "stim": stim, "sim_max_qubits": sim_max_qubits}
     theirs = published_input(case, circuit)
     if theirs is not None:
-        rec["published_input"] = _compile_published(theirs, network, options, verify=verify, stim=stim,
-                                                    sim_max_qubits=sim_max_qubits)
+        rec["published_input"] = _compile_variant(*theirs, network, options, **check)
+    elif "reuse" in report["layout"]:  # the published tools' input has no final measurements to reuse after
+        rec["without_reuse"] = _compile_variant(circuit, "the file, qubit reuse off", network,
+                                                dataclasses.replace(options, reuse=False), **check)
     return rec
 
 
-def _compile_published(theirs, network, options, *, verify: bool, stim: bool, sim_max_qubits: int) -> dict[str, Any]:
-    """Compile the circuit the published figures were made on (see ``cases.published_input``)."""
+def _compile_variant(circuit, what: str, network, options, *, verify: bool, stim: bool,
+                     sim_max_qubits: int) -> dict[str, Any]:
+    """Compile the circuit the published figures were made on (see ``cases.published_input``), or
+    the file under the published tools' conditions (no qubit reuse)."""
     import qmosaic
 
-    circuit, what = theirs
     t0 = time.perf_counter()
     result = qmosaic.compile(circuit, network, options=options)
     out = {"what": what, "ebits": count_epr(result.circuit), "compile_seconds": round(time.perf_counter() - t0, 3),

@@ -75,7 +75,8 @@ def _record(case: Case, res: dict[str, Any]) -> dict[str, Any]:
            "best_published": case.best_published, "best_tool": case.best_tool}
     rec.update(res)
     if "error" not in rec:  # compared on the circuit the published tools compiled, where that differs
-        rec["compared_ebits"] = rec.get("published_input", {}).get("ebits", rec.get("ebits"))
+        variant = rec.get("published_input") or rec.get("without_reuse") or {}
+        rec["compared_ebits"] = variant.get("ebits", rec.get("ebits"))
     rec["ratio"] = ratio_of(rec.get("compared_ebits"), case.best_published) if "error" not in rec else None
     return rec
 
@@ -111,6 +112,8 @@ def _row(rec: dict[str, Any]) -> list[str]:
     ebits = str(rec["ebits"]) + ("" if rec.get("ebits_match", True) else "!") + ("e" if rec.get("comm_evictions") else "")
     if "published_input" in rec:
         ebits = f"{rec['published_input']['ebits']}† ({ebits})"
+    elif "without_reuse" in rec:
+        ebits = f"{rec['without_reuse']['ebits']}‡ ({ebits})"
     gap = rec.get("gap")
     status = {"optimal": "optimal", "feasible-at-time-limit": "feasible", "heuristic": "heuristic"}.get(
         rec.get("status"), str(rec.get("status")))
@@ -176,6 +179,7 @@ def summarise(records: list[dict[str, Any]], *, wall_seconds: float | None = Non
         "ties": sum(1 for r in comparable if _compared(r) == r["best_published"]),
         "losses": sum(1 for r in comparable if _compared(r) > r["best_published"]),
         "on_published_input": [r["id"] for r in ok if "published_input" in r],
+        "without_reuse": [r["id"] for r in ok if "without_reuse" in r],
         "total_ebits": sum(r["ebits"] for r in ok),
         "total_best_published": round(sum(r["best_published"] for r in comparable), 1),
         "optimal": sum(1 for r in ok if r.get("status") == "optimal"),
@@ -183,7 +187,8 @@ def summarise(records: list[dict[str, Any]], *, wall_seconds: float | None = Non
         "comm_evictions": [r["id"] for r in ok if r.get("comm_evictions")],
         "checks": checks,
         "check_failures": [r["id"] for r in ok if str(r.get("check", "")).endswith("FAIL")
-                           or str(r.get("published_input", {}).get("check", "")).endswith("FAIL")],
+                           or str(r.get("published_input", {}).get("check", "")).endswith("FAIL")
+                           or str(r.get("without_reuse", {}).get("check", "")).endswith("FAIL")],
         "compile_seconds": round(sum(r.get("compile_seconds", 0.0) for r in ok), 1),
         "stage_seconds": {k: round(v, 1) for k, v in sorted(stage_totals.items(), key=lambda kv: -kv[1])},
         "max_rss_mb": max((r.get("peak_rss_mb", 0.0) for r in ok), default=0.0),
@@ -202,6 +207,9 @@ def format_summary(s: dict[str, Any]) -> str:
         *([f"† compared on the circuit the published tools compiled (DISQCO's transpile of the file drops "
            f"interactions; ebits on the file itself in brackets): {', '.join(s['on_published_input'])}"]
           if s.get("on_published_input") else []),
+        *([f"‡ compared without qubit reuse (the published tools compiled the circuit without its final "
+           f"measurements, so no qubit could free its slot early; ebits with reuse in brackets): "
+           f"{', '.join(s['without_reuse'])}"] if s.get("without_reuse") else []),
         f"solver optimal: {s['optimal']}; checks: {', '.join(f'{k} {v}' for k, v in sorted(s['checks'].items()))}",
         f"compile time {s['compile_seconds']} s (by stage: "
         + ", ".join(f"{k} {v}" for k, v in s["stage_seconds"].items()) + ")"

@@ -60,38 +60,48 @@ def plan_servers(hg: Hypergraph, placement: np.ndarray, network: Network) -> tup
     Local gates run at home.  A gate diagonal on one qubit only runs at the other's home.  A
     gate diagonal on both reuses copies already paid for where it can (at either home or a
     QPU holding copies of both); the others are covered greedily, the copy serving the most
-    of them first (``_cover_flexible``).
+    of them first (``_cover_flexible``).  (The hot loop of the heuristic: plain lists.)
     """
-    homes = placement[hg.qubits]  # (G, 2)
-    server = homes[:, 0].copy()
+    homes_np = placement[hg.qubits]  # (G, 2)
+    server = homes_np[:, 0].copy()
+    remote = np.nonzero(homes_np[:, 0] != homes_np[:, 1])[0].tolist()
+    homes, edges = homes_np[remote].tolist(), hg.edge[remote].tolist()
     paid: dict[int, set[int]] = {}  # hyperedge -> QPUs holding a copy
     flexible = []
-    for g in np.nonzero(homes[:, 0] != homes[:, 1])[0].tolist():
-        e0, e1 = hg.edge[g]
+    for i, g in enumerate(remote):
+        e0, e1 = edges[i]
         if e0 >= 0 and e1 >= 0:
-            flexible.append(g)
+            flexible.append(i)
             continue
         s = 0 if e0 >= 0 else 1  # the diagonal side travels to the other's home
-        server[g] = homes[g, 1 - s]
-        paid.setdefault(int(hg.edge[g, s]), set()).add(int(server[g]))
-    chosen = _cover_flexible(hg, homes, flexible, paid, network)
-    for g in flexible:
-        shared = _holding_both(hg, homes, g, paid, network)
-        server[g] = min(shared) if shared else chosen[g]
+        server[g] = homes[i][1 - s]
+        paid.setdefault(edges[i][s], set()).add(homes[i][1 - s])
+    thirds = _third_servers(network)
+    chosen = _cover_flexible([(edges[i], homes[i]) for i in flexible], paid, thirds)
+    for j, i in enumerate(flexible):
+        shared = _holding_both(edges[i], homes[i], paid, thirds)
+        server[remote[i]] = min(shared) if shared else chosen[j]
     return servers_cost(hg, placement, server, network), server
 
 
-def _holding_both(hg: Hypergraph, homes: np.ndarray, g: int, paid: dict[int, set[int]], network: Network) -> set[int]:
-    """QPUs where gate g (diagonal on both qubits) can run on what is already there: a home
-    with a paid copy of the other qubit, or a third QPU with copies of both and room for them."""
-    (e0, e1), (a, b) = hg.edge[g].tolist(), homes[g].tolist()
-    return {k for k in (paid.get(e0, set()) | {a}) & (paid.get(e1, set()) | {b})
-            if k in (a, b) or network.qpus[k].comm_qubits >= 2}
+def _third_servers(network: Network) -> frozenset[int]:
+    """QPUs with room for copies of both qubits of a gate (two communication qubits)."""
+    return frozenset(k for k, q in enumerate(network.qpus) if q.comm_qubits >= 2)
 
 
-def _cover_flexible(hg: Hypergraph, homes: np.ndarray, flexible: list[int], paid: dict[int, set[int]],
-                    network: Network) -> dict[int, int]:
-    """Servers for the remote gates diagonal on both qubits, by a greedy vertex cover.
+def _holding_both(edge: list[int], home: list[int], paid: dict[int, set[int]], thirds: frozenset[int]) -> set[int]:
+    """QPUs where a gate diagonal on both qubits (hyperedges ``edge``, homes ``home``) can run on
+    what is already there: a home with a paid copy of the other qubit, or a third QPU with
+    copies of both and room for them."""
+    (e0, e1), (a, b) = edge, home
+    both = (paid[e0] | {a} if e0 in paid else {a}) & (paid[e1] | {b} if e1 in paid else {b})
+    return {k for k in both if k == a or k == b or k in thirds}
+
+
+def _cover_flexible(gates: list[tuple[list[int], list[int]]], paid: dict[int, set[int]],
+                    thirds: frozenset[int]) -> dict[int, int]:
+    """Servers for the remote gates diagonal on both qubits (``gates[j]`` = hyperedges, homes),
+    by a greedy vertex cover.
 
     Each such gate needs one of two copies — its side-0 hyperedge at the side-1 home or the
     reverse; a copy already paid for (or a QPU holding both) covers it for free.  The copy that
@@ -99,13 +109,13 @@ def _cover_flexible(hg: Hypergraph, homes: np.ndarray, flexible: list[int], paid
     """
     options: dict[int, tuple[tuple[int, int], tuple[int, int]]] = {}
     users: dict[tuple[int, int], list[int]] = {}
-    for g in flexible:
-        if _holding_both(hg, homes, g, paid, network):
+    for j, (edge, home) in enumerate(gates):
+        if _holding_both(edge, home, paid, thirds):
             continue
-        (e0, e1), (a, b) = hg.edge[g].tolist(), homes[g].tolist()
-        options[g] = ((e0, b), (e1, a))
-        for key in options[g]:
-            users.setdefault(key, []).append(g)
+        (e0, e1), (a, b) = edge, home
+        options[j] = ((e0, b), (e1, a))
+        for key in options[j]:
+            users.setdefault(key, []).append(j)
     degree = {key: len(gs) for key, gs in users.items()}
     heap = [(-d, key) for key, d in degree.items()]
     heapq.heapify(heap)
@@ -115,11 +125,11 @@ def _cover_flexible(hg: Hypergraph, homes: np.ndarray, flexible: list[int], paid
         if -d != degree[key] or degree[key] == 0:
             continue
         paid.setdefault(key[0], set()).add(key[1])
-        for g in users[key]:
-            if g in chosen:
+        for j in users[key]:
+            if j in chosen:
                 continue
-            chosen[g] = key[1]
-            for other in options[g]:
+            chosen[j] = key[1]
+            for other in options[j]:
                 degree[other] -= 1
                 if other != key and degree[other] > 0:
                     heapq.heappush(heap, (-degree[other], other))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 import json
 from collections import Counter
 
+import numpy as np
 import pytest
 from qiskit import QuantumCircuit
 from qiskit.circuit.random import random_circuit
@@ -269,3 +271,23 @@ def test_solver_failure_in_the_child_is_raised(monkeypatch):
     monkeypatch.setattr(placement, "_run_highs", broken)
     with pytest.raises(qmosaic.SolverError, match="HiGHS failed: RuntimeError: boom"):
         _place(qft_cp(6), "line-3x3", time_limit=1)
+
+
+def test_kick_search_escapes_the_local_optimum_it_starts_from():
+    from qmosaic.passes.hypergraph import build_hypergraph
+    from qmosaic.passes.objective import objective_weights, score
+    from qmosaic.passes.placement import kick_search, local_search
+
+    net = qmosaic.load_network("line-4x4")
+    dag = NormalizeForDistribution().run(circuit_to_dag(qft_cp(12)))
+    inter = analyse_interactions(dag)
+    hg, weights, capacity = build_hypergraph(inter), objective_weights("ebits", net, inter), [4, 4, 4, 4]
+    start = np.arange(12) % 4  # round robin: every neighbour pair cut
+    descended, plain, _ = local_search(hg, start.copy(), capacity, net, weights, deadline=time.monotonic() + 60)
+    runs = [kick_search(hg, start, capacity, net, weights, deadline=time.monotonic() + 60, seed=3, max_kicks=10)
+            for _ in range(2)]
+    placement, cost, server = runs[0]
+    assert cost < plain  # the descent alone stops in a local optimum the kicks leave (12 -> 9 measured)
+    assert cost == score(hg, placement, net, weights)[0]
+    assert (np.bincount(placement, minlength=4) <= capacity).all()
+    assert np.array_equal(placement, runs[1][0])  # same seed and kick count, same answer
