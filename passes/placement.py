@@ -29,8 +29,8 @@ import multiprocessing
 import os
 import signal
 import time
-from dataclasses import dataclass, replace
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 import numpy as np
