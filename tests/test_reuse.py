@@ -84,6 +84,11 @@ def test_cli_verify_reads_the_reuse_layout(tmp_path):
                  "--time-limit", "3"]) == 0
     assert "reuse" in json.loads(report.read_text())["layout"]
     assert main(["verify", str(src), str(out), "--report", str(report)]) == 0
+    assert main(["compile", str(src), "--network", "pair-2x4", "-o", str(out), "--report", str(report),
+                 "--time-limit", "3", "--no-reuse"]) == 0
+    plain = json.loads(report.read_text())
+    assert "reuse" not in plain["layout"] and plain["ebits"]["total"] == 1
+    assert main(["verify", str(src), str(out), "--report", str(report)]) == 0
 
 
 def _lives(qc: QuantumCircuit):
