@@ -11,7 +11,7 @@ again is as good as discarded, and a reset slot is a fresh ``|0>``.
 
 :func:`share_slots` chains qubits of one group (the QPU a placement gave them) greedily by
 interval partitioning; :func:`reuse_qubits` rewrites the DAG.  The compiler tries it when a
-placement spends ebits (:func:`qmosaic.compiler.api.compile`): two qubits sharing a slot
+placement spends ebits (:func:`qmosaic.api.compile`): two qubits sharing a slot
 sit on one QPU, so the first placement stays valid and each shared slot is room for a
 qubit that had to live away from its partners (``bv_n70`` on two 36-qubit QPUs: 1 → 0).
 """
