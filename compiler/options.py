@@ -24,8 +24,8 @@ class CompileOptions:
     use_ilp: ``False`` skips the exact model and keeps the heuristic placement.
     translate: ``False`` keeps generic gates instead of each QPU's native set.
     reuse: ``False`` never lets a qubit take the slot of one measured for the last time
-        (:mod:`~qmosaic.passes.reuse`; by default tried when the placement spends ebits and a
-        full QPU could free a slot so).
+        (:mod:`~qmosaic.passes.reuse`; by default tried when the placement spends ebits and
+        fills a QPU: up to two more placements with half the time limit each).
     """
 
     objective: str = "ebits"

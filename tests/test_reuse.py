@@ -169,3 +169,12 @@ def test_a_circuit_wider_than_the_network_fits_by_reuse():
     assert _outcomes(result) == {"110101011"[::-1]: 64}
     with pytest.raises(qmosaic.CapacityError, match="10 qubits"):
         qmosaic.compile(qc, "pair-2x4", options=qmosaic.CompileOptions(time_limit=3, reuse=False))
+
+
+def test_slots_shared_across_qpus_when_sharing_within_them_is_not_enough():
+    qc = bernstein_vazirani("11111111")  # 9 qubits in 9 slots, all meeting the ancilla
+    without = qmosaic.compile(qc, "line-3x3", options=qmosaic.CompileOptions(time_limit=2, reuse=False))
+    result = qmosaic.compile(qc, "line-3x3", options=qmosaic.CompileOptions(time_limit=2))
+    assert without.report["ebits"]["total"] > 0
+    assert result.report["ebits"]["total"] == 0  # within QPUs only: 1
+    check_compiled(result)
