@@ -126,8 +126,9 @@ def _fit_by_reuse(dag, net: Network) -> Reuse | None:
     room = sum(q.qubits for q in net.qpus)
     if dag.num_qubits() <= room or "measure" not in dag.count_ops(recurse=False):
         return None
-    slots = share_slots(lifetimes(dag), [0] * dag.num_qubits())
-    return reuse_qubits(dag, slots) if len(slots) <= room else None
+    life = lifetimes(dag)
+    slots = share_slots(life, [0] * dag.num_qubits())
+    return reuse_qubits(dag, slots, life) if len(slots) <= room else None
 
 
 def _try_reuse(dag, net: Network, opts: CompileOptions, partition: Partition):
@@ -152,7 +153,7 @@ def _try_reuse(dag, net: Network, opts: CompileOptions, partition: Partition):
                   across if across != grouped else None):
         if slots is None or (best is not None and best[3].objective <= 0):
             continue
-        reuse = reuse_qubits(dag, slots)
+        reuse = reuse_qubits(dag, slots, life)
         inter = analyse_interactions(reuse.dag)
         placed = _place(reuse.dag, net, opts, inter, initial=[partition.placement[s[0]] for s in reuse.slots],
                         share=0.5)

@@ -23,7 +23,8 @@ from qmosaic.targets.models import Network
 
 from .interactions import Interactions
 
-__all__ = ["Hypergraph", "build_hypergraph", "copy_destinations", "link_usage", "plan_servers", "servers_cost"]
+__all__ = ["Hypergraph", "build_hypergraph", "copy_destinations", "link_usage", "plan_servers", "servers_cost",
+           "links_cost", "route_cost"]
 
 
 @dataclass(frozen=True)
@@ -161,3 +162,14 @@ def link_usage(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, networ
         for a, b in network.steiner(frozenset(dests | {int(placement[hg.edge_qubit[h]])})):
             usage[network.link_index(a, b)] += 1
     return usage
+
+
+def links_cost(network: Network, links, link_weight: np.ndarray) -> float:
+    """Objective weight of one EPR pair on each of ``links`` (QPU pairs)."""
+    return float(sum(link_weight[network.link_index(a, b)] for a, b in links))
+
+
+def route_cost(network: Network, a: int, b: int, link_weight: np.ndarray) -> float:
+    """Objective weight of sending one copy from QPU a to QPU b along ``network.route``."""
+    path = network.route(a, b)
+    return links_cost(network, zip(path, path[1:]), link_weight)

@@ -42,7 +42,7 @@ from qiskit.transpiler.basepasses import AnalysisPass
 from qmosaic.targets.errors import BudgetError, CapacityError, SolverError
 from qmosaic.targets.models import Network
 
-from .hypergraph import Hypergraph, build_hypergraph, link_usage, plan_servers, servers_cost
+from .hypergraph import Hypergraph, build_hypergraph, link_usage, plan_servers, route_cost, servers_cost
 from .interactions import Interactions, analyse_interactions
 from .objective import OBJECTIVES, Weights, objective_weights, overflow, score
 from .teledata import teledata_gain, timelines
@@ -96,8 +96,7 @@ def route_weight(network: Network, weights: Weights) -> np.ndarray:
     out = np.zeros((k, k))
     for a in range(k):
         for b in range(k):
-            path = network.route(a, b)
-            out[a, b] = sum(weights.link[network.link_index(x, y)] for x, y in zip(path, path[1:]))
+            out[a, b] = route_cost(network, a, b, weights.link)
     return out
 
 
@@ -610,10 +609,15 @@ def _kick(hg: Hypergraph, best: Partition, capacity: list[int], network: Network
     4 -> 8 with kicks)."""
     placement, cost, server = kick_search(hg, np.array(best.placement), capacity, network, weights,
                                           deadline=deadline, seed=seed)
-    if cost >= best.objective - 1e-9:
-        return best
+    return best if cost >= best.objective - 1e-9 else _moved(best, hg, placement, server, cost, network)
+
+
+def _moved(best: Partition, hg: Hypergraph, placement: np.ndarray, server: np.ndarray, objective: float,
+           network: Network) -> Partition:
+    """``best`` with another placement found after the model (same status and bound)."""
     return replace(best, placement=tuple(placement.tolist()), server=tuple(server.tolist()),
-                   ebits=servers_cost(hg, placement, server, network), objective=cost, gap=_gap(cost, best.bound))
+                   ebits=servers_cost(hg, placement, server, network), objective=objective,
+                   gap=_gap(objective, best.bound))
 
 
 def _refine_for_teledata(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Partition, capacity: list[int],
@@ -646,9 +650,7 @@ def _refine_for_teledata(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, b
                                         cost=net_cost, movable=cut)
     if np.array_equal(placement, start):
         return best
-    static = score(hg, placement, network, weights)[0]
-    return replace(best, placement=tuple(placement.tolist()), server=tuple(server.tolist()),
-                   ebits=servers_cost(hg, placement, server, network), objective=static, gap=_gap(static, best.bound))
+    return _moved(best, hg, placement, server, score(hg, placement, network, weights)[0], network)
 
 
 def check_budgets(usage, network: Network, *, what: str) -> None:

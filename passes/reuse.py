@@ -132,10 +132,11 @@ def _empty_like(dag: DAGCircuit, width: int) -> DAGCircuit:
     return out
 
 
-def reuse_qubits(dag: DAGCircuit, slots: Sequence[Sequence[int]]) -> Reuse:
-    """``dag`` with the qubits of each slot on one wire (slots from :func:`share_slots`)."""
+def reuse_qubits(dag: DAGCircuit, slots: Sequence[Sequence[int]], life: Lifetimes | None = None) -> Reuse:
+    """``dag`` with the qubits of each slot on one wire (slots from :func:`share_slots`; ``life``
+    is ``lifetimes(dag)`` if the caller has it)."""
     order = list(dag.topological_op_nodes())
-    life = lifetimes(dag, order)
+    life = lifetimes(dag, order) if life is None else life
     index = {q: i for i, q in enumerate(dag.qubits)}
     out = _empty_like(dag, len(slots))
     wire = {}

@@ -27,7 +27,7 @@ from qiskit.dagcircuit import DAGCircuit
 from qmosaic.targets.models import Network
 
 from .gateinfo import is_diagonal_1q
-from .hypergraph import Hypergraph
+from .hypergraph import Hypergraph, links_cost, route_cost
 
 FLIP = -2  # timeline mark of a one-qubit operation not diagonal on its qubit
 
@@ -193,10 +193,9 @@ def choose_windows(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server:
         dests.setdefault(h, set()).add(k)
     costs: dict[tuple[int, int], float] = {}
 
-    def route_cost(a: int, b: int) -> float:
+    def route(a: int, b: int) -> float:
         if (a, b) not in costs:
-            path = network.route(a, b)
-            costs[a, b] = float(sum(link_weight[network.link_index(x, y)] for x, y in zip(path, path[1:])))
+            costs[a, b] = route_cost(network, a, b, link_weight)
         return costs[a, b]
 
     options = []
@@ -206,7 +205,7 @@ def choose_windows(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server:
             inside = {line[p][2] for p in c.inside}
             saved = {key for g in inside for key in copies_of.get(g, ()) if served[key] <= inside}
             saving = _tree_saving(saved, dests, hg, placement, network, link_weight)
-            move = route_cost(int(placement[q]), c.dest)
+            move = route(int(placement[q]), c.dest)
             # from the start: the qubit begins on dest and comes home once (never for a whole life)
             early = start_away and c.inside[0] == first_gate and not c.hoist and not c.at_end
             for away_first in (False, True) if early else (False,):
@@ -237,8 +236,7 @@ def _tree_saving(saved: set[tuple[int, int]], dests: dict[int, set[int]], hg: Hy
     (a copy on a branch others share saves less than its route: ``qft16-line4x4`` took windows
     that cost an ebit more than they saved)."""
     def tree(h: int, qpus: set[int]) -> float:
-        links = network.steiner(frozenset(qpus | {int(placement[hg.edge_qubit[h]])}))
-        return float(sum(link_weight[network.link_index(a, b)] for a, b in links))
+        return links_cost(network, network.steiner(frozenset(qpus | {int(placement[hg.edge_qubit[h]])})), link_weight)
 
     by_edge: dict[int, set[int]] = {}
     for h, k in saved:
