@@ -12,6 +12,7 @@ from qiskit.circuit import ControlFlowOp
 
 from qmosaic.verify import split_reuse
 
+from .bounds import reuse_free_bound
 from .cases import Case, build_network, comm_qubits_for, load_circuit, published_input
 from .worker import describe, rss_mb
 
@@ -155,6 +156,7 @@ def compile_case(case: Case, *, time_limit: float, seed: int = 0, verify: bool =
         rec["check"] = "count-only"
     check = {"verify": verify, "stim": stim, "sim_max_qubits": sim_max_qubits}
     theirs = published_input(case, circuit)
+    rec["reuse_free_bound"] = reuse_free_bound(circuit if theirs is None else theirs[0], list(case.modules))
     if theirs is not None:
         rec["published_input"] = _compile_variant(*theirs, network, options, **check)
     elif "reuse" in report["layout"]:  # the published tools' input has no final measurements to reuse after

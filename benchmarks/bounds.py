@@ -1,0 +1,97 @@
+"""A lower bound on ebits that holds for any compiler: can the circuit cost 0 without qubit reuse?
+
+With no EPR pair, no qubit ever leaves its module and no gate acts across two modules, so
+every set of qubits joined by multi-qubit gates (a connected component of the interaction
+graph) sits in one module.  Without qubit reuse each qubit holds its slot for the whole
+circuit, so 0 ebits needs the components packed into the modules' capacities; if they cannot
+be, every compilation of the circuit that keeps its qubits spends at least 1 ebit.  Published
+figures below this bound were not made on that circuit under that model; the harness says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qiskit import QuantumCircuit
+from qiskit.circuit import ControlFlowOp
+
+__all__ = ["interaction_components", "packs", "reuse_free_bound"]
+
+MAX_SEARCH_COMPONENTS = 16  # exact packing search only up to this many multi-qubit components
+
+
+def _join(parent: list[int], a: int, b: int) -> None:
+    while parent[a] != a:
+        a = parent[a]
+    while parent[b] != b:
+        b = parent[b]
+    if a != b:
+        parent[max(a, b)] = min(a, b)
+
+
+def _root(parent: list[int], a: int) -> int:
+    while parent[a] != a:
+        parent[a] = parent[parent[a]]
+        a = parent[a]
+    return a
+
+
+def _walk(circuit: QuantumCircuit, wires: list[int], parent: list[int]) -> None:
+    for inst in circuit.data:
+        op = inst.operation
+        qubits = [wires[circuit.find_bit(q).index] for q in inst.qubits]
+        if isinstance(op, ControlFlowOp):
+            for block in op.blocks:
+                _walk(block, qubits, parent)
+        elif op.name != "barrier" and len(qubits) > 1:
+            for q in qubits[1:]:
+                _join(parent, qubits[0], q)
+
+
+def interaction_components(circuit: QuantumCircuit) -> list[int]:
+    """Sizes of the sets of qubits joined by multi-qubit gates (control-flow bodies included),
+    largest first; a qubit in no multi-qubit gate is a component of size 1."""
+    parent = list(range(circuit.num_qubits))
+    _walk(circuit, list(range(circuit.num_qubits)), parent)
+    sizes: dict[int, int] = {}
+    for q in range(circuit.num_qubits):
+        root = _root(parent, q)
+        sizes[root] = sizes.get(root, 0) + 1
+    return sorted(sizes.values(), reverse=True)
+
+
+def packs(sizes: list[int], capacities: list[int]) -> bool | None:
+    """Whether components of these sizes fit in modules of these capacities, each whole in one
+    module (exact search; ``None`` if there are more than ``MAX_SEARCH_COMPONENTS`` to place)."""
+    if sum(sizes) > sum(capacities):
+        return False
+    big = sorted((s for s in sizes if s > 1), reverse=True)  # singletons then fill any free slot
+    if len(big) > MAX_SEARCH_COMPONENTS:
+        return None
+
+    def place(i: int, free: list[int]) -> bool:
+        if i == len(big):
+            return True
+        tried = set()
+        for m, room in enumerate(free):
+            if room >= big[i] and room not in tried:  # modules with equal room are interchangeable
+                tried.add(room)
+                free[m] -= big[i]
+                if place(i + 1, free):
+                    return True
+                free[m] += big[i]
+        return False
+
+    return place(0, sorted(capacities, reverse=True))
+
+
+def reuse_free_bound(circuit: QuantumCircuit, capacities: list[int]) -> dict[str, Any]:
+    """``{"bound": 0 or 1, "reason": ...}``: 1 if no compilation that keeps every qubit can spend 0 ebits."""
+    sizes = interaction_components(circuit)
+    fits = packs(sizes, list(capacities))
+    if fits is False:
+        why = (f"a component of {sizes[0]} interacting qubits, modules of at most {max(capacities)}"
+               if sizes[0] > max(capacities) else
+               f"interaction components {[s for s in sizes if s > 1]} do not pack into modules {list(capacities)}")
+        return {"bound": 1, "reason": why}
+    return {"bound": 0, "reason": "components pack" if fits else "not searched (too many components)"}

@@ -1,0 +1,72 @@
+"""The benchmark harness's compiler-independent bound: can a circuit cost 0 ebits without qubit reuse?"""
+
+from pathlib import Path
+
+from qiskit import QuantumCircuit
+
+import qmosaic
+from benchmarks.bounds import interaction_components, packs, reuse_free_bound
+from benchmarks.cases import Case
+from benchmarks.run import _record, _row, summarise
+from conftest import check_compiled
+from test_reuse import bernstein_vazirani
+
+
+def test_components_follow_multi_qubit_gates_and_control_flow_bodies():
+    qc = QuantumCircuit(6, 1)
+    qc.cx(0, 1)
+    qc.ccx(1, 2, 3)
+    qc.measure(4, 0)
+    with qc.if_test((qc.clbits[0], 1)):
+        qc.cz(4, 5)
+    qc.barrier()  # a barrier joins nothing
+    assert interaction_components(qc) == [4, 2]
+
+
+def test_packing_is_exact_not_just_the_largest_component():
+    assert packs([3, 1, 1], [3, 2]) is True
+    assert packs([4, 4, 4], [6, 6]) is False  # each fits alone, three do not
+    assert packs([5, 3], [6, 4]) is True
+    assert packs([1] * 9, [4, 4]) is False  # more qubits than slots
+    assert packs([2] * 20, [40]) is None  # too many components to search
+
+
+def test_three_pairs_into_two_modules_of_three_do_not_pack():
+    # 2 + 2 > 3, so at most one pair per module: the third pair has nowhere to go.
+    assert packs([2, 2, 2], [3, 3]) is False
+    assert packs([2, 2, 2, 1, 1], [4, 4]) is True
+
+
+def test_bound_matches_what_the_compiler_spends_without_reuse():
+    qc = bernstein_vazirani()  # 5 ones + ancilla: 6 interacting qubits, pair-2x4 holds 4 per QPU
+    bound = reuse_free_bound(qc, [4, 4])
+    assert bound == {"bound": 1, "reason": "a component of 6 interacting qubits, modules of at most 4"}
+    without = qmosaic.compile(qc, "pair-2x4", options=qmosaic.CompileOptions(time_limit=3, reuse=False))
+    with_reuse = qmosaic.compile(qc, "pair-2x4", options=qmosaic.CompileOptions(time_limit=3))
+    assert without.report["ebits"]["total"] >= bound["bound"]
+    assert with_reuse.report["ebits"]["total"] == 0  # reuse is what the bound leaves out
+    check_compiled(without)
+    check_compiled(with_reuse)
+    assert reuse_free_bound(bernstein_vazirani("1100000"), [4, 4])["bound"] == 0
+
+
+def _case(best: float) -> Case:
+    return Case(id="bv-x", circuit_path=Path("bv.qasm"), modules=(4, 4), edges=((0, 1),), best_published=best,
+                published=({"tool": "some tool", "ebits": best},))
+
+
+def test_a_published_figure_below_the_bound_is_compared_on_the_file_and_named():
+    res = {"ebits": 0, "without_reuse": {"ebits": 1, "check": "sim"}, "check": "sim",
+           "reuse_free_bound": {"bound": 1, "reason": "a component of 6 interacting qubits, modules of at most 4"}}
+    below = _record(_case(0.0), dict(res))
+    assert below["compared_ebits"] == 0
+    assert _row(below)[3:5] == ["0 (1‡)", "0§"]
+    normal = _record(_case(1.0), dict(res))
+    assert normal["compared_ebits"] == 1
+    assert _row(normal)[3:5] == ["1‡ (0)", "1"]
+    summary = summarise([below, normal])
+    assert summary["losses"] == 0 and summary["wins_or_ties"] == 2
+    assert [b["id"] for b in summary["published_below_bound"]] == ["bv-x"]
+    assert summary["without_reuse"] == ["bv-x"]  # only the normal record
+    worse = _record(_case(0.0), {**res, "ebits": 1})  # the file itself costs more: still a loss
+    assert summarise([worse])["losses"] == 1
