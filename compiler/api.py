@@ -17,7 +17,7 @@ from qmosaic.passes.normalize import NormalizeForDistribution
 from qmosaic.passes.placement import Partition, check_budgets, place
 from qmosaic.passes.reuse import Reuse, lifetimes, reuse_qubits, share_slots
 from qmosaic.passes.routing import route
-from qmosaic.passes.schedule import schedule_dag
+from qmosaic.passes.schedule import schedule_circuit
 from qmosaic.passes.translate import NativeTranslation
 from qmosaic.targets.models import Network
 
@@ -103,8 +103,9 @@ def compile(circuit, network, *, options: CompileOptions | None = None) -> Compi
     if opts.translate:
         physical = NativeTranslation(net.target()).run(physical)
     lap("translate")
-    timing = schedule_dag(physical, net)
-    out = materialize(dag_to_circuit(physical, copy_operations=False))
+    out = dag_to_circuit(physical, copy_operations=False)
+    timing = schedule_circuit(out, net)  # also tallies the operations for the report
+    out = materialize(out)
     lap("schedule")
     seconds["total"] = time.perf_counter() - start
     report = build_report(circuit=out, depth=physical.depth(recurse=True), logical=logical, network=net, partition=partition, plan=plan,

@@ -1,4 +1,5 @@
-"""The compile report: a JSON-serialisable record whose counts are read off the output circuit."""
+"""The compile report: a JSON-serialisable record whose counts are read off the output circuit
+(by the schedule's one pass over it, before its corrections become ``IfElseOp`` instructions)."""
 
 from __future__ import annotations
 
@@ -27,28 +28,15 @@ def _qpu_of(circuit: QuantumCircuit, network: Network) -> dict:
     return {bit: owners[i] for i, bit in enumerate(circuit.qubits)}
 
 
-def _tally(circuit: QuantumCircuit, network: Network) -> tuple[dict[str, int], int, dict[str, dict[str, int]]]:
-    """One pass over the circuit: ``epr`` per link name, feed-forward blocks, other operations per QPU."""
-    qpu_of = _qpu_of(circuit, network)
-    epr = [0] * len(network.links)
-    feed_forward = 0
-    per = [Counter() for _ in network.qpus]
-    for inst in circuit.data:
-        name = inst.name
-        if name == "epr":
-            a, b = inst.qubits
-            epr[network.link_index(qpu_of[a], qpu_of[b])] += 1
-        elif inst.is_control_flow():
-            feed_forward += 1
-        else:
-            per[qpu_of[inst.qubits[0]]][name] += 1
-    return ({link.name: epr[i] for i, link in enumerate(network.links)}, feed_forward,
-            {q.name: dict(sorted(per[k].items())) for k, q in enumerate(network.qpus)})
-
-
 def count_epr_per_link(circuit: QuantumCircuit, network: Network) -> dict[str, int]:
     """``epr`` instructions in the circuit, per link name (the ebits actually spent)."""
-    return _tally(circuit, network)[0]
+    qpu_of = _qpu_of(circuit, network)
+    epr = [0] * len(network.links)
+    for inst in circuit.data:
+        if inst.name == "epr":
+            a, b = inst.qubits
+            epr[network.link_index(qpu_of[a], qpu_of[b])] += 1
+    return {link.name: epr[i] for i, link in enumerate(network.links)}
 
 
 def _layout(circuit: QuantumCircuit, routing: RoutingResult, reuse: Reuse | None) -> dict:
@@ -88,7 +76,7 @@ def build_report(*, circuit: QuantumCircuit, depth: int, logical: QuantumCircuit
                  plan: CommPlan, routing: RoutingResult, two_qubit_gates: int, schedule: Schedule,
                  seconds: dict[str, float], reuse: Reuse | None = None) -> dict:
     """Report of one compilation (see README, "Report fields")."""
-    per_link, feed_forward, ops_per_qpu = _tally(circuit, network)
+    per_link = schedule.link_ebits  # the schedule's pass over the output counted its operations
     wires = reuse.wire_of() if reuse is not None else range(len(partition.placement))
     return {
         "network": network.name,
@@ -103,9 +91,9 @@ def build_report(*, circuit: QuantumCircuit, depth: int, logical: QuantumCircuit
         "entanglement_swaps": plan.swaps_entanglement,
         "comm_evictions": plan.evictions,
         "comm_qubits_peak": {q.name: plan.peak_comm_in_use[k] for k, q in enumerate(network.qpus)},
-        "feed_forward": feed_forward,
+        "feed_forward": schedule.feed_forward,
         "swaps": {q.name: routing.swaps[k] for k, q in enumerate(network.qpus)},
-        "ops_per_qpu": ops_per_qpu,
+        "ops_per_qpu": schedule.ops_per_qpu,
         "schedule": schedule.to_dict(),
         "solver": partition.to_dict(),
         "seconds": {key: round(value, 4) for key, value in seconds.items()},

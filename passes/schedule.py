@@ -11,10 +11,13 @@ decoherence ``exp(-idle / T2)`` of every qubit while it holds state without bein
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+from qiskit import QuantumCircuit
 from qiskit.circuit import ControlFlowOp
+from qiskit.circuit.controlflow import CONTROL_FLOW_OP_NAMES as _FLOW
+from qiskit.converters import dag_to_circuit
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import AnalysisPass
 
@@ -22,7 +25,7 @@ from qmosaic.targets.models import Network
 
 from .feedforward import NAME as CORRECTION
 
-__all__ = ["Schedule", "ScheduleEstimate", "schedule_dag"]
+__all__ = ["Schedule", "ScheduleEstimate", "schedule_circuit", "schedule_dag"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class Schedule:
     link_busy: dict[str, float]
     qpu_idle: dict[str, float]
     qpu_busy: dict[str, float]
+    ops_per_qpu: dict[str, dict[str, int]] = field(default_factory=dict)  # by the QPU of the first qubit; no epr
+    feed_forward: int = 0  # classically controlled operations (corrections and the input's own)
 
     def to_dict(self) -> dict:
         def r(x: float) -> float:
@@ -80,14 +85,19 @@ class _Clock:
 
 
 def schedule_dag(dag: DAGCircuit, network: Network) -> Schedule:
-    """ASAP schedule of a DAG over the network's physical qubits.
+    """:func:`schedule_circuit` of a DAG (its operations in topological order)."""
+    return schedule_circuit(dag_to_circuit(dag, copy_operations=False), network)
 
-    One pass in topological order over plain Python numbers: an operation's (duration, log of
-    its success) is looked up per (name, QPUs of its qubits), a feed-forward body's per
-    (operation object, QPUs), so the per-node work is a few list and dict accesses.
+
+def schedule_circuit(circuit: QuantumCircuit, network: Network) -> Schedule:
+    """ASAP schedule of a circuit over the network's physical qubits, and a tally of its operations.
+
+    One pass in circuit order over plain Python numbers: an operation's (duration, log of its
+    success) is looked up per (name, QPUs of its qubits), a feed-forward body's per (operation
+    object, QPUs), so the per-instruction work is a few list and dict accesses.
     """
     clock = _Clock(network)
-    qindex = {q: i for i, q in enumerate(dag.qubits)}
+    qindex = {q: i for i, q in enumerate(circuit.qubits)}
     n = len(qindex)
     owner = network.owners
     latency = clock.latency.tolist()
@@ -98,48 +108,68 @@ def schedule_dag(dag: DAGCircuit, network: Network) -> Schedule:
     bit_qpu: dict = {}
     log_success = 0.0
     link_busy: dict[str, list[tuple[float, float]]] = {link.name: [] for link in network.links}
-    costs: dict[tuple, tuple[float, float]] = {}  # (name, QPUs) -> (duration, log success)
-    bodies: dict[int, tuple[ControlFlowOp, dict[tuple[int, ...], tuple[float, float]]]] = {}
-    for node in dag.topological_op_nodes():
-        qs = [qindex[q] for q in node.qargs]
-        where = tuple([owner[q] for q in qs])
-        start = max([ready[q] for q in qs])
-        name = node.name
-        if node.is_control_flow() or name == CORRECTION:
+    costs: dict[tuple, list] = {}  # (name, QPUs) -> [duration, log success, how many]
+    bodies: dict[int, tuple[object, dict[tuple[int, ...], tuple[float, float]]]] = {}
+    feed_forward = 0
+    for inst in circuit.data:
+        name = inst.name
+        qargs = inst.qubits
+        if not qargs:
+            continue  # e.g. a global phase: no time, no qubit to charge
+        if len(qargs) == 1:
+            q = qindex[qargs[0]]
+            qs, where = (q,), (owner[q],)
+            start = ready[q]
+        else:
+            qs = tuple([qindex[x] for x in qargs])
+            where = tuple([owner[x] for x in qs])
+            start = max([ready[x] for x in qs])
+        if name == CORRECTION or name in _FLOW:
+            feed_forward += 1
             here = where[0]
-            for bit in node.cargs:
+            for bit in inst.clbits:
                 start = max(start, bit_ready.get(bit, 0.0) + latency[bit_qpu.get(bit, here)][here])
-            op = node.op
-            entry = bodies.get(id(op))
-            if entry is None or entry[0] is not op:  # keeps op alive, so its id is not reused meanwhile
-                if len(bodies) > 4096:
-                    bodies.clear()
-                entry = bodies[id(op)] = (op, {})
-            cost = entry[1].get(where)
-            if cost is None:
-                duration, error = _body_cost(op, qs, clock)
-                cost = entry[1][where] = (duration, math.log1p(-min(error, 1 - 1e-15)) * 0.5)
+            duration, log_ok = _flow_cost(inst.operation, qs, where, bodies, clock)
         else:
             key = (name, *where)
             cost = costs.get(key)
             if cost is None:
-                duration, error = clock.op_cost(name, qs)
-                cost = costs[key] = (duration, math.log1p(-min(error, 1 - 1e-15)))
-        duration = cost[0]
+                duration, error = clock.op_cost(name, list(qs))
+                cost = costs[key] = [duration, math.log1p(-min(error, 1 - 1e-15)), 0]
+            duration, log_ok = cost[0], cost[1]
+            cost[2] += 1
         end = start + duration
-        log_success += cost[1]
+        log_success += log_ok
         for q in qs:
             ready[q] = end
             if start < first[q]:
                 first[q] = start
             busy[q] += duration
         if name == "measure":
-            for bit in node.cargs:
+            for bit in inst.clbits:
                 bit_ready[bit], bit_qpu[bit] = end, where[0]
         elif name == "epr":
             link_busy[network.links[network.link_index(*where)].name].append((start, end))
+    return _summary(network, ready, first, busy, log_success, link_busy, costs, feed_forward)
+
+
+def _flow_cost(op, qs, where, bodies, clock: _Clock) -> tuple[float, float]:
+    """(duration, log success) of a feed-forward operation, cached per (operation object, QPUs)."""
+    entry = bodies.get(id(op))
+    if entry is None or entry[0] is not op:  # keeps op alive, so its id is not reused meanwhile
+        if len(bodies) > 4096:
+            bodies.clear()
+        entry = bodies[id(op)] = (op, {})
+    cost = entry[1].get(where)
+    if cost is None:
+        duration, error = _body_cost(op, list(qs), clock)
+        cost = entry[1][where] = (duration, math.log1p(-min(error, 1 - 1e-15)) * 0.5)
+    return cost
+
+
+def _summary(network: Network, ready, first, busy, log_success: float, link_busy, costs, feed_forward: int) -> Schedule:
     ready_a, first_a, busy_a = np.array(ready), np.array(first), np.array(busy)
-    makespan = float(ready_a.max()) if n else 0.0
+    makespan = float(ready_a.max()) if len(ready) else 0.0
     active = np.isfinite(first_a)
     idle = np.where(active, makespan - np.where(active, first_a, 0) - busy_a, 0.0)
     qpu_idle, qpu_busy = {}, {}
@@ -149,8 +179,13 @@ def schedule_dag(dag: DAGCircuit, network: Network) -> Schedule:
         qpu_busy[qpu.name] = float(busy_a[sl].sum())
         log_success -= float(idle[sl].sum()) / qpu.t2
     ebits = {name: len(iv) for name, iv in link_busy.items()}
+    per: list[dict[str, int]] = [{} for _ in network.qpus]
+    for (name, k, *_), (_, _, count) in costs.items():
+        if name != "epr":
+            per[k][name] = per[k].get(name, 0) + count
+    ops = {q.name: dict(sorted(per[k].items())) for k, q in enumerate(network.qpus)}
     return Schedule(makespan, math.exp(log_success), ebits, {k: _union(v) for k, v in link_busy.items()},
-                    qpu_idle, qpu_busy)
+                    qpu_idle, qpu_busy, ops, feed_forward)
 
 
 def _body_cost(op: ControlFlowOp, qs: list[int], clock: _Clock) -> tuple[float, float]:

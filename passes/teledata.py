@@ -31,7 +31,7 @@ from .hypergraph import Hypergraph, links_cost, route_cost
 
 FLIP = -2  # timeline mark of a one-qubit operation not diagonal on its qubit
 
-__all__ = ["Window", "timelines", "teledata_gain", "choose_windows"]
+__all__ = ["Window", "timelines", "teledata_gain", "choose_windows", "window_options", "pick_windows"]
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,15 @@ def choose_windows(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server:
     ``exclude``: windows not to take (their reordering turned out impossible); ``start_away``
     allows windows whose qubit starts on the other QPU (its initial layout is a comm qubit there).
     """
-    lines, order = tl
+    options = window_options(tl, hg, placement, server, network, link_weight, start_away=start_away)
+    return pick_windows(options, hg, exclude=exclude)
+
+
+def window_options(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server: np.ndarray, network: Network,
+                   link_weight: np.ndarray, *, start_away: bool = True) -> list[Window]:
+    """Every window that saves more than it costs on its own, best first (the order
+    :func:`pick_windows` takes them in; computed once when the choice is made again)."""
+    lines, _ = tl
     served: dict[tuple[int, int], set[int]] = {}  # (hyperedge, QPU) copy -> gates it serves
     copies_of: dict[int, list[tuple[int, int]]] = {}  # gate -> copies it uses
     homes = placement[hg.qubits]
@@ -192,11 +200,18 @@ def choose_windows(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server:
     for h, k in served:
         dests.setdefault(h, set()).add(k)
     costs: dict[tuple[int, int], float] = {}
+    trees: dict[frozenset, float] = {}  # terminals -> weight of their Steiner tree
 
     def route(a: int, b: int) -> float:
         if (a, b) not in costs:
             costs[a, b] = route_cost(network, a, b, link_weight)
         return costs[a, b]
+
+    def tree(h: int, qpus: set[int]) -> float:
+        terminals = frozenset(qpus | {int(placement[hg.edge_qubit[h]])})
+        if terminals not in trees:
+            trees[terminals] = links_cost(network, network.steiner(terminals), link_weight)
+        return trees[terminals]
 
     options = []
     for q, line in enumerate(lines):
@@ -204,21 +219,27 @@ def choose_windows(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server:
         for c in _candidates(q, line, hg, placement):
             inside = {line[p][2] for p in c.inside}
             saved = {key for g in inside for key in copies_of.get(g, ()) if served[key] <= inside}
-            saving = _tree_saving(saved, dests, hg, placement, network, link_weight)
+            saving = _tree_saving(saved, dests, tree) if saved else 0.0
             move = route(int(placement[q]), c.dest)
             # from the start: the qubit begins on dest and comes home once (never for a whole life)
             early = start_away and c.inside[0] == first_gate and not c.hoist and not c.at_end
             for away_first in (False, True) if early else (False,):
                 cost = move * (1 if c.at_end or away_first else 2)
                 if saving > cost + 1e-9:
-                    w = _window(q, line, c, inside, saving, cost, away_first)
-                    if w not in exclude:
-                        options.append(w)
+                    options.append(_window(q, line, c, inside, saving, cost, away_first))
     options.sort(key=lambda w: (-(w.saving - w.cost), w.reorders, w.span[0], w.qubit, w.span[1]))
+    return options
+
+
+def pick_windows(options: list[Window], hg: Hypergraph, *, exclude: frozenset = frozenset()) -> list[Window]:
+    """Take ``options`` greedily in their order, skipping ``exclude`` and any window whose qubit or a
+    partner is away, or whose qubit is visited, during it."""
     chosen: list[Window] = []
     away: dict[int, list[tuple[int, int]]] = {}  # qubit -> spans it spends on another QPU
     pinned: dict[int, list[tuple[int, int]]] = {}  # qubit -> spans it must stay home (a partner is visiting)
     for w in options:
+        if w in exclude:
+            continue
         partners = {int(x) for g in w.gates + w.hoist + w.sink for x in hg.qubits[g]} - {w.qubit}
         if any(_overlaps(w.span, iv) for p in partners | {w.qubit} for iv in away.get(p, [])) or \
                 any(_overlaps(w.span, iv) for iv in pinned.get(w.qubit, [])):
@@ -230,14 +251,10 @@ def choose_windows(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server:
     return sorted(chosen, key=lambda w: (w.span[0], w.qubit))
 
 
-def _tree_saving(saved: set[tuple[int, int]], dests: dict[int, set[int]], hg: Hypergraph, placement: np.ndarray,
-                 network: Network, link_weight: np.ndarray) -> float:
+def _tree_saving(saved: set[tuple[int, int]], dests: dict[int, set[int]], tree) -> float:
     """What dropping the copies ``saved`` (hyperedge, QPU) takes off their hyperedges' Steiner trees
-    (a copy on a branch others share saves less than its route: ``qft16-line4x4`` took windows
-    that cost an ebit more than they saved)."""
-    def tree(h: int, qpus: set[int]) -> float:
-        return links_cost(network, network.steiner(frozenset(qpus | {int(placement[hg.edge_qubit[h]])})), link_weight)
-
+    (``tree(h, qpus)``: the weight of h's tree to ``qpus``; a copy on a branch others share saves
+    less than its route: ``qft16-line4x4`` took windows that cost an ebit more than they saved)."""
     by_edge: dict[int, set[int]] = {}
     for h, k in saved:
         by_edge.setdefault(h, set()).add(k)

@@ -22,7 +22,7 @@ from qmosaic.targets.models import Network
 from .hypergraph import Hypergraph, build_hypergraph
 from .interactions import Interactions, analyse_interactions
 from .rewire import rewire
-from .teledata import Timelines, Window, choose_windows, timelines
+from .teledata import Timelines, Window, pick_windows, timelines, window_options
 
 __all__ = ["Ordered", "plan_windows", "order_for_windows"]
 
@@ -47,11 +47,11 @@ def plan_windows(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, placement
     DAG for them; a window whose reordering fails is excluded and the choice made again (after
     ``MAX_ROUNDS`` failed rounds every reordering window is: each round rebuilds the DAG)."""
     tl = timelines(dag, inter.gate_of())
+    options = window_options(tl, hg, placement, server, network, link_weight, start_away=start_away)
     exclude: set[Window] = set()
     rounds = 0
     while True:  # every round excludes at least one of finitely many windows
-        windows = choose_windows(tl, hg, placement, server, network, link_weight, exclude=frozenset(exclude),
-                                 start_away=start_away)
+        windows = pick_windows(options, hg, exclude=frozenset(exclude))
         moving = [w for w in windows if w.reorders]
         if not moving:
             return Ordered(dag, inter, hg, server, windows)
