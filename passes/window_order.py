@@ -45,7 +45,8 @@ def plan_windows(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, placement
                  network: Network, link_weight: np.ndarray, *, start_away: bool = True) -> Ordered:
     """Choose TeleData windows (:func:`~qmosaic.passes.teledata.choose_windows`) and reorder the
     DAG for them; a window whose reordering fails is excluded and the choice made again (after
-    ``MAX_ROUNDS`` failed rounds every reordering window is: each round rebuilds the DAG)."""
+    ``MAX_ROUNDS`` failed rounds, or a failure among more than ``MAX_PROBES`` reordering windows,
+    every reordering window is: each round rebuilds the DAG, ~1 s at 100k gates)."""
     tl = timelines(dag, inter.gate_of())
     options = window_options(tl, hg, placement, server, network, link_weight, start_away=start_away)
     exclude: set[Window] = set()
@@ -58,6 +59,8 @@ def plan_windows(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, placement
         got = order_for_windows(dag, inter, tl, server, placement, windows) if rounds < MAX_ROUNDS else set(moving)
         if isinstance(got, Ordered):
             return got
+        if len(moving) > MAX_PROBES and got == set(moving):  # too many to find the culprits: reorder nothing
+            got = {w for w in options if w.reorders}  # (so the next round rebuilds no DAG)
         exclude |= got
         rounds += 1
 
