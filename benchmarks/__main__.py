@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--seed", type=int, default=0, help="solver seed (default 0)")
     run.add_argument("--no-verify", action="store_true", help="skip the simulation / stim checks")
     run.add_argument("--no-stim", action="store_true", help="skip the stim check of Clifford circuits")
+    run.add_argument("--no-qiskit", action="store_true",
+                     help="skip timing Qiskit's O1 transpile of each circuit (the speed reference)")
     run.add_argument("--sim-max-qubits", type=int, default=8,
                      help="Aer process-fidelity check up to this many logical qubits (default 8)")
     run.add_argument("--markdown", action="store_true", help="print the table as Markdown")
@@ -83,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_benchmarks(shared=shared, quick=args.quick, patterns=args.cases, time_limit=args.time_limit,
                               out=args.out or DEFAULT_OUT, case_timeout=args.case_timeout, seed=args.seed,
                               verify=not args.no_verify, stim=not args.no_stim, sim_max_qubits=args.sim_max_qubits,
-                              markdown=args.markdown, list_only=args.list)
+                              markdown=args.markdown, list_only=args.list, qiskit=not args.no_qiskit)
     if args.command == "diff":
         from .diff import diff as run_diff
 

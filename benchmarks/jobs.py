@@ -16,9 +16,12 @@ from .bounds import reuse_free_bound
 from .cases import Case, build_network, comm_qubits_for, load_circuit, published_input
 from .worker import describe, rss_mb
 
-__all__ = ["compile_case", "count_epr", "has_mid_circuit_ops", "make_options", "report_fields", "SIM_MAX_QUBITS"]
+__all__ = ["compile_case", "count_epr", "has_mid_circuit_ops", "make_options", "qiskit_o1", "report_fields",
+           "SIM_MAX_QUBITS"]
 
 SIM_MAX_QUBITS = 8  # Aer statevector check (result.verify) only up to this many logical qubits
+# the speed reference's device: cx + u, with measurement, reset and if-blocks for circuits that use them
+_QISKIT_BASIS = ["cx", "u", "measure", "reset", "if_else"]
 SIM_MAX_WIDTH = 20  # ... and only if the simulated width (active output qubits + references) is at most this
 
 
@@ -124,9 +127,44 @@ def report_fields(report: dict) -> dict[str, Any]:
     return out
 
 
+def qiskit_o1(circuit: QuantumCircuit, device_qubits: int, *, coupling: str = "full"):
+    """``transpile(circuit, basis_gates=['cx', 'u', ...], coupling_map=..., optimization_level=1)`` onto
+    one all-to-all device of ``device_qubits`` qubits, in its parts: (output, setup s, run s).
+
+    ``transpile`` builds a ``Target`` from the basis and coupling map, then the preset pass
+    manager for it, then runs it on the circuit; the first two are device setup whose cost
+    depends only on the device (for 1008 all-to-all qubits: ~2 s and ~35 s, whatever the
+    circuit), the last is the compilation.  Their sum is the ``transpile`` call.
+    """
+    from qiskit.circuit import IfElseOp
+    from qiskit.transpiler import CouplingMap, Target
+    from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
+
+    t0 = time.perf_counter()
+    cmap = CouplingMap.from_full(device_qubits) if coupling == "full" else None
+    target = Target.from_configuration(basis_gates=_QISKIT_BASIS, coupling_map=cmap, num_qubits=device_qubits,
+                                       custom_name_mapping={"if_else": IfElseOp})
+    pm = generate_preset_pass_manager(optimization_level=1, target=target, seed_transpiler=0)
+    setup = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    out = pm.run(circuit)
+    return out, setup, time.perf_counter() - t0
+
+
+def _qiskit_reference(circuit: QuantumCircuit, device_qubits: int) -> dict[str, Any]:
+    """Seconds of Qiskit's own O1 ``transpile`` of the case's circuit (the speed reference)."""
+    try:
+        _, setup, run = qiskit_o1(circuit, device_qubits)
+    except Exception as exc:  # noqa: BLE001 - a reference that fails is noted, not fatal
+        return {"qiskit_o1_error": describe(exc)[:200]}
+    return {"qiskit_o1_seconds": round(setup + run, 3)}
+
+
 def compile_case(case: Case, *, time_limit: float, seed: int = 0, verify: bool = True, stim: bool = True,
-                 sim_max_qubits: int = SIM_MAX_QUBITS) -> dict[str, Any]:
-    """Compile one case in this process; a JSON-ready record of ebits, time, memory, solver, check."""
+                 sim_max_qubits: int = SIM_MAX_QUBITS, qiskit: bool = True) -> dict[str, Any]:
+    """Compile one case in this process; a JSON-ready record of ebits, time, memory, solver, check,
+    and (``qiskit``) the seconds of Qiskit's O1 ``transpile`` of the same circuit onto one device
+    as large as the network."""
     import qmosaic
 
     rec: dict[str, Any] = {}
@@ -155,6 +193,8 @@ def compile_case(case: Case, *, time_limit: float, seed: int = 0, verify: bool =
     else:
         rec["check"] = "count-only"
     check = {"verify": verify, "stim": stim, "sim_max_qubits": sim_max_qubits}
+    if qiskit:
+        rec.update(_qiskit_reference(circuit, sum(case.modules)))
     theirs = published_input(case, circuit)
     rec["reuse_free_bound"] = reuse_free_bound(circuit if theirs is None else theirs[0], list(case.modules))
     if theirs is not None:

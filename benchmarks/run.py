@@ -104,14 +104,14 @@ def _fmt_best(x: float | None) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:.1f}"
 
 
-COLUMNS = ("case", "network", "n", "qmosaic", "best", "best tool", "ratio", "compile s", "+RSS MB", "status", "gap",
-           "check")
+COLUMNS = ("case", "network", "n", "qmosaic", "best", "best tool", "ratio", "compile s", "qiskit s", "+RSS MB",
+           "status", "gap", "check")
 
 
 def _row(rec: dict[str, Any]) -> list[str]:
     if "error" in rec:
         return [rec["id"], rec["network"], str(rec.get("qubits", "-")), "ERROR", _fmt_best(rec["best_published"]),
-                _abbrev(rec["best_tool"]), "-", _fmt_num(rec.get("wall_seconds")), "-", "error", "-",
+                _abbrev(rec["best_tool"]), "-", _fmt_num(rec.get("wall_seconds")), "-", "-", "error", "-",
                 rec["error"][:48]]
     ratio = rec.get("ratio")
     if ratio is None and rec.get("best_published") == 0:
@@ -130,7 +130,7 @@ def _row(rec: dict[str, Any]) -> list[str]:
     return [rec["id"], rec["network"], str(rec.get("qubits", "-")), ebits,
             _fmt_best(rec["best_published"]) + ("§" if below else ""),
             _abbrev(rec["best_tool"]), ratio_s, _fmt_num(rec.get("compile_seconds")),
-            _fmt_num(rec.get("rss_delta_mb"), ".0f"), status, "-" if gap is None else f"{100 * gap:.0f}%",
+            _fmt_num(rec.get("qiskit_o1_seconds"), ".2f"), _fmt_num(rec.get("rss_delta_mb"), ".0f"), status, "-" if gap is None else f"{100 * gap:.0f}%",
             rec.get("check", "-")]
 
 
@@ -142,7 +142,7 @@ def format_table(records: list[dict[str, Any]], *, markdown: bool = False) -> st
         lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
         return "\n".join(lines)
     width = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
-    right = {2, 3, 4, 6, 7, 8, 10}
+    right = {2, 3, 4, 6, 7, 8, 9, 11}
     out = []
     for j, r in enumerate(rows):
         cells = [c.rjust(width[i]) if i in right else c.ljust(width[i]) for i, c in enumerate(r)]
@@ -203,10 +203,21 @@ def summarise(records: list[dict[str, Any]], *, wall_seconds: float | None = Non
                            or str(r.get("published_input", {}).get("check", "")).endswith("FAIL")
                            or str(r.get("without_reuse", {}).get("check", "")).endswith("FAIL")],
         "compile_seconds": round(sum(r.get("compile_seconds", 0.0) for r in ok), 1),
+        **_speed(ok),
         "stage_seconds": {k: round(v, 1) for k, v in sorted(stage_totals.items(), key=lambda kv: -kv[1])},
         "max_rss_mb": max((r.get("peak_rss_mb", 0.0) for r in ok), default=0.0),
         "wall_seconds": None if wall_seconds is None else round(wall_seconds, 1),
     }
+
+
+def _speed(ok: list[dict[str, Any]]) -> dict[str, Any]:
+    """How qmosaic's compile time compares with Qiskit's O1 ``transpile`` of the same circuit."""
+    timed = [r for r in ok if r.get("qiskit_o1_seconds")]
+    ratios = sorted(r["compile_seconds"] / r["qiskit_o1_seconds"] for r in timed)
+    return {"qiskit_timed": len(timed),
+            "not_slower_than_qiskit": sum(1 for r in timed if r["compile_seconds"] <= r["qiskit_o1_seconds"]),
+            "median_time_ratio_vs_qiskit": round(ratios[len(ratios) // 2], 2) if ratios else None,
+            "qiskit_o1_seconds": round(sum(r["qiskit_o1_seconds"] for r in timed), 1)}
 
 
 def format_summary(s: dict[str, Any]) -> str:
@@ -228,6 +239,10 @@ def format_summary(s: dict[str, Any]) -> str:
            f"without reuse in brackets: " + "; ".join(
                f"{b['id']} (published {_fmt_best(b['best_published'])}, bound {b['bound']}: {b['reason']})"
                for b in s["published_below_bound"])] if s.get("published_below_bound") else []),
+        *([f"speed reference, Qiskit's transpile(optimization_level=1) of the same circuit onto one all-to-all "
+           f"device as large as the network: qmosaic no slower on {s['not_slower_than_qiskit']} of "
+           f"{s['qiskit_timed']} cases, median time ratio {s['median_time_ratio_vs_qiskit']}, Qiskit total "
+           f"{s['qiskit_o1_seconds']} s"] if s.get("qiskit_timed") else []),
         f"solver optimal: {s['optimal']}; checks: {', '.join(f'{k} {v}' for k, v in sorted(s['checks'].items()))}",
         f"compile time {s['compile_seconds']} s (by stage: "
         + ", ".join(f"{k} {v}" for k, v in s["stage_seconds"].items()) + ")"
@@ -252,7 +267,8 @@ def _write_json(path: Path, meta: dict, records: list[dict], summary: dict | Non
 
 def run_benchmarks(*, shared: Path, quick: bool, patterns: list[str] | None, time_limit: float | None,
                    out: Path, case_timeout: float | None, seed: int, verify: bool, stim: bool,
-                   sim_max_qubits: int, markdown: bool, list_only: bool = False, stream=sys.stdout) -> int:
+                   sim_max_qubits: int, markdown: bool, list_only: bool = False, qiskit: bool = True,
+                   stream=sys.stdout) -> int:
     """Run the selected cases; print progress, the table and the summary; write JSON. Exit status."""
     cases = select(load_cases(shared), patterns=patterns, quick=quick)
     if not cases:
@@ -277,7 +293,8 @@ def run_benchmarks(*, shared: Path, quick: bool, patterns: list[str] | None, tim
     start = time.perf_counter()
     for i, case in enumerate(cases, 1):
         res = run_guarded(compile_case, {"case": case, "time_limit": limit, "seed": seed, "verify": verify,
-                                         "stim": stim, "sim_max_qubits": sim_max_qubits}, timeout=guard)
+                                         "stim": stim, "sim_max_qubits": sim_max_qubits, "qiskit": qiskit},
+                          timeout=guard)
         rec = _record(case, res)
         records.append(rec)
         if "error" in rec:

@@ -111,27 +111,12 @@ def _qmosaic_job(*, qubits: int, gates: int, seed: int, qpus: int, comm: int, to
 
 
 def _qiskit_job(*, qubits: int, gates: int, seed: int, device_qubits: int, coupling: str) -> dict[str, Any]:
-    """``transpile(circuit, basis_gates=['cx', 'u'], coupling_map=..., optimization_level=1)``, in its parts.
-
-    ``transpile`` builds a ``Target`` from the basis and coupling map, then the preset pass
-    manager for it, then runs it on the circuit; the first two are device setup whose cost
-    depends only on the device (for 1008 all-to-all qubits: ~2 s and ~35 s, whatever the
-    circuit), the last is the compilation.  Timed separately; their sum is the ``transpile``
-    call.
-    """
-    from qiskit.transpiler import CouplingMap, Target
-    from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
+    """Qiskit's O1 ``transpile`` of the scale circuit (:func:`~benchmarks.jobs.qiskit_o1`), in its parts."""
+    from .jobs import qiskit_o1
 
     circ = random_circuit(qubits, gates, seed=seed)
     before = rss_mb()
-    t0 = time.perf_counter()
-    cmap = CouplingMap.from_full(device_qubits) if coupling == "full" else None
-    target = Target.from_configuration(basis_gates=["cx", "u"], coupling_map=cmap, num_qubits=device_qubits)
-    pm = generate_preset_pass_manager(optimization_level=1, target=target, seed_transpiler=0)
-    setup = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    out = pm.run(circ)
-    run = time.perf_counter() - t0
+    out, setup, run = qiskit_o1(circ, device_qubits, coupling=coupling)
     ops = out.count_ops()
     return {"qiskit_seconds": round(setup + run, 2), "qiskit_setup_seconds": round(setup, 2),
             "qiskit_run_seconds": round(run, 2), "qiskit_cx": int(ops.get("cx", 0)),

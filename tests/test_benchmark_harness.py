@@ -1,4 +1,5 @@
-"""The benchmark harness's compiler-independent bound: can a circuit cost 0 ebits without qubit reuse?"""
+"""The benchmark harness: its compiler-independent bound (can a circuit cost 0 ebits without qubit
+reuse?), and the speed reference against Qiskit."""
 
 from pathlib import Path
 
@@ -7,6 +8,7 @@ from qiskit import QuantumCircuit
 import qmosaic
 from benchmarks.bounds import interaction_components, packs, reuse_free_bound
 from benchmarks.cases import Case
+from benchmarks.jobs import _qiskit_reference
 from benchmarks.run import _record, _row, summarise
 from conftest import check_compiled
 from test_reuse import bernstein_vazirani
@@ -70,3 +72,23 @@ def test_a_published_figure_below_the_bound_is_compared_on_the_file_and_named():
     assert summary["without_reuse"] == ["bv-x"]  # only the normal record
     worse = _record(_case(0.0), {**res, "ebits": 1})  # the file itself costs more: still a loss
     assert summarise([worse])["losses"] == 1
+
+
+def test_the_speed_reference_times_qiskit_on_circuits_with_measurements_and_if_blocks():
+    qc = bernstein_vazirani()
+    with qc.if_test((qc.clbits[0], 1)):
+        qc.x(0)
+    ref = _qiskit_reference(qc, 8)
+    assert ref["qiskit_o1_seconds"] > 0, ref
+    assert "qiskit_o1_error" in _qiskit_reference(qc, 4)  # 8 qubits do not fit a 4-qubit device
+
+
+def test_the_summary_counts_cases_no_slower_than_qiskit():
+    res = {"ebits": 1, "check": "sim", "reuse_free_bound": {"bound": 0, "reason": "components pack"}}
+    fast = _record(_case(1.0), {**res, "compile_seconds": 0.1, "qiskit_o1_seconds": 0.2})
+    slow = _record(_case(1.0), {**res, "compile_seconds": 3.0, "qiskit_o1_seconds": 0.1})
+    untimed = _record(_case(1.0), {**res, "compile_seconds": 3.0})
+    summary = summarise([fast, slow, untimed])
+    assert (summary["qiskit_timed"], summary["not_slower_than_qiskit"]) == (2, 1)
+    assert summary["median_time_ratio_vs_qiskit"] == 30.0
+    assert _row(fast)[8] == "0.20" and _row(untimed)[8] == "-"
