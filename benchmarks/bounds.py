@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import rustworkx as rx
 from qiskit import QuantumCircuit
 from qiskit.circuit import ControlFlowOp
 
@@ -20,44 +21,25 @@ __all__ = ["interaction_components", "packs", "reuse_free_bound"]
 MAX_SEARCH_COMPONENTS = 16  # exact packing search only up to this many multi-qubit components
 
 
-def _join(parent: list[int], a: int, b: int) -> None:
-    while parent[a] != a:
-        a = parent[a]
-    while parent[b] != b:
-        b = parent[b]
-    if a != b:
-        parent[max(a, b)] = min(a, b)
-
-
-def _root(parent: list[int], a: int) -> int:
-    while parent[a] != a:
-        parent[a] = parent[parent[a]]
-        a = parent[a]
-    return a
-
-
-def _walk(circuit: QuantumCircuit, wires: list[int], parent: list[int]) -> None:
+def _walk(circuit: QuantumCircuit, wires: list[int], graph: rx.PyGraph) -> None:
+    """Join the qubits (graph nodes) of every multi-qubit gate, inside control-flow bodies too."""
     for inst in circuit.data:
         op = inst.operation
         qubits = [wires[circuit.find_bit(q).index] for q in inst.qubits]
         if isinstance(op, ControlFlowOp):
             for block in op.blocks:
-                _walk(block, qubits, parent)
-        elif op.name != "barrier" and len(qubits) > 1:
-            for q in qubits[1:]:
-                _join(parent, qubits[0], q)
+                _walk(block, qubits, graph)
+        elif op.name != "barrier":
+            graph.add_edges_from_no_data([(qubits[0], q) for q in qubits[1:]])
 
 
 def interaction_components(circuit: QuantumCircuit) -> list[int]:
     """Sizes of the sets of qubits joined by multi-qubit gates (control-flow bodies included),
     largest first; a qubit in no multi-qubit gate is a component of size 1."""
-    parent = list(range(circuit.num_qubits))
-    _walk(circuit, list(range(circuit.num_qubits)), parent)
-    sizes: dict[int, int] = {}
-    for q in range(circuit.num_qubits):
-        root = _root(parent, q)
-        sizes[root] = sizes.get(root, 0) + 1
-    return sorted(sizes.values(), reverse=True)
+    graph = rx.PyGraph(multigraph=False)
+    graph.add_nodes_from(range(circuit.num_qubits))
+    _walk(circuit, list(range(circuit.num_qubits)), graph)
+    return sorted((len(c) for c in rx.connected_components(graph)), reverse=True)
 
 
 def packs(sizes: list[int], capacities: list[int]) -> bool | None:

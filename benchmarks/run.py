@@ -234,9 +234,9 @@ def format_summary(s: dict[str, Any]) -> str:
         *([f"‡ compared without qubit reuse (the published tools compiled the circuit without its final "
            f"measurements, so no qubit could free its slot early; ebits with reuse in brackets): "
            f"{', '.join(s['without_reuse'])}"] if s.get("without_reuse") else []),
-        *([f"§ best published figure below the lower bound of every compilation that keeps each qubit's slot "
-           f"to the end (so it was not made that way); compared on the file as qmosaic compiles it, ebits "
-           f"without reuse in brackets: " + "; ".join(
+        *(["§ best published figure below the lower bound of every compilation that keeps each qubit's slot "
+           "to the end (so it was not made that way); compared on the file as qmosaic compiles it, ebits "
+           "without reuse in brackets: " + "; ".join(
                f"{b['id']} (published {_fmt_best(b['best_published'])}, bound {b['bound']}: {b['reason']})"
                for b in s["published_below_bound"])] if s.get("published_below_bound") else []),
         *([f"speed reference, Qiskit's transpile(optimization_level=1) of the same circuit onto one all-to-all "

@@ -11,7 +11,7 @@ decoherence ``exp(-idle / T2)`` of every qubit while it holds state without bein
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from qiskit import QuantumCircuit
@@ -38,8 +38,8 @@ class Schedule:
     link_busy: dict[str, float]
     qpu_idle: dict[str, float]
     qpu_busy: dict[str, float]
-    ops_per_qpu: dict[str, dict[str, int]] = field(default_factory=dict)  # by the QPU of the first qubit; no epr
-    feed_forward: int = 0  # classically controlled operations (corrections and the input's own)
+    ops_per_qpu: dict[str, dict[str, int]]  # by the QPU of the first qubit; no epr
+    feed_forward: int  # classically controlled operations (corrections and the input's own)
 
     def to_dict(self) -> dict:
         def r(x: float) -> float:

@@ -173,14 +173,13 @@ def teledata_gain(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server: 
 
 
 def choose_windows(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server: np.ndarray, network: Network,
-                   link_weight: np.ndarray, *, exclude: frozenset = frozenset(), start_away: bool = True) -> list[Window]:
+                   link_weight: np.ndarray, *, start_away: bool = True) -> list[Window]:
     """Choose TeleData windows (see module docstring) on timelines computed once; deterministic.
 
-    ``exclude``: windows not to take (their reordering turned out impossible); ``start_away``
-    allows windows whose qubit starts on the other QPU (its initial layout is a comm qubit there).
+    ``start_away`` allows windows whose qubit starts on the other QPU (its initial layout is a
+    comm qubit there).
     """
-    options = window_options(tl, hg, placement, server, network, link_weight, start_away=start_away)
-    return pick_windows(options, hg, exclude=exclude)
+    return pick_windows(window_options(tl, hg, placement, server, network, link_weight, start_away=start_away), hg)
 
 
 def window_options(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server: np.ndarray, network: Network,
@@ -232,8 +231,9 @@ def window_options(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server:
 
 
 def pick_windows(options: list[Window], hg: Hypergraph, *, exclude: frozenset = frozenset()) -> list[Window]:
-    """Take ``options`` greedily in their order, skipping ``exclude`` and any window whose qubit or a
-    partner is away, or whose qubit is visited, during it."""
+    """Take ``options`` greedily in their order, skipping ``exclude`` (windows whose reordering
+    turned out impossible) and any window whose qubit or a partner is away, or whose qubit is
+    visited, during it."""
     chosen: list[Window] = []
     away: dict[int, list[tuple[int, int]]] = {}  # qubit -> spans it spends on another QPU
     pinned: dict[int, list[tuple[int, int]]] = {}  # qubit -> spans it must stay home (a partner is visiting)

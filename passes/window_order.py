@@ -44,9 +44,11 @@ class Ordered:
 def plan_windows(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, placement: np.ndarray, server: np.ndarray,
                  network: Network, link_weight: np.ndarray, *, start_away: bool = True) -> Ordered:
     """Choose TeleData windows (:func:`~qmosaic.passes.teledata.choose_windows`) and reorder the
-    DAG for them; a window whose reordering fails is excluded and the choice made again (after
-    ``MAX_ROUNDS`` failed rounds, or a failure among more than ``MAX_PROBES`` reordering windows,
-    every reordering window is: each round rebuilds the DAG, ~1 s at 100k gates)."""
+    DAG for them; a window whose reordering fails is excluded and the choice made again.  After
+    ``MAX_ROUNDS`` failed rounds, or a cycle among more than ``MAX_PROBES`` reordering windows,
+    every reordering window is (each round rebuilds the DAG, ~1 s at 100k gates).  Excluding
+    them all at once picks what excluding each picked one in turn would: a window the greedy
+    pick skips changes nothing."""
     tl = timelines(dag, inter.gate_of())
     options = window_options(tl, hg, placement, server, network, link_weight, start_away=start_away)
     exclude: set[Window] = set()
@@ -56,12 +58,10 @@ def plan_windows(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, placement
         moving = [w for w in windows if w.reorders]
         if not moving:
             return Ordered(dag, inter, hg, server, windows)
-        got = order_for_windows(dag, inter, tl, server, placement, windows) if rounds < MAX_ROUNDS else set(moving)
+        got = order_for_windows(dag, inter, tl, server, placement, windows) if rounds < MAX_ROUNDS else None
         if isinstance(got, Ordered):
             return got
-        if len(moving) > MAX_PROBES and got == set(moving):  # too many to find the culprits: reorder nothing
-            got = {w for w in options if w.reorders}  # (so the next round rebuilds no DAG)
-        exclude |= got
+        exclude |= {w for w in options if w.reorders} if got is None else got  # None: reorder nothing
         rounds += 1
 
 
@@ -85,13 +85,15 @@ def _wire_orders(tl: Timelines, windows: list[Window]) -> dict[int, list[int]]:
 
 
 def order_for_windows(dag: DAGCircuit, inter: Interactions, tl: Timelines, server: np.ndarray, placement: np.ndarray,
-                      windows: list[Window]) -> Ordered | set[Window]:
-    """The DAG reordered for ``windows``, or the set of reordering windows to drop."""
+                      windows: list[Window]) -> Ordered | set[Window] | None:
+    """The DAG reordered for ``windows``, or the set of reordering windows to drop (``None``: a
+    cycle among more than ``MAX_PROBES`` of them, too many to find the culprits one by one)."""
     moving = [w for w in windows if w.reorders]
     built = rewire(dag, _wire_orders(tl, windows))
     if built is None:  # a cycle: find the windows that close one on their own (a few; else drop them all)
-        bad = {w for w in moving if rewire(dag, _wire_orders(tl, [w])) is None} if len(moving) <= MAX_PROBES else set()
-        return bad or set(moving)
+        if len(moving) > MAX_PROBES:
+            return None
+        return {w for w in moving if rewire(dag, _wire_orders(tl, [w])) is None} or set(moving)
     new_dag, ids = built
     new_inter = analyse_interactions(new_dag)
     new_gate = new_inter.gate_of()
