@@ -16,9 +16,9 @@ import rustworkx as rx
 from qiskit import QuantumCircuit
 from qiskit.circuit import ControlFlowOp
 
-__all__ = ["interaction_components", "packs", "reuse_free_bound"]
+from qmosaic.passes.spread import packs
 
-MAX_SEARCH_COMPONENTS = 16  # exact packing search only up to this many multi-qubit components
+__all__ = ["interaction_components", "packs", "reuse_free_bound"]  # packs: from the placer's bound
 
 
 def _walk(circuit: QuantumCircuit, wires: list[int], graph: rx.PyGraph) -> None:
@@ -40,31 +40,6 @@ def interaction_components(circuit: QuantumCircuit) -> list[int]:
     graph.add_nodes_from(range(circuit.num_qubits))
     _walk(circuit, list(range(circuit.num_qubits)), graph)
     return sorted((len(c) for c in rx.connected_components(graph)), reverse=True)
-
-
-def packs(sizes: list[int], capacities: list[int]) -> bool | None:
-    """Whether components of these sizes fit in modules of these capacities, each whole in one
-    module (exact search; ``None`` if there are more than ``MAX_SEARCH_COMPONENTS`` to place)."""
-    if sum(sizes) > sum(capacities):
-        return False
-    big = sorted((s for s in sizes if s > 1), reverse=True)  # singletons then fill any free slot
-    if len(big) > MAX_SEARCH_COMPONENTS:
-        return None
-
-    def place(i: int, free: list[int]) -> bool:
-        if i == len(big):
-            return True
-        tried = set()
-        for m, room in enumerate(free):
-            if room >= big[i] and room not in tried:  # modules with equal room are interchangeable
-                tried.add(room)
-                free[m] -= big[i]
-                if place(i + 1, free):
-                    return True
-                free[m] += big[i]
-        return False
-
-    return place(0, sorted(capacities, reverse=True))
 
 
 def reuse_free_bound(circuit: QuantumCircuit, capacities: list[int]) -> dict[str, Any]:

@@ -18,7 +18,12 @@ The exact model (PuLP; HiGHS through highspy by default, CBC on request):
   are not scarce.
 
 A greedy + local-search heuristic gives the warm start and the fallback when the model is
-too large or the solver finds nothing in time.
+too large or the solver finds nothing in time.  When the heuristic meets the spread bound
+(:mod:`~qmosaic.passes.spread`) it is optimal and the model is not built.  With the ebits
+objective HiGHS stops at an absolute gap below 1 (the objective is a whole number).  The
+local searches (descent, kicks, TeleData refinement) stop once they stall for
+``STALL_SHARE`` of the time limit; the model does not (its late improvements and proofs come
+without warning, see ``STALL_SHARE``).
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from qmosaic.targets.models import Network
 from .hypergraph import Hypergraph, build_hypergraph, link_usage, plan_servers, route_cost, servers_cost
 from .interactions import Interactions, analyse_interactions
 from .objective import OBJECTIVES, Weights, objective_weights, overflow, score
+from .spread import component_sizes, spread_bound
 from .teledata import teledata_gain, timelines
 
 __all__ = ["ILPPlacement", "Partition", "PlacementStatus", "place", "check_budgets", "SOLVERS", "OBJECTIVES"]
@@ -55,6 +61,15 @@ MAX_CUT_QPUS = 8  # cyclic networks up to this size get the exact Steiner cut mo
 KICK_SWAPS = 2  # random swaps per kick of the iterated local search
 KICK_SHARE = 0.4  # of the time limit, for kicks after the exact model on networks that are not complete ...
 KICK_MAX_QUBITS = 32  # ... for circuits this small (64 qubits: the model's time is worth more, see _kick)
+# A local search stops after STALL_SHARE of the time limit (at least STALL_MIN s) without a gain.
+# The same rule on HiGHS (no new incumbent and a dual bound that, rising as it did, would not
+# reach the incumbent) saved half the model's time over 93 solves of the full benchmark but
+# lost 8 of 56 proofs and 3 late improvements (`dnn_n51-a2a3/a2a4` by 4 ebits): proofs come
+# when the tree is exhausted and the bound jumps, not by a steady climb.
+STALL_SHARE = 1 / 3
+STALL_MIN = 1.0
+INTEGRAL_GAP = 0.999  # HiGHS's absolute gap when the objective counts ebits: below 1 is proof
+REFINE_STALL = 0.2  # share of that for the TeleData refinement (a tie-break among equal placements)
 
 
 class PlacementStatus(enum.Enum):
@@ -124,10 +139,12 @@ def _initial(n: int, capacity: list[int], network: Network) -> np.ndarray:
 
 
 def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], network: Network, weights: Weights,
-                 *, deadline: float, cost=None, movable: list[int] | None = None) -> tuple[np.ndarray, float, np.ndarray]:
-    """First-improvement moves and swaps until no gain or the deadline; returns the placement,
-    its cost and its servers.  ``cost(placement) -> (cost, servers)`` defaults to ``score``;
-    ``movable`` limits the qubits moved or swapped (default: all that matter to the objective).
+                 *, deadline: float, cost=None, movable: list[int] | None = None,
+                 stall: float = math.inf) -> tuple[np.ndarray, float, np.ndarray]:
+    """First-improvement moves and swaps until no gain, the deadline, or ``stall`` seconds
+    without a gain; returns the placement, its cost and its servers.  ``cost(placement) ->
+    (cost, servers)`` defaults to ``score``; ``movable`` limits the qubits moved or swapped
+    (default: all that matter to the objective).
 
     Skipped when one evaluation costs more than 1/50 of the time left: moves are tried one
     qubit and QPU at a time, so fewer evaluations than that cannot improve a large instance,
@@ -140,13 +157,14 @@ def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], net
     load = np.bincount(placement, minlength=len(capacity))
     active = range(hg.num_qubits) if not weights.plain_ebits else sorted(set(hg.qubits.ravel().tolist()))
     active = active if movable is None else movable
-    improved = True
+    improved, last = True, time.monotonic()
     while improved and time.monotonic() < deadline:
         improved = False
         for q in active:
             home = int(placement[q])
             for k in range(len(capacity)):
-                if k == home or time.monotonic() > deadline:
+                now = time.monotonic()
+                if k == home or now > deadline or now - last > stall:
                     continue
                 partners = [None] if load[k] < capacity[k] else [r for r in active if placement[r] == k]
                 for r in partners:
@@ -155,7 +173,7 @@ def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], net
                         placement[r] = home
                     value, server = cost(placement)
                     if value < best - 1e-12:
-                        best, best_server, improved = value, server, True
+                        best, best_server, improved, last = value, server, True, time.monotonic()
                         if r is None:
                             load[home] -= 1
                             load[k] += 1
@@ -168,17 +186,20 @@ def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], net
 
 
 def kick_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], network: Network, weights: Weights,
-                *, deadline: float, seed: int, max_kicks: int | None = None) -> tuple[np.ndarray, float, np.ndarray]:
-    """Iterated local search from ``placement`` until the deadline: swap two random pairs of
-    qubits on different QPUs (a kick), descend with :func:`local_search`, go on from the result if it is no
-    worse; returns the best placement seen, its cost and servers.  ``seed`` fixes the kicks;
-    ``max_kicks`` bounds them (a deadline alone makes the answer depend on the machine's speed)."""
+                *, deadline: float, seed: int, max_kicks: int | None = None,
+                stall: float = math.inf) -> tuple[np.ndarray, float, np.ndarray]:
+    """Iterated local search from ``placement`` until the deadline or ``stall`` seconds without a
+    better placement: swap two random pairs of qubits on different QPUs (a kick), descend with
+    :func:`local_search`, go on from the result if it is no worse; returns the best placement
+    seen, its cost and servers.  ``seed`` fixes the kicks; ``max_kicks`` bounds them (a deadline
+    alone makes the answer depend on the machine's speed)."""
     rng = np.random.default_rng(seed)
     active = np.array(sorted(set(hg.qubits.ravel().tolist())), dtype=np.int64)
     current, cost, server = local_search(hg, placement.copy(), capacity, network, weights, deadline=deadline)
-    best = (current.copy(), cost, server)
+    best, last = (current.copy(), cost, server), time.monotonic()
     kicks = 0
-    while len(active) >= 2 and time.monotonic() < deadline and (max_kicks is None or kicks < max_kicks):
+    while (len(active) >= 2 and time.monotonic() < min(deadline, last + stall)
+           and (max_kicks is None or kicks < max_kicks)):
         kicks += 1
         trial = current.copy()
         for _ in range(KICK_SWAPS):
@@ -191,7 +212,7 @@ def kick_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], netw
         if trial_cost <= cost:
             current, cost = trial, trial_cost
         if trial_cost < best[1] - 1e-12:
-            best = (trial.copy(), trial_cost, trial_server)
+            best, last = (trial.copy(), trial_cost, trial_server), time.monotonic()
     return best
 
 
@@ -507,11 +528,14 @@ class _WarmHiGHS(pulp.HiGHS):
         return pulp.LpStatusOptimal, pulp.LpSolutionIntegerFeasible
 
 
-def _solve(model: _Model, warm: dict[str, float], *, solver: str, time_limit: float, seed: int):
-    """Run the solver; ``(optimal, objective, bound, solver name)`` or ``None`` without a solution."""
+def _solve(model: _Model, warm: dict[str, float], *, solver: str, time_limit: float, seed: int, integral: bool):
+    """Run the solver; ``(status, objective, bound, solver name)`` or ``None`` without a solution.
+    ``integral``: every placement's objective is a whole number, so a gap below 1 proves
+    optimality (HiGHS then stops sooner: ``qft_n29-a2a2`` proved in 8.7 s instead of 11.3 s)."""
     if solver == "highs":
         engine = _WarmHiGHS(warm, deadline=time.monotonic() + time_limit, grace=max(1.0, time_limit), msg=False,
-                            threads=1, timeLimit=time_limit, random_seed=seed, mip_rel_gap=0.0)
+                            threads=1, timeLimit=time_limit, random_seed=seed, mip_rel_gap=0.0,
+                            mip_abs_gap=INTEGRAL_GAP if integral else 0.0)
         model.problem.solve(engine)
         out = engine.outcome
         if out is None or not out.feasible:  # no feasible point, or stopped at the hard deadline
@@ -519,11 +543,12 @@ def _solve(model: _Model, warm: dict[str, float], *, solver: str, time_limit: fl
         offset = float(model.problem.objective.constant)  # PuLP does not hand the constant to HiGHS
         obj = out.objective + offset
         bound = obj if out.optimal else max(0.0, out.bound + offset)  # every cost term is >= 0
-        return out.optimal, obj, bound, "HiGHS"
+        return (PlacementStatus.OPTIMAL if out.optimal else PlacementStatus.FEASIBLE), obj, bound, "HiGHS"
     for var in model.problem.variables():
         if var.name in warm:
             var.setInitialValue(warm[var.name])
     engine = pulp.PULP_CBC_CMD(msg=False, threads=1, timeLimit=time_limit, warmStart=True,
+                               gapAbs=INTEGRAL_GAP if integral else None,
                                options=[f"randomSeed {seed}", f"randomCbcSeed {seed + 1}"])
     if not engine.available():
         raise SolverError("solver 'cbc' is not available (PuLP's bundled CBC binary is missing); "
@@ -533,7 +558,7 @@ def _solve(model: _Model, warm: dict[str, float], *, solver: str, time_limit: fl
         return None
     optimal = model.problem.sol_status == pulp.LpSolutionOptimal
     obj = float(pulp.value(model.problem.objective))
-    return optimal, obj, (obj if optimal else None), "CBC"
+    return (PlacementStatus.OPTIMAL if optimal else PlacementStatus.FEASIBLE), obj, (obj if optimal else None), "CBC"
 
 
 def _check_solver(solver: str) -> None:
@@ -576,12 +601,14 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
     shape = _shape(hg, network) if use_ilp else None
     exact = shape is not None and shape.terms <= MAX_MODEL_TERMS  # else the heuristic has all the time
     first = _initial(n, capacity, network) if initial is None else np.array(initial, dtype=np.int64)
-    placement, heur, server = local_search(hg, first, capacity, network, weights,
+    stall = max(STALL_MIN, STALL_SHARE * time_limit)
+    placement, heur, server = local_search(hg, first, capacity, network, weights, stall=stall,
                                            deadline=start + max(0.2, time_limit / 4 if exact else time_limit))
     best = Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
                      PlacementStatus.HEURISTIC, heur, None, None, 0.0, "heuristic", heur, objective)
-    if heur == 0:
-        best = replace(best, status=PlacementStatus.OPTIMAL, bound=0.0, gap=0.0)
+    floor = spread_bound(component_sizes(n, hg.qubits), capacity) if weights.plain_ebits else 0
+    if heur <= floor + 1e-9:  # the heuristic meets a bound no placement beats
+        best = replace(best, status=PlacementStatus.OPTIMAL, bound=float(floor), gap=0.0)
     elif exact:
         model = build_model(hg, capacity, network, weights, symmetry_breaking=symmetry_breaking, shape=shape)
         if model is not None:
@@ -589,10 +616,11 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
             best = _exact(model, hg, placement, network, weights, best, solver=solver, seed=seed,
                           time_limit=max(0.1, time_limit - kicks - (time.monotonic() - start)), warm_start=warm_start)
             if kicks and best.status is PlacementStatus.FEASIBLE:
-                best = _kick(hg, best, capacity, network, weights, deadline=start + time_limit, seed=seed)
+                best = _kick(hg, best, capacity, network, weights, deadline=start + time_limit, seed=seed, stall=stall)
     if teledata and exact and weights.plain_ebits and best.objective > 0:  # large instances: not worth a pass
         best = _refine_for_teledata(dag, inter, hg, best, capacity, network, weights, start_away=start_away,
-                                    deadline=max(start + time_limit, time.monotonic() + min(1.0, time_limit / 10)))
+                                    deadline=max(start + time_limit, time.monotonic() + min(1.0, time_limit / 10)),
+                                    stall=stall * REFINE_STALL)
     if network.has_budgets:
         check_budgets(link_usage(hg, np.array(best.placement), np.array(best.server), network), network,
                       what="the best placement found")
@@ -600,7 +628,7 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
 
 
 def _kick(hg: Hypergraph, best: Partition, capacity: list[int], network: Network, weights: Weights, *,
-          deadline: float, seed: int) -> Partition:
+          deadline: float, seed: int, stall: float) -> Partition:
     """``best`` improved by :func:`kick_search`, if it finds better.  On networks that are not
     complete the Steiner cut relaxation is weak and the model rarely closes; on small circuits
     the last 40 % of the time is better spent so (15 s limit: ``qft16-line4x4`` 19 -> 18 ebits,
@@ -608,7 +636,7 @@ def _kick(hg: Hypergraph, best: Partition, capacity: list[int], network: Network
     the model's time is worth more (``mqt-ghz64-grid2x3`` 5 -> 6, ``mqt-graphstate64-grid2x3``
     4 -> 8 with kicks)."""
     placement, cost, server = kick_search(hg, np.array(best.placement), capacity, network, weights,
-                                          deadline=deadline, seed=seed)
+                                          deadline=deadline, seed=seed, stall=stall)
     return best if cost >= best.objective - 1e-9 else _moved(best, hg, placement, server, cost, network)
 
 
@@ -621,7 +649,8 @@ def _moved(best: Partition, hg: Hypergraph, placement: np.ndarray, server: np.nd
 
 
 def _refine_for_teledata(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Partition, capacity: list[int],
-                         network: Network, weights: Weights, *, deadline: float, start_away: bool = True) -> Partition:
+                         network: Network, weights: Weights, *, deadline: float, stall: float,
+                         start_away: bool = True) -> Partition:
     """Among placements the model scores no worse than ``best``, one whose TeleData moves save most.
 
     The model prices every remote interaction as a cat-entanglement copy; the lowering then
@@ -647,7 +676,7 @@ def _refine_for_teledata(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, b
     homes = start[hg.qubits]
     cut = sorted(set(hg.qubits[homes[:, 0] != homes[:, 1]].ravel().tolist()))  # qubits in a remote gate
     placement, _, server = local_search(hg, start.copy(), capacity, network, weights, deadline=deadline,
-                                        cost=net_cost, movable=cut)
+                                        cost=net_cost, movable=cut, stall=stall)
     if np.array_equal(placement, start):
         return best
     return _moved(best, hg, placement, server, score(hg, placement, network, weights)[0], network)
@@ -670,10 +699,10 @@ def _exact(model: _Model, hg: Hypergraph, warm_placement: np.ndarray, network: N
     warm_placement = canonical(warm_placement, model.twins)
     warm = {model.x[q][k].name: float(warm_placement[q] == k) for q in range(hg.num_qubits)
             for k in range(len(model.x[0]))} if warm_start else {}
-    result = _solve(model, warm, solver=solver, time_limit=time_limit, seed=seed)
+    result = _solve(model, warm, solver=solver, time_limit=time_limit, seed=seed, integral=weights.plain_ebits)
     if result is None:
         return fallback
-    optimal, obj, bound, name = result
+    status, obj, bound, name = result
     placement = np.array([max(range(len(row)), key=lambda k: row[k].varValue or 0.0) for row in model.x],
                          dtype=np.int64)
     capacity = [q.qubits for q in network.qpus]
@@ -685,7 +714,6 @@ def _exact(model: _Model, hg: Hypergraph, warm_placement: np.ndarray, network: N
     fb_usage = link_usage(hg, np.array(fallback.placement), np.array(fallback.server), network)
     if (overflow(usage, network), cost) > (overflow(fb_usage, network), fallback.objective + 1e-9):
         placement, server, cost = np.array(fallback.placement), np.array(fallback.server), fallback.objective
-    status = PlacementStatus.OPTIMAL if optimal else PlacementStatus.FEASIBLE
     return Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
                      status, cost, bound, _gap(cost, bound), 0.0, name, fallback.heuristic_objective,
                      fallback.objective_name)

@@ -125,7 +125,8 @@ def test_ilp_is_never_worse_than_its_warm_start(seed):
     assert ilp.objective <= ilp.heuristic_objective + 1e-9
     if ilp.bound is not None:
         assert ilp.bound <= ilp.objective + 1e-6
-    assert heuristic.status is PlacementStatus.HEURISTIC or heuristic.objective == 0
+    # without the model a placement is proven optimal only by meeting the spread bound
+    assert heuristic.status is PlacementStatus.HEURISTIC or heuristic.objective == heuristic.bound
 
 
 def test_heuristic_only_option():
@@ -291,3 +292,65 @@ def test_kick_search_escapes_the_local_optimum_it_starts_from():
     assert cost == score(hg, placement, net, weights)[0]
     assert (np.bincount(placement, minlength=4) <= capacity).all()
     assert np.array_equal(placement, runs[1][0])  # same seed and kick count, same answer
+
+
+# --- the spread bound ------------------------------------------------------------------------------------
+def test_spread_bound_counts_the_qpus_each_interacting_set_must_span():
+    from qmosaic.passes.spread import component_sizes, spread_bound
+
+    chain = np.array([[i, i + 1] for i in range(9)])  # 10 qubits in one set
+    assert component_sizes(12, chain) == [10, 1, 1]
+    assert spread_bound([10, 1, 1], [4, 4, 4]) == 2  # spans 3 QPUs: 2 ebits at least
+    assert spread_bound([5, 5], [4, 4, 4]) == 2  # two sets, each over 2 QPUs
+    assert spread_bound([3, 3, 3], [5, 5]) == 1  # each fits alone; they do not pack
+    assert spread_bound([3, 3, 2], [5, 5]) == 0
+    assert spread_bound([7, 1], [6, 2]) == 1
+
+
+def _chains(*lengths: int) -> QuantumCircuit:
+    qc = QuantumCircuit(sum(lengths))
+    first = 0
+    for n in lengths:
+        for q in range(first, first + n - 1):
+            qc.cx(q, q + 1)
+        first += n
+    return qc
+
+
+@pytest.mark.parametrize("net", ["line-3x3", "pair-2x4", "star-5x4"])
+@pytest.mark.parametrize("seed", [1, 2, "chains"])
+def test_spread_bound_is_below_every_proven_optimum(net, seed):
+    """On random circuits the exact model proves: no placement beats the bound (on two chains
+    of 5 and 3 qubits it is tight: 1 ebit)."""
+    from qmosaic.passes.spread import component_sizes, spread_bound
+
+    network = qmosaic.load_network(net)
+    width = min(8, sum(q.qubits for q in network.qpus))
+    qc = _chains(5, 3) if seed == "chains" else random_circuit(width, 4, max_operands=2, seed=seed)
+    part = _place(qc, net, time_limit=20, use_ilp=seed != "chains")
+    dag = NormalizeForDistribution().run(circuit_to_dag(qc))
+    inter = analyse_interactions(dag)
+    floor = spread_bound(component_sizes(inter.num_qubits, inter.qubits), [q.qubits for q in network.qpus])
+    assert part.status is PlacementStatus.OPTIMAL
+    assert floor <= part.objective + 1e-9
+    if seed == "chains":
+        assert (floor, part.objective) == (1, 1)
+
+
+def test_a_heuristic_that_meets_the_spread_bound_skips_the_model(monkeypatch):
+    """GHZ over 3 QPUs of 3: a chain spans 3 QPUs, so 2 ebits are optimal and no solver runs."""
+    from qmosaic.passes import placement
+
+    def unused(*args, **kwargs):
+        raise AssertionError("the exact model ran")
+
+    monkeypatch.setattr(placement, "_solve", unused)
+    qc = QuantumCircuit(9)
+    qc.h(0)
+    for i in range(8):
+        qc.cx(i, i + 1)
+    result = qmosaic.compile(qc, "line-3x3", options=FAST)
+    solver = result.report["solver"]
+    assert (solver["status"], solver["solver"], solver["bound"], result.report["ebits"]["total"]) == \
+        ("optimal", "heuristic", 2.0, 2)
+    assert_verified(result)
