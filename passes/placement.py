@@ -68,6 +68,9 @@ KICK_MAX_QUBITS = 32  # ... for circuits this small (64 qubits: the model's time
 # when the tree is exhausted and the bound jumps, not by a steady climb.
 STALL_SHARE = 1 / 3
 STALL_MIN = 1.0
+# HiGHS past its time limit (stuck in a root phase that neither checks the clock nor reports
+# incumbents) is killed this share of the limit later (it was a whole limit: up to 2x the time).
+GRACE_SHARE = 0.1
 INTEGRAL_GAP = 0.999  # HiGHS's absolute gap when the objective counts ebits: below 1 is proof
 REFINE_STALL = 0.2  # share of that for the TeleData refinement (a tie-break among equal placements)
 
@@ -500,7 +503,7 @@ class _WarmHiGHS(pulp.HiGHS):
     """PuLP's HiGHS interface with a warm start handed to HiGHS before it runs, the time limit
     counted from a deadline (PuLP builds the HiGHS model first, which takes seconds on large
     models), and the run stopped at ``deadline + grace`` whatever HiGHS is doing (``_solve``
-    gives it one more time limit: the placer's answer comes within twice its limit)."""
+    gives it ``GRACE_SHARE`` of its limit, at least 1 s)."""
 
     def __init__(self, warm: dict[str, float], *, deadline: float, grace: float, **kwargs):
         super().__init__(**kwargs)
@@ -533,8 +536,8 @@ def _solve(model: _Model, warm: dict[str, float], *, solver: str, time_limit: fl
     ``integral``: every placement's objective is a whole number, so a gap below 1 proves
     optimality (HiGHS then stops sooner: ``qft_n29-a2a2`` proved in 8.7 s instead of 11.3 s)."""
     if solver == "highs":
-        engine = _WarmHiGHS(warm, deadline=time.monotonic() + time_limit, grace=max(1.0, time_limit), msg=False,
-                            threads=1, timeLimit=time_limit, random_seed=seed, mip_rel_gap=0.0,
+        engine = _WarmHiGHS(warm, deadline=time.monotonic() + time_limit, grace=max(1.0, GRACE_SHARE * time_limit),
+                            msg=False, threads=1, timeLimit=time_limit, random_seed=seed, mip_rel_gap=0.0,
                             mip_abs_gap=INTEGRAL_GAP if integral else 0.0)
         model.problem.solve(engine)
         out = engine.outcome

@@ -231,7 +231,7 @@ def test_refinement_picks_the_tied_placement_where_moving_a_qubit_pays():
 
 
 def test_solver_overrun_is_stopped_and_the_heuristic_kept(monkeypatch):
-    """HiGHS can ignore its time limit for minutes (root cut separation); the run is killed at twice the limit."""
+    """HiGHS can ignore its time limit for minutes (root cut separation); the run is killed soon after the limit."""
     import time as _time
 
     from qmosaic.passes import placement
