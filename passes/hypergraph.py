@@ -93,10 +93,15 @@ def _third_servers(network: Network) -> frozenset[int]:
 def _holding_both(edge: list[int], home: list[int], paid: dict[int, set[int]], thirds: frozenset[int]) -> set[int]:
     """QPUs where a gate diagonal on both qubits (hyperedges ``edge``, homes ``home``) can run on
     what is already there: a home with a paid copy of the other qubit, or a third QPU with
-    copies of both and room for them."""
+    copies of both and room for them.  (The homes differ; with no copy of one side, only the
+    other side's home can hold both: no sets are built for it.)"""
     (e0, e1), (a, b) = edge, home
-    both = (paid[e0] | {a} if e0 in paid else {a}) & (paid[e1] | {b} if e1 in paid else {b})
-    return {k for k in both if k == a or k == b or k in thirds}
+    p0, p1 = paid.get(e0), paid.get(e1)
+    if p0 is None:
+        return {a} if p1 is not None and a in p1 else set()
+    if p1 is None:
+        return {b} if b in p0 else set()
+    return {k for k in (p0 | {a}) & (p1 | {b}) if k == a or k == b or k in thirds}
 
 
 def _cover_flexible(gates: list[tuple[list[int], list[int]]], paid: dict[int, set[int]],
@@ -142,8 +147,9 @@ def copy_destinations(hg: Hypergraph, placement: np.ndarray, server: np.ndarray)
     out: dict[int, set[int]] = {}
     homes = placement[hg.qubits]
     away = (homes != server[:, None]) & (server[:, None] >= 0)
-    for g, i in zip(*np.nonzero(away)):
-        out.setdefault(int(hg.edge[g, i]), set()).add(int(server[g]))
+    gates, sides = np.nonzero(away)
+    for h, k in zip(hg.edge[gates, sides].tolist(), server[gates].tolist()):
+        out.setdefault(h, set()).add(k)
     return out
 
 
