@@ -29,10 +29,12 @@ without warning, see ``STALL_SHARE``).
 from __future__ import annotations
 
 import enum
+import functools
 import math
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -573,6 +575,28 @@ def _check_solver(solver: str) -> None:
         except ImportError:
             raise SolverError("solver 'highs' needs the highspy package, which is not installed; "
                               "pip install highspy, or use solver='cbc'") from None
+        _mute_highs_banner()
+
+
+@functools.cache
+def _mute_highs_banner() -> None:
+    """Build the process's first ``Highs`` with C-level stdout sent to /dev/null: highspy 1.16
+    prints a copyright banner there on the first construction, before any option can turn
+    logging off, and it would land in the compiled circuit the CLI writes to stdout."""
+    import highspy
+
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no stdout to protect
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limit: float = 10.0, seed: int = 0,
