@@ -644,7 +644,9 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
                           time_limit=max(0.1, time_limit - kicks - (time.monotonic() - start)), warm_start=warm_start)
             if kicks and best.status is PlacementStatus.FEASIBLE:
                 best = _kick(hg, best, capacity, network, weights, deadline=start + time_limit, seed=seed, stall=stall)
-    if teledata and exact and weights.plain_ebits and best.objective > 0:  # large instances: not worth a pass
+    if teledata and exact and weights.plain_ebits and best.objective > floor:
+        # not on large instances (not worth a pass), nor at the spread bound: moving qubits
+        # cannot beat it either (the QPUs a connected set visits are joined by its ebits)
         best = _refine_for_teledata(dag, inter, hg, best, capacity, network, weights, start_away=start_away,
                                     deadline=max(start + time_limit, time.monotonic() + min(1.0, time_limit / 10)),
                                     stall=stall * REFINE_STALL)

@@ -338,13 +338,15 @@ def test_spread_bound_is_below_every_proven_optimum(net, seed):
 
 
 def test_a_heuristic_that_meets_the_spread_bound_skips_the_model(monkeypatch):
-    """GHZ over 3 QPUs of 3: a chain spans 3 QPUs, so 2 ebits are optimal and no solver runs."""
+    """GHZ over 3 QPUs of 3: a chain spans 3 QPUs, so 2 ebits are optimal and neither the solver
+    nor the TeleData refinement runs (moving qubits cannot beat the bound either)."""
     from qmosaic.passes import placement
 
     def unused(*args, **kwargs):
-        raise AssertionError("the exact model ran")
+        raise AssertionError("the exact model or the refinement ran")
 
     monkeypatch.setattr(placement, "_solve", unused)
+    monkeypatch.setattr(placement, "_refine_for_teledata", unused)
     qc = QuantumCircuit(9)
     qc.h(0)
     for i in range(8):
