@@ -60,6 +60,7 @@ __all__ = ["ILPPlacement", "Partition", "PlacementStatus", "place", "check_budge
 SOLVERS = ("highs", "cbc")
 MAX_MODEL_TERMS = 200_000  # above this the exact model is not built; the heuristic answers
 MAX_CUT_QPUS = 8  # cyclic networks up to this size get the exact Steiner cut model
+INITIAL_WORK = 500_000  # gate evaluations for choosing the first placement among network orders
 KICK_SWAPS = 2  # random swaps per kick of the iterated local search
 KICK_SHARE = 0.4  # of the time limit, for kicks after the exact model on networks that are not complete ...
 KICK_MAX_QUBITS = 32  # ... for circuits this small (64 qubits: the model's time is worth more, see _kick)
@@ -131,10 +132,21 @@ def _bfs_order(network: Network) -> list[int]:
     return order
 
 
-def _initial(n: int, capacity: list[int], network: Network) -> np.ndarray:
-    """Qubits in index order fill the QPUs in breadth-first order of the network."""
-    order, free = _bfs_order(network), list(capacity)
-    placement, k = np.zeros(n, dtype=np.int64), 0
+def _dfs_order(network: Network, root: int) -> list[int]:
+    order, stack, seen = [], [root], set()
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        order.append(node)
+        stack.extend(sorted((v for v in network.graph.neighbors(node) if v not in seen), reverse=True))
+    return order
+
+
+def _fill(n: int, capacity: list[int], order: list[int]) -> np.ndarray:
+    """Qubits in index order fill the QPUs in ``order``."""
+    free, placement, k = list(capacity), np.zeros(n, dtype=np.int64), 0
     for q in range(n):
         while free[order[k]] == 0:
             k += 1
@@ -143,11 +155,29 @@ def _initial(n: int, capacity: list[int], network: Network) -> np.ndarray:
     return placement
 
 
+def _initial(n: int, capacity: list[int], network: Network, evaluate, gates: int) -> np.ndarray:
+    """The cheapest of the fills in breadth-first order from QPU 0 and depth-first order from
+    each QPU.  Depth-first, consecutive QPUs tend to be linked, so a chain of interacting qubits
+    crosses few links (``mqt-ghz64-grid2x3``: 6 ebits breadth-first, 3 depth-first from QPU 0).
+    On complete networks every order is alike; on large circuits only as many orders are tried
+    as ``INITIAL_WORK`` gate evaluations allow."""
+    orders = [_bfs_order(network)]
+    if not network.is_complete:
+        orders += [_dfs_order(network, root) for root in range(len(capacity))]
+    unique = list(dict.fromkeys(map(tuple, orders)))[:max(1, INITIAL_WORK // max(1, gates))]
+    fills = [_fill(n, capacity, list(order)) for order in unique]
+    if len(fills) == 1:
+        return fills[0]
+    costs = [evaluate(p)[0] for p in fills]
+    return fills[int(np.argmin(costs))]
+
+
 def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], network: Network, weights: Weights,
                  *, deadline: float, cost=None, movable: list[int] | None = None,
-                 stall: float = math.inf) -> tuple[np.ndarray, float, np.ndarray]:
-    """First-improvement moves and swaps until no gain, the deadline, or ``stall`` seconds
-    without a gain; returns the placement, its cost and its servers.  ``cost(placement) ->
+                 stall: float = math.inf, target: float = -math.inf) -> tuple[np.ndarray, float, np.ndarray]:
+    """First-improvement moves and swaps until no gain, the deadline, ``stall`` seconds
+    without a gain, or a cost at ``target`` (a lower bound); returns the placement, its cost
+    and its servers.  ``cost(placement) ->
     (cost, servers)`` defaults to ``score``; ``movable`` limits the qubits moved or swapped
     (default: all that matter to the objective).
 
@@ -163,13 +193,13 @@ def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], net
     active = range(hg.num_qubits) if not weights.plain_ebits else sorted(set(hg.qubits.ravel().tolist()))
     active = active if movable is None else movable
     improved, last = True, time.monotonic()
-    while improved and time.monotonic() < deadline:
+    while improved and best > target + 1e-9 and time.monotonic() < deadline:
         improved = False
         for q in active:
             home = int(placement[q])
             for k in range(len(capacity)):
                 now = time.monotonic()
-                if k == home or now > deadline or now - last > stall:
+                if k == home or now > deadline or now - last > stall or best <= target + 1e-9:
                     continue
                 partners = [None] if load[k] < capacity[k] else [r for r in active if placement[r] == k]
                 for r in partners:
@@ -627,13 +657,14 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
     hg = build_hypergraph(inter)
     shape = _shape(hg, network) if use_ilp else None
     exact = shape is not None and shape.terms <= MAX_MODEL_TERMS  # else the heuristic has all the time
-    first = _initial(n, capacity, network) if initial is None else np.array(initial, dtype=np.int64)
+    first = (_initial(n, capacity, network, lambda p: score(hg, p, network, weights), len(hg.qubits)) if initial is None
+             else np.array(initial, dtype=np.int64))
     stall = max(STALL_MIN, STALL_SHARE * time_limit)
-    placement, heur, server = local_search(hg, first, capacity, network, weights, stall=stall,
+    floor = spread_bound(component_sizes(n, hg.qubits), capacity) if weights.plain_ebits else 0
+    placement, heur, server = local_search(hg, first, capacity, network, weights, stall=stall, target=floor,
                                            deadline=start + max(0.2, time_limit / 4 if exact else time_limit))
     best = Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
                      PlacementStatus.HEURISTIC, heur, None, None, 0.0, "heuristic", heur, objective)
-    floor = spread_bound(component_sizes(n, hg.qubits), capacity) if weights.plain_ebits else 0
     if heur <= floor + 1e-9:  # the heuristic meets a bound no placement beats
         best = replace(best, status=PlacementStatus.OPTIMAL, bound=float(floor), gap=0.0)
     elif exact:

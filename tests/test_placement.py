@@ -356,3 +356,24 @@ def test_a_heuristic_that_meets_the_spread_bound_skips_the_model(monkeypatch):
     assert (solver["status"], solver["solver"], solver["bound"], result.report["ebits"]["total"]) == \
         ("optimal", "heuristic", 2.0, 2)
     assert_verified(result)
+
+
+# --- the first placement ----------------------------------------------------------------------------------
+def test_a_chain_fills_linked_qpus_depth_first(monkeypatch):
+    """A 16-qubit CX chain on a 2x3 grid of 4-qubit QPUs: breadth-first from QPU 0 the fill goes
+    0, 1, 3, 2 (1-3 and 3-2 are not linked: 6 ebits and local moves cannot repair it);
+    depth-first it goes 0, 1, 2, 5, linked in turn: 3 ebits, the spread bound, with no solver."""
+    from qmosaic.passes import placement
+
+    def unused(*args, **kwargs):
+        raise AssertionError("the exact model ran")
+
+    monkeypatch.setattr(placement, "_solve", unused)
+    grid = qmosaic.Network.from_modules([4] * 6, [(0, 1), (0, 3), (1, 2), (1, 4), (2, 5), (3, 4), (4, 5)],
+                                        name="grid2x3", comm_qubits=4)
+    qc = QuantumCircuit(16)
+    qc.h(15)
+    for i in range(15, 0, -1):
+        qc.cx(i, i - 1)
+    part = place(NormalizeForDistribution().run(circuit_to_dag(qc)), grid, time_limit=2.0, seed=0)
+    assert (part.status, part.objective, part.bound) == (PlacementStatus.OPTIMAL, 3.0, 3.0)
