@@ -15,7 +15,8 @@ from qiskit.circuit import ControlFlowOp, IfElseOp
 from qiskit.circuit.equivalence_library import SessionEquivalenceLibrary
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import TransformationPass
-from qiskit.transpiler.passes import BasisTranslator, Optimize1qGatesDecomposition
+from qiskit.transpiler import TranspilerError
+from qiskit.transpiler.passes import BasisTranslator, HighLevelSynthesis, Optimize1qGatesDecomposition
 
 from qmosaic.targets.models import Network
 from qmosaic.targets.target import QmosaicTarget
@@ -50,7 +51,12 @@ class NativeTranslation(TransformationPass):
             qc = QuantumCircuit(op.num_qubits)
             qc.append(op, range(op.num_qubits))
             basis = sorted(self.native[k] | _ALWAYS)
-            out = BasisTranslator(SessionEquivalenceLibrary, target_basis=basis)(qc)
+            translate = BasisTranslator(SessionEquivalenceLibrary, target_basis=basis)
+            try:
+                out = translate(qc)
+            except TranspilerError:  # not in the equivalence library (an open control: cx_o0)
+                synth = HighLevelSynthesis(equivalence_library=SessionEquivalenceLibrary, basis_gates=basis)
+                out = translate(synth(qc))
             steps = [(inst.operation, tuple(out.find_bit(q).index for q in inst.qubits)) for inst in out.data]
             self._cache[key] = (steps, float(out.global_phase))
         return self._cache[key]

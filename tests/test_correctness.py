@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import pytest
 from qiskit import ClassicalRegister, QuantumCircuit
-from qiskit.circuit.library import QFTGate
+from qiskit.circuit.library import CCXGate, CXGate, QFTGate
 from qiskit.circuit.random import random_circuit
 
 import qmosaic
@@ -387,6 +387,18 @@ def test_early_measurements_survive_later_swaps(net, seed):
     taken where the qubit ends); before the fix these read fidelity 0.125-0.5."""
     result = qmosaic.compile(_measured_when_done(7, seed), network(net), options=FAST)
     assert result.report["ebits"]["total"] > 0 and sum(result.report["swaps"].values()) > 0
+    check_compiled(result)
+
+
+def test_open_controls_are_translated():
+    """Open-controlled gates (``cx_o0``) are in no equivalence library: synthesised, then translated."""
+    qc = QuantumCircuit(4)
+    qc.h([0, 2])
+    qc.append(CXGate(ctrl_state=0), [0, 3])
+    qc.append(CCXGate(ctrl_state=1), [2, 0, 1])
+    qc.cp(0.3, 3, 1)
+    result = qmosaic.compile(qc, "pair-2x4", options=FAST)
+    assert not {"cx_o0", "ccx_o1"} & set(result.circuit.count_ops())
     check_compiled(result)
 
 
