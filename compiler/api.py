@@ -21,6 +21,7 @@ from qmosaic.passes.schedule import schedule_circuit
 from qmosaic.passes.translate import NativeTranslation
 from qmosaic.targets.models import Network
 
+from .errors import QmosaicError
 from .options import CompileOptions
 from .qasmio import dump_qasm3, load_circuit
 from .report import build_report
@@ -32,6 +33,9 @@ def load_network(name_or_path: str | os.PathLike[str] | Network) -> Network:
     """A ``Network`` from a preset name or a .toml/.json file (a ``Network`` passes through)."""
     if isinstance(name_or_path, Network):
         return name_or_path
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise QmosaicError(f"network must be a qmosaic Network, a preset name or a .toml/.json path, got "
+                           f"{type(name_or_path).__name__}; see 'qmosaic networks' for the presets")
     text = os.fspath(name_or_path)
     if text.endswith((".toml", ".json")) or os.sep in text or os.path.exists(text):
         return Network.from_file(text)
@@ -67,7 +71,10 @@ class CompileResult:
 
 def compile(circuit, network, *, options: CompileOptions | None = None) -> CompileResult:  # noqa: A001
     """Compile ``circuit`` (QuantumCircuit, OpenQASM 2/3 text or file) for ``network`` (Network, preset, file)."""
-    opts = options or CompileOptions()
+    opts = options if options is not None else CompileOptions()
+    if not isinstance(opts, CompileOptions):
+        raise QmosaicError(f"options must be a qmosaic.CompileOptions, got {type(opts).__name__}; "
+                           "e.g. CompileOptions(time_limit=5, seed=1)")
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -15,8 +16,43 @@ __all__ = ["main"]
 def _write(text: str, dest: str) -> None:
     if dest == "-":
         sys.stdout.write(text)
-    else:
+        return
+    try:
         Path(dest).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise QmosaicError(f"cannot write {dest}: {exc.strerror or exc}; choose another path") from None
+
+
+def _check_writable(dest: str | None, what: str) -> None:
+    """Refuse an output path that cannot be written before compiling, not after."""
+    if dest is None or dest == "-":
+        return
+    path = Path(dest)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise QmosaicError(f"{what} {dest} is a directory; give a file name, e.g. {path / 'out'}")
+    if not folder.is_dir():
+        raise QmosaicError(f"cannot write the {what} to {dest}: folder {folder} does not exist; create it first")
+    if not os.access(folder, os.W_OK):
+        raise QmosaicError(f"cannot write the {what} to {dest}: folder {folder} is not writable; choose another path")
+
+
+def _checked(convert, ok, want: str):
+    """An argparse type: ``convert(text)``, refused with one line unless ``ok(value)``."""
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not ok(value):
+            raise argparse.ArgumentTypeError(f"must be {want}, got {text!r}")
+        return value
+    return parse
+
+
+_positive_int = _checked(int, lambda v: v >= 1, "an integer >= 1")
+_tolerance = _checked(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+_seconds = _checked(float, lambda v: 0 < v < float("inf"), "a finite number of seconds > 0")
 
 
 def _read_circuit_arg(path: str):
@@ -33,6 +69,8 @@ def _cmd_compile(args: argparse.Namespace) -> int:
 
     options = CompileOptions(objective=args.objective, solver=args.solver, time_limit=args.time_limit, seed=args.seed,
                              use_ilp=not args.no_ilp, translate=not args.no_translate, reuse=not args.no_reuse)
+    _check_writable(args.output, "output")
+    _check_writable(args.report, "report")
     result = compile(_read_circuit_arg(args.input), load_network(args.network), options=options)
     _write(result.qasm(), args.output)
     if args.report:
@@ -91,21 +129,21 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--objective", default="ebits", choices=["ebits", "fidelity", "latency"],
                    help="what the placer minimises (default ebits)")
     c.add_argument("--solver", default="highs", choices=["highs", "cbc"], help="ILP solver (default highs)")
-    c.add_argument("--time-limit", type=float, default=10.0, help="placer time limit in seconds (default 10)")
+    c.add_argument("--time-limit", type=_seconds, default=10.0, help="placer time limit in seconds (default 10)")
     c.add_argument("--seed", type=int, default=0, help="solver seed (default 0)")
     c.add_argument("--no-ilp", action="store_true", help="heuristic placement only")
     c.add_argument("--no-translate", action="store_true", help="keep generic gates, skip native translation")
     c.add_argument("--no-reuse", action="store_true",
                    help="never let a qubit take the slot of one measured for the last time")
     c.add_argument("--verify", action="store_true", help="check the output by simulation (small circuits)")
-    c.add_argument("--tolerance", type=float, default=1e-6, help="verification tolerance (default 1e-6)")
+    c.add_argument("--tolerance", type=_tolerance, default=1e-6, help="verification tolerance (default 1e-6)")
     c.set_defaults(func=_cmd_compile)
     v = sub.add_parser("verify", help="check a compiled circuit against its input by simulation")
     v.add_argument("input", help="the original OpenQASM file")
     v.add_argument("compiled", help="the compiled OpenQASM 3 file")
     v.add_argument("--report", required=True, help="the JSON report of that compilation (for the layout)")
-    v.add_argument("--shots", type=int, default=16, help="measurement branches sampled (default 16)")
-    v.add_argument("--tolerance", type=float, default=1e-6, help="allowed 1 - fidelity (default 1e-6)")
+    v.add_argument("--shots", type=_positive_int, default=16, help="measurement branches sampled (default 16)")
+    v.add_argument("--tolerance", type=_tolerance, default=1e-6, help="allowed 1 - fidelity (default 1e-6)")
     v.set_defaults(func=_cmd_verify)
     n = sub.add_parser("networks", help="list the built-in network presets")
     n.set_defaults(func=_cmd_networks)

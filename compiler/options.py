@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from qmosaic.passes.placement import OBJECTIVES, SOLVERS
@@ -41,7 +42,11 @@ class CompileOptions:
             raise QmosaicError(f"unknown objective {self.objective!r}; choose one of {', '.join(OBJECTIVES)}")
         if self.solver not in SOLVERS:
             raise SolverError(f"unknown solver {self.solver!r}; choose one of {', '.join(SOLVERS)}")
-        if not (isinstance(self.time_limit, (int, float)) and self.time_limit > 0):
-            raise QmosaicError(f"time_limit must be a number of seconds > 0, got {self.time_limit!r}")
-        if not isinstance(self.seed, int) or self.seed < 0:
+        if not (isinstance(self.time_limit, (int, float)) and not isinstance(self.time_limit, bool)
+                and 0 < self.time_limit < math.inf):
+            raise QmosaicError(f"time_limit must be a finite number of seconds > 0, got {self.time_limit!r}")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise QmosaicError(f"seed must be an integer >= 0, got {self.seed!r}")
+        for name in ("use_ilp", "translate", "reuse"):
+            if not isinstance(getattr(self, name), bool):
+                raise QmosaicError(f"{name} must be True or False, got {getattr(self, name)!r}")

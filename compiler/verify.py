@@ -85,12 +85,20 @@ def split_reuse(compiled: QuantumCircuit, initial: list[int], final: list[int],
 def process_fidelity(original: QuantumCircuit, compiled: QuantumCircuit, initial: list[int], final: list[int],
                      *, shots: int = 16, seed: int = 1234, reuse: dict | None = None) -> float:
     """Average process fidelity of ``compiled`` against ``original`` (see module docstring)."""
+    if not isinstance(shots, int) or isinstance(shots, bool) or shots < 1:
+        raise VerificationError(f"shots must be an integer >= 1, got {shots!r}")
     compiled, initial, final = split_reuse(compiled, initial, final, reuse)
     orig = _unitary_part(original, "input")
     n = orig.num_qubits
     if len(initial) != n or len(final) != n:
         raise VerificationError(f"the layout names {len(initial)} logical qubits but the input has {n}; "
                                 "pass the report written with this compiled circuit")
+    wrong = [p for p in list(initial) + list(final) if not (isinstance(p, int) and 0 <= p < compiled.num_qubits)]
+    if wrong:
+        raise VerificationError(f"the layout names qubit {wrong[0]!r} but the compiled circuit has qubits 0.."
+                                f"{compiled.num_qubits - 1}; pass the report written with this compiled circuit")
+    if n == 0:
+        return 1.0  # no qubits: nothing to compare
     body = compiled.remove_final_measurements(inplace=False) if compiled.num_clbits else compiled
     active = _active_qubits(body, list(initial) + list(final))
     width = len(active) + n

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from qiskit import QuantumCircuit, transpile
 from qiskit.circuit import ControlFlowOp, IfElseOp
+from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.converters import circuit_to_dag
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import TransformationPass
@@ -36,6 +37,31 @@ def _decomposition(key: tuple, op) -> DAGCircuit:
             "give the gate a definition") from None
     _DECOMPOSITIONS[key] = circuit_to_dag(out)
     return _DECOMPOSITIONS[key]
+
+
+_STANDARD = frozenset(get_standard_gate_name_mapping())
+
+
+def _require_definition(op) -> None:
+    """An opaque gate (no definition, not a standard gate) cannot be translated or exported."""
+    if op.name in _STANDARD or op.name == "if_else" or isinstance(op, ControlFlowOp):
+        return
+    try:
+        defined = op.definition is not None or getattr(op, "to_matrix", None) is not None and _has_matrix(op)
+    except Exception:  # noqa: BLE001 - a broken definition is no definition
+        defined = False
+    if not defined:
+        raise UnsupportedOperationError(
+            f"gate {op.name!r} on {op.num_qubits} qubit(s) has no definition (an opaque gate), so it cannot be "
+            "translated or written out; give the gate a definition")
+
+
+def _has_matrix(op) -> bool:
+    try:
+        op.to_matrix()
+    except Exception:  # noqa: BLE001 - no matrix
+        return False
+    return True
 
 
 class NormalizeForDistribution(TransformationPass):
@@ -72,7 +98,10 @@ class NormalizeForDistribution(TransformationPass):
                 raise UnsupportedOperationError(f"operation {op.name!r} with classical bits is not supported")
             key = _key(op) if op.name != "if_else" else None  # also rejects unbound parameters
             n = len(node.qargs)
-            if op.name in ("measure", "reset") or n == 1:
+            if op.name in ("measure", "reset"):
+                continue
+            _require_definition(op)
+            if n == 1:
                 continue
             if n == 2 and any(diagonal_flags(op)):
                 continue

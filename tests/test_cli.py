@@ -158,6 +158,8 @@ QASM2_HEAD = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n'
     ("unreachable", QASM2_HEAD + "qreg q[2];\nh q[0];\n", "SPLITFILE", ["unreachable"]),
     ("missing-network-file", QASM2_HEAD + "qreg q[2];\nh q[0];\n", "nowhere/net.toml", ["cannot read network file"]),
     ("qasm3-malformed", 'OPENQASM 3.0;\nqubit[2] q;\nh q[0]\n', "pair-2x4", ["invalid OpenQASM"]),
+    ("opaque-1q", QASM2_HEAD + "opaque myst q;\nqreg q[4];\nh q[0];\nmyst q[0];\ncx q[0], q[3];\n", "pair-2x4",
+     ["gate 'myst' on 1 qubit(s) has no definition"]),
 ])
 def test_compile_bad_input(tmp_path, name, circuit_text, network, fragments):
     circuit = tmp_path / f"{name}.qasm"
@@ -202,6 +204,25 @@ def test_verify_mismatched_files(compiled, tmp_path):
     other.write_text(QASM2_HEAD + "qreg q[3];\nh q[0];\n")
     run = qmosaic("verify", other, work / "out.qasm", "--report", work / "r.json")
     assert_one_line_error(run, "layout names 6 logical qubits but the input has 3")
+
+
+@pytest.mark.parametrize("flag", ["-o", "--report"])
+def test_unwritable_output_is_refused_before_compiling(tmp_path, flag):
+    dest = tmp_path / "absent" / "out"
+    run = qmosaic("compile", GHZ, "-n", "pair-2x4", flag, dest, *FAST)
+    assert_one_line_error(run, str(dest), "does not exist; create it first")
+    run = qmosaic("compile", GHZ, "-n", "pair-2x4", flag, tmp_path, *FAST)
+    assert_one_line_error(run, "is a directory")
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["verify", GHZ, GHZ, "--report", "r.json", "--shots", "0"], "argument --shots: must be an integer >= 1, got '0'"),
+    (["verify", GHZ, GHZ, "--report", "r.json", "--tolerance", "-1"], "argument --tolerance: must be a number in [0, 1)"),
+    (["compile", GHZ, "-n", "pair-2x4", "--time-limit", "inf"], "argument --time-limit: must be a finite number"),
+])
+def test_out_of_range_arguments_are_refused(args, fragment):
+    run = qmosaic(*args)
+    assert run.returncode != 0 and fragment in run.stderr and "Traceback" not in run.stderr
 
 
 def test_argument_errors_exit_non_zero():

@@ -246,8 +246,11 @@ def test_impossible_budget_is_a_budget_error():
 
 # --- options and solvers -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("kwargs, pattern", [
-    ({"time_limit": 0}, r"time_limit must be a number of seconds > 0, got 0"),
+    ({"time_limit": 0}, r"time_limit must be a finite number of seconds > 0, got 0"),
+    ({"time_limit": float("inf")}, r"time_limit must be a finite number of seconds > 0, got inf"),
     ({"seed": -1}, r"seed must be an integer >= 0, got -1"),
+    ({"seed": True}, r"seed must be an integer >= 0, got True"),
+    ({"use_ilp": "no"}, r"use_ilp must be True or False, got 'no'"),
     ({"solver": "gurobi"}, r"unknown solver 'gurobi'; choose one of highs, cbc"),
 ])
 def test_bad_options(kwargs, pattern):
@@ -330,3 +333,29 @@ def test_verifying_with_a_mismatched_layout_is_refused():
     qc = QuantumCircuit(3)
     with pytest.raises(VerificationError, match=r"layout names 2 logical qubits but the input has 3"):
         process_fidelity(qc, qc, [0, 1], [0, 1])
+
+
+def test_verifying_with_a_layout_outside_the_circuit_is_refused():
+    from qmosaic.verify import process_fidelity
+
+    qc = QuantumCircuit(2)
+    with pytest.raises(VerificationError, match=r"layout names qubit 999 but the compiled circuit has qubits 0..1"):
+        process_fidelity(qc, qc, [0, 999], [0, 1])
+    with pytest.raises(VerificationError, match=r"shots must be an integer >= 1, got 0"):
+        process_fidelity(qc, qc, [0, 1], [0, 1], shots=0)
+
+
+def test_an_empty_circuit_compiles_and_verifies():
+    result = qmosaic.compile(QuantumCircuit(0), "pair-2x4", options=FAST)
+    assert result.report["ebits"]["total"] == 0 and result.verify() == 1.0
+
+
+@pytest.mark.parametrize("bad", [None, 5])
+def test_a_network_that_is_neither_name_nor_file_nor_network(bad):
+    with pytest.raises(QmosaicError, match=r"network must be a qmosaic Network, a preset name or a .toml/.json path"):
+        qmosaic.compile(QuantumCircuit(2), bad, options=FAST)
+
+
+def test_options_that_are_not_compile_options():
+    with pytest.raises(QmosaicError, match=r"options must be a qmosaic.CompileOptions, got dict"):
+        qmosaic.compile(QuantumCircuit(2), "pair-2x4", options={"time_limit": 1})
