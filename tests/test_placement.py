@@ -377,3 +377,22 @@ def test_a_chain_fills_linked_qpus_depth_first(monkeypatch):
         qc.cx(i, i - 1)
     part = place(NormalizeForDistribution().run(circuit_to_dag(qc)), grid, time_limit=2.0, seed=0)
     assert (part.status, part.objective, part.bound) == (PlacementStatus.OPTIMAL, 3.0, 3.0)
+
+
+def test_the_first_placement_follows_the_interactions():
+    """A chain over scrambled qubit indices: filled in index order it crosses between the QPUs
+    again and again; filled breadth-first over its interactions it crosses once."""
+    from qmosaic.passes import placement
+    from qmosaic.passes.hypergraph import build_hypergraph
+    from qmosaic.passes.objective import objective_weights, score
+
+    chain = [0, 5, 2, 7, 1, 4, 3, 6]
+    qc = QuantumCircuit(8)
+    for a, b in zip(chain, chain[1:]):
+        qc.cx(a, b)
+    net = qmosaic.Network.preset("pair-2x4")
+    inter = analyse_interactions(NormalizeForDistribution().run(circuit_to_dag(qc)))
+    hg, weights = build_hypergraph(inter), objective_weights("ebits", net, inter)
+    first = placement._initial(8, [4, 4], net, lambda p: score(hg, p, net, weights), hg.qubits)
+    assert score(hg, first, net, weights)[0] == 1.0
+    assert score(hg, placement._fill(8, [4, 4], [0, 1]), net, weights)[0] == 7.0  # index order
