@@ -188,16 +188,19 @@ def _initial(n: int, capacity: list[int], network: Network, evaluate, pairs: np.
     orders = [_bfs_order(network)]
     if not network.is_complete:
         orders += [_dfs_order(network, root) for root in range(len(capacity))]
+    budget = max(1, INITIAL_WORK // max(1, len(pairs)))  # fills that may be evaluated
     # over the interactions on complete networks only: at a 3 s limit it gave cpfrac32-line4x9
     # 127 ebits instead of 118 (and chem10-smallworld5 141 instead of 143); not measured at 15 s
-    near = _interaction_order(n, pairs) if network.is_complete and 2 * len(pairs) <= INITIAL_WORK else None
+    near = _interaction_order(n, pairs) if network.is_complete and budget > 1 else None
     fills = []
     for order in dict.fromkeys(map(tuple, orders)):
-        fills.append(_fill(n, capacity, list(order)))
+        fill = _fill(n, capacity, list(order))
+        fills.append(fill)
         if near is not None:
-            fills.append(np.empty(n, dtype=np.int64))
-            fills[-1][near] = fills[-2]  # the i-th qubit of ``near`` takes the i-th slot
-    fills = fills[:max(1, INITIAL_WORK // max(1, len(pairs)))]
+            moved = np.empty(n, dtype=np.int64)
+            moved[near] = fill  # the i-th qubit of ``near`` takes the i-th slot
+            fills.append(moved)
+    fills = fills[:budget]
     if len(fills) == 1:
         return fills[0]
     costs = [evaluate(p)[0] for p in fills]
@@ -231,7 +234,7 @@ def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], net
             home = int(placement[q])
             for k in range(len(capacity)):
                 now = time.monotonic()
-                if k == home or now > deadline or now - last > stall or best <= target + 1e-9:
+                if k == home or now > deadline or now - last > stall:
                     continue
                 partners = [None] if load[k] < capacity[k] else [r for r in active if placement[r] == k]
                 for r in partners:
@@ -241,6 +244,8 @@ def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], net
                     value, server = cost(placement)
                     if value < best - 1e-12:
                         best, best_server, improved, last = value, server, True, time.monotonic()
+                        if best <= target + 1e-9:  # no placement does better
+                            return placement, best, best_server
                         if r is None:
                             load[home] -= 1
                             load[k] += 1
