@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--shared", type=Path, default=None, help="the shared folder holding bench/cases.json "
                                                                 "(default ../shared from the repository root)")
     run.add_argument("--seed", type=int, default=0, help="solver seed (default 0)")
+    run.add_argument("--effort", choices=("fast", "full"), default="full",
+                     help="qmosaic's effort (default full: search to the time limit, prove with the exact model; "
+                          "fast: a fixed amount of search, no exact model)")
     run.add_argument("--no-verify", action="store_true", help="skip the simulation / stim checks")
     run.add_argument("--no-stim", action="store_true", help="skip the stim check of Clifford circuits")
     run.add_argument("--no-qiskit", action="store_true",
@@ -63,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="wall-clock guard per run (qmosaic and qiskit separately; default 1800)")
     scale.add_argument("--seed", type=int, default=7)
     scale.add_argument("--translate", action="store_true", help="also translate to the native gate set")
+    scale.add_argument("--effort", choices=("fast", "full"), default="full", help="qmosaic's effort (default full)")
     scale.add_argument("--no-qiskit", action="store_true", help="skip the qiskit.transpile comparison")
     scale.add_argument("--qiskit-coupling", choices=("full", "none"), default="full",
                        help="qiskit device: CouplingMap.from_full(N) (default) or no coupling map")
@@ -85,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_benchmarks(shared=shared, quick=args.quick, patterns=args.cases, time_limit=args.time_limit,
                               out=args.out or DEFAULT_OUT, case_timeout=args.case_timeout, seed=args.seed,
                               verify=not args.no_verify, stim=not args.no_stim, sim_max_qubits=args.sim_max_qubits,
-                              markdown=args.markdown, list_only=args.list, qiskit=not args.no_qiskit)
+                              markdown=args.markdown, list_only=args.list, qiskit=not args.no_qiskit,
+                              effort=args.effort)
     if args.command == "diff":
         from .diff import diff as run_diff
 
@@ -108,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--gates: expected comma-separated integers, got {args.gates!r}")
         return run_scale(gates=gates, qubits=args.qubits, qpus=args.qpus, comm=args.comm, topology=args.topology,
                          time_limit=args.time_limit, timeout=args.timeout, seed=args.seed, translate=args.translate,
-                         qiskit=not args.no_qiskit, coupling=args.qiskit_coupling, out=args.out)
+                         qiskit=not args.no_qiskit, coupling=args.qiskit_coupling, out=args.out, effort=args.effort)
     return 2
 
 

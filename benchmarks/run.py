@@ -268,7 +268,7 @@ def _write_json(path: Path, meta: dict, records: list[dict], summary: dict | Non
 def run_benchmarks(*, shared: Path, quick: bool, patterns: list[str] | None, time_limit: float | None,
                    out: Path, case_timeout: float | None, seed: int, verify: bool, stim: bool,
                    sim_max_qubits: int, markdown: bool, list_only: bool = False, qiskit: bool = True,
-                   stream=sys.stdout) -> int:
+                   effort: str = "full", stream=sys.stdout) -> int:
     """Run the selected cases; print progress, the table and the summary; write JSON. Exit status."""
     cases = select(load_cases(shared), patterns=patterns, quick=quick)
     if not cases:
@@ -284,16 +284,18 @@ def run_benchmarks(*, shared: Path, quick: bool, patterns: list[str] | None, tim
     root = Path(__file__).resolve().parents[1]
     meta = {"started": _dt.datetime.now().isoformat(timespec="seconds"), "git": _git_commit(root),
             "versions": _versions(), "platform": platform.platform(), "cpus": os.cpu_count(), "quick": quick,
-            "patterns": patterns, "time_limit": limit, "case_timeout": guard, "seed": seed,
+            "patterns": patterns, "time_limit": limit, "case_timeout": guard, "seed": seed, "effort": effort,
             "shared": str(shared), "cost_model": COST_MODEL,
             "quick_rule": f"qubits <= {QUICK_MAX_QUBITS} and instructions <= {QUICK_MAX_INSTRUCTIONS}" if quick else None}
-    print(f"qmosaic benchmarks: {len(cases)} cases, time limit {limit:g} s, guard {guard:g} s/case, -> {out}",
+    print(f"qmosaic benchmarks: {len(cases)} cases, effort {effort}, time limit {limit:g} s, guard {guard:g} s/case, "
+          f"-> {out}",
           file=stream, flush=True)
     records: list[dict] = []
     start = time.perf_counter()
     for i, case in enumerate(cases, 1):
         res = run_guarded(compile_case, {"case": case, "time_limit": limit, "seed": seed, "verify": verify,
-                                         "stim": stim, "sim_max_qubits": sim_max_qubits, "qiskit": qiskit},
+                                         "stim": stim, "sim_max_qubits": sim_max_qubits, "qiskit": qiskit,
+                                         "effort": effort},
                           timeout=guard)
         rec = _record(case, res)
         records.append(rec)
@@ -324,8 +326,8 @@ def show(path: Path, *, markdown: bool, stream=sys.stdout) -> int:
     records = data["cases"]
     summary = data.get("summary") or summarise(records)
     meta = data.get("meta", {})
-    print(f"{path}: {meta.get('started')} git {meta.get('git')} time limit {meta.get('time_limit')} s, "
-          f"quick {meta.get('quick')}", file=stream)
+    print(f"{path}: {meta.get('started')} git {meta.get('git')} effort {meta.get('effort', 'full')}, "
+          f"time limit {meta.get('time_limit')} s, quick {meta.get('quick')}", file=stream)
     print(format_table(records, markdown=markdown), file=stream)
     print("", file=stream)
     print(format_summary(summary), file=stream)

@@ -88,7 +88,7 @@ def scale_network(num_qubits: int, qpus: int, *, comm: int, topology: str):
 
 
 def _qmosaic_job(*, qubits: int, gates: int, seed: int, qpus: int, comm: int, topology: str, time_limit: float,
-                 translate: bool) -> dict[str, Any]:
+                 translate: bool, effort: str = "full") -> dict[str, Any]:
     import qmosaic
 
     from .jobs import make_options, report_fields
@@ -99,7 +99,8 @@ def _qmosaic_job(*, qubits: int, gates: int, seed: int, qpus: int, comm: int, to
     gen = time.perf_counter() - t0
     before = rss_mb()
     t0 = time.perf_counter()
-    result = qmosaic.compile(circ, net, options=make_options(time_limit=time_limit, translate=translate))
+    result = qmosaic.compile(circ, net, options=make_options(time_limit=time_limit, translate=translate,
+                                                                   effort=effort))
     wall = time.perf_counter() - t0
     rep = result.report
     fields = report_fields(rep)
@@ -130,18 +131,19 @@ def _fmt(x, spec=".1f") -> str:
 
 def run_scale(*, gates: list[int], qubits: int, qpus: int, comm: int, topology: str, time_limit: float,
               timeout: float, seed: int, translate: bool, qiskit: bool, coupling: str, out=None,
-              stream=sys.stdout) -> int:
+              effort: str = "full", stream=sys.stdout) -> int:
     import json
     from pathlib import Path
 
     rows = []
     print(f"scale: {qubits} qubits on {qpus} QPUs ({topology}, {math.ceil(qubits / qpus)} data + {comm} comm qubits "
-          f"each), time limit {time_limit:g} s, translate={translate}, timeout {timeout:g} s/run", file=stream,
+          f"each), effort {effort}, time limit {time_limit:g} s, translate={translate}, timeout {timeout:g} s/run", file=stream,
           flush=True)
     for g in gates:
         rec: dict[str, Any] = {"gates": g, "qubits": qubits, "qpus": qpus}
         res = run_guarded(_qmosaic_job, {"qubits": qubits, "gates": g, "seed": seed, "qpus": qpus, "comm": comm,
-                                         "topology": topology, "time_limit": time_limit, "translate": translate},
+                                         "topology": topology, "time_limit": time_limit, "translate": translate,
+                                         "effort": effort},
                           timeout=timeout)
         if "error" in res:
             rec["qmosaic_error"] = res["error"]
@@ -197,7 +199,7 @@ def run_scale(*, gates: list[int], qubits: int, qpus: int, comm: int, topology: 
         path = Path(out)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"qubits": qubits, "qpus": qpus, "comm": comm, "topology": topology,
-                                    "time_limit": time_limit, "translate": translate, "coupling": coupling,
+                                    "time_limit": time_limit, "translate": translate, "coupling": coupling, "effort": effort,
                                     "rows": rows}, indent=1) + "\n", encoding="utf-8")
         print(f"results: {path}", file=stream)
     return 0

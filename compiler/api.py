@@ -125,7 +125,8 @@ def compile(circuit, network, *, options: CompileOptions | None = None) -> Compi
 
 def _place(dag, net: Network, opts: CompileOptions, inter, initial=None, share: float = 1.0) -> Partition:
     return place(dag, net, solver=opts.solver, time_limit=share * opts.time_limit, seed=opts.seed,
-                 use_ilp=opts.use_ilp, objective=opts.objective, interactions=inter, initial=initial)
+                 use_ilp=opts.use_ilp, objective=opts.objective, interactions=inter, initial=initial,
+                 effort=opts.effort)
 
 
 def _fit_by_reuse(dag, net: Network) -> Reuse | None:

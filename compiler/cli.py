@@ -68,7 +68,8 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     from .options import CompileOptions
 
     options = CompileOptions(objective=args.objective, solver=args.solver, time_limit=args.time_limit, seed=args.seed,
-                             use_ilp=not args.no_ilp, translate=not args.no_translate, reuse=not args.no_reuse)
+                             use_ilp=not args.no_ilp, translate=not args.no_translate, reuse=not args.no_reuse,
+                             effort=args.effort)
     _check_writable(args.output, "output")
     _check_writable(args.report, "report")
     result = compile(_read_circuit_arg(args.input), load_network(args.network), options=options)
@@ -132,6 +133,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--time-limit", type=_seconds, default=10.0, help="placer time limit in seconds (default 10)")
     c.add_argument("--seed", type=int, default=0, help="solver seed (default 0)")
     c.add_argument("--no-ilp", action="store_true", help="heuristic placement only")
+    c.add_argument("--effort", choices=("fast", "full"), default="full",
+                   help="full (default): search up to the time limit and prove what the exact model can; "
+                        "fast: a fixed amount of search in proportion to the circuit, no exact model")
     c.add_argument("--no-translate", action="store_true", help="keep generic gates, skip native translation")
     c.add_argument("--no-reuse", action="store_true",
                    help="never let a qubit take the slot of one measured for the last time")

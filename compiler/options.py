@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from qmosaic.passes.placement import OBJECTIVES, SOLVERS
+from qmosaic.passes.placement import EFFORTS, OBJECTIVES, SOLVERS
 
 from .errors import QmosaicError, SolverError
 
@@ -27,6 +27,10 @@ class CompileOptions:
     reuse: ``False`` never lets a qubit take the slot of one measured for the last time
         (:mod:`~qmosaic.passes.reuse`; by default tried when the placement spends ebits and
         fills a QPU: up to two more placements with half the time limit each).
+    effort: ``"full"`` (default) searches up to ``time_limit`` and proves what it can with the
+        exact model; ``"fast"`` stops after a fixed amount of search work in proportion to the
+        circuit (no exact model, no second placement for qubit reuse), for compile times like
+        Qiskit's ``optimization_level=1`` at the price of some ebits.
     """
 
     objective: str = "ebits"
@@ -36,12 +40,15 @@ class CompileOptions:
     use_ilp: bool = True
     translate: bool = True
     reuse: bool = True
+    effort: str = "full"
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
             raise QmosaicError(f"unknown objective {self.objective!r}; choose one of {', '.join(OBJECTIVES)}")
         if self.solver not in SOLVERS:
             raise SolverError(f"unknown solver {self.solver!r}; choose one of {', '.join(SOLVERS)}")
+        if self.effort not in EFFORTS:
+            raise QmosaicError(f"unknown effort {self.effort!r}; choose one of {', '.join(EFFORTS)}")
         if not (isinstance(self.time_limit, (int, float)) and not isinstance(self.time_limit, bool)
                 and 0 < self.time_limit < math.inf):
             raise QmosaicError(f"time_limit must be a finite number of seconds > 0, got {self.time_limit!r}")

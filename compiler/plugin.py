@@ -184,7 +184,7 @@ class QmosaicLayoutPlugin(PassManagerStagePlugin):
             NormalizeForDistribution(),
             InteractionAnalysis(),
             ILPPlacement(network, solver=options.solver, time_limit=options.time_limit, seed=options.seed,
-                         use_ilp=options.use_ilp, objective=options.objective),
+                         use_ilp=options.use_ilp, objective=options.objective, effort=options.effort),
             QmosaicEmbedding(network),
             FullAncillaAllocation(target),
             EnlargeWithAncilla(),

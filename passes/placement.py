@@ -46,21 +46,28 @@ import rustworkx as rx
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import AnalysisPass
 
-from qmosaic.targets.errors import BudgetError, CapacityError, SolverError
+from qmosaic.targets.errors import BudgetError, CapacityError, QmosaicError, SolverError
 from qmosaic.targets.models import Network
 
+from .gains import gain_search
 from .hypergraph import Hypergraph, build_hypergraph, link_usage, plan_servers, route_cost, servers_cost
 from .interactions import Interactions, analyse_interactions
 from .objective import OBJECTIVES, Weights, objective_weights, overflow, score
 from .spread import component_sizes, spread_bound
 from .teledata import teledata_gain, timelines
 
-__all__ = ["ILPPlacement", "Partition", "PlacementStatus", "place", "check_budgets", "SOLVERS", "OBJECTIVES"]
+__all__ = ["ILPPlacement", "Partition", "PlacementStatus", "place", "check_budgets", "SOLVERS", "OBJECTIVES",
+           "EFFORTS"]
 
 SOLVERS = ("highs", "cbc")
 MAX_MODEL_TERMS = 200_000  # above this the exact model is not built; the heuristic answers
 MAX_CUT_QPUS = 8  # cyclic networks up to this size get the exact Steiner cut model
 INITIAL_WORK = 50_000  # gate evaluations (~0.5 s) for choosing the first placement among network orders
+EFFORTS = ("fast", "full")
+# effort "fast": qubit-hyperedge visits of the gain search per two-qubit gate (at least
+# FAST_MIN_WORK), or gate evaluations of the local search per gate for other objectives
+FAST_WORK_PER_GATE = 100
+FAST_MIN_WORK = 20_000
 KICK_SWAPS = 2  # random swaps per kick of the iterated local search
 KICK_SHARE = 0.4  # of the time limit, for kicks after the exact model on networks that are not complete ...
 KICK_MAX_QUBITS = 32  # ... for circuits this small (64 qubits: the model's time is worth more, see _kick)
@@ -209,10 +216,11 @@ def _initial(n: int, capacity: list[int], network: Network, evaluate, pairs: np.
 
 def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], network: Network, weights: Weights,
                  *, deadline: float, cost=None, movable: list[int] | None = None,
-                 stall: float = math.inf, target: float = -math.inf) -> tuple[np.ndarray, float, np.ndarray]:
+                 stall: float = math.inf, target: float = -math.inf,
+                 max_evals: int | None = None) -> tuple[np.ndarray, float, np.ndarray]:
     """First-improvement moves and swaps until no gain, the deadline, ``stall`` seconds
-    without a gain, or a cost at ``target`` (a lower bound); returns the placement, its cost
-    and its servers.  ``cost(placement) ->
+    without a gain, ``max_evals`` evaluations, or a cost at ``target`` (a lower bound);
+    returns the placement, its cost and its servers.  ``cost(placement) ->
     (cost, servers)`` defaults to ``score``; ``movable`` limits the qubits moved or swapped
     (default: all that matter to the objective).
 
@@ -228,16 +236,21 @@ def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], net
     active = range(hg.num_qubits) if not weights.plain_ebits else sorted(set(hg.qubits.ravel().tolist()))
     active = active if movable is None else movable
     improved, last = True, time.monotonic()
-    while improved and best > target + 1e-9 and time.monotonic() < deadline:
+    evals = 1 if max_evals is None else max_evals - 1
+    while improved and best > target + 1e-9 and time.monotonic() < deadline and evals > 0:
         improved = False
         for q in active:
             home = int(placement[q])
             for k in range(len(capacity)):
                 now = time.monotonic()
-                if k == home or now > deadline or now - last > stall:
+                if k == home or now > deadline or now - last > stall or evals <= 0:
                     continue
                 partners = [None] if load[k] < capacity[k] else [r for r in active if placement[r] == k]
                 for r in partners:
+                    if max_evals is not None:
+                        evals -= 1
+                        if evals < 0:
+                            break
                     placement[q] = k
                     if r is not None:
                         placement[r] = home
@@ -669,8 +682,10 @@ def _mute_highs_banner() -> None:
 def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limit: float = 10.0, seed: int = 0,
           use_ilp: bool = True, objective: str = "ebits", interactions: Interactions | None = None,
           symmetry_breaking: bool = True, warm_start: bool = True, teledata: bool = True,
-          start_away: bool = True, initial: Sequence[int] | None = None) -> Partition:
+          start_away: bool = True, initial: Sequence[int] | None = None, effort: str = "full") -> Partition:
     """Place every logical qubit of ``dag`` on a QPU of ``network``.
+
+    ``effort="fast"`` keeps the heuristic and bounds it by work, not time (:func:`_fast`).
 
     ``initial`` (a placement within capacity) is where the local search starts, instead of
     filling the QPUs in order; the exact model then starts from the search's answer.
@@ -681,6 +696,8 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
     model takes) then prefers, among placements scored alike, one where moving qubits saves
     ebits (:func:`_refine_for_teledata`; ``start_away=False`` when the lowering will not start
     qubits away, as in a pass manager)."""
+    if effort not in EFFORTS:
+        raise QmosaicError(f"unknown effort {effort!r}; choose one of {', '.join(EFFORTS)}")
     _check_solver(solver)
     start = time.monotonic()
     inter = interactions if interactions is not None else analyse_interactions(dag)
@@ -692,6 +709,8 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
                             f"{sum(capacity)} data qubits ({', '.join(f'{q.name}: {q.qubits}' for q in network.qpus)}); "
                             "use a larger network or fewer qubits")
     hg = build_hypergraph(inter)
+    if effort == "fast":
+        return _fast(hg, network, weights, capacity, start, initial=initial)
     shape = _shape(hg, network) if use_ilp else None
     exact = shape is not None and shape.terms <= MAX_MODEL_TERMS  # else the heuristic has all the time
     first = (_initial(n, capacity, network, lambda p: score(hg, p, network, weights), hg.qubits) if initial is None
@@ -722,6 +741,34 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
         check_budgets(link_usage(hg, np.array(best.placement), np.array(best.server), network), network,
                       what="the best placement found")
     return replace(best, seconds=time.monotonic() - start)
+
+
+def _fast(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int], start: float, *,
+          initial: Sequence[int] | None) -> Partition:
+    """The first placement improved by work-bounded searches (the same answer on any machine):
+    with the ebits objective and no link budgets, :func:`~qmosaic.passes.gains.gain_search`
+    (``FAST_WORK_PER_GATE`` visits per gate); otherwise the local search, as many placement
+    evaluations as ``FAST_WORK_PER_GATE`` gate evaluations per gate allow.  No exact model,
+    no kicks, no TeleData refinement; the status is ``heuristic`` unless the spread bound
+    proves the answer."""
+    n, gates = hg.num_qubits, len(hg.qubits)
+    evaluate = functools.partial(score, hg, network=network, weights=weights)
+    first = (_initial(n, capacity, network, evaluate, hg.qubits) if initial is None
+             else np.array(initial, dtype=np.int64))
+    if weights.plain_ebits and not network.has_budgets:
+        placement, cost, server = gain_search(hg, first, capacity, network,
+                                              work=max(FAST_MIN_WORK, FAST_WORK_PER_GATE * gates))
+    else:
+        placement, cost, server = local_search(hg, first, capacity, network, weights, deadline=math.inf,
+                                               max_evals=max(1, FAST_WORK_PER_GATE))
+    floor = spread_bound(component_sizes(n, hg.qubits), capacity) if weights.plain_ebits else 0
+    proven = weights.plain_ebits and cost <= floor + 1e-9
+    status, bound = (PlacementStatus.OPTIMAL, float(floor)) if proven else (PlacementStatus.HEURISTIC, None)
+    if network.has_budgets:
+        check_budgets(link_usage(hg, placement, server, network), network, what="the placement found")
+    return Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
+                     status, cost, bound, 0.0 if proven else None, time.monotonic() - start, "heuristic", cost,
+                     weights.objective)
 
 
 def _kick(hg: Hypergraph, best: Partition, capacity: list[int], network: Network, weights: Weights, *,
@@ -844,16 +891,16 @@ class ILPPlacement(AnalysisPass):
     """
 
     def __init__(self, network: Network, *, solver: str = "highs", time_limit: float = 10.0, seed: int = 0,
-                 use_ilp: bool = True, objective: str = "ebits"):
+                 use_ilp: bool = True, objective: str = "ebits", effort: str = "full"):
         super().__init__()
         _check_solver(solver)
         self.network, self.solver, self.time_limit, self.seed = network, solver, time_limit, seed
-        self.use_ilp, self.objective = use_ilp, objective
+        self.use_ilp, self.objective, self.effort = use_ilp, objective, effort
 
     def run(self, dag: DAGCircuit) -> None:
         inter = self.property_set["qmosaic_interactions"] or analyse_interactions(dag)
         self.property_set["qmosaic_interactions"] = inter
         self.property_set["qmosaic_partition"] = place(
             dag, self.network, solver=self.solver, time_limit=self.time_limit, seed=self.seed,
-            use_ilp=self.use_ilp, objective=self.objective, interactions=inter,
+            use_ilp=self.use_ilp, objective=self.objective, interactions=inter, effort=self.effort,
             start_away=False)  # the plugin's lowering starts no qubit away (its layout stage fixed the start)

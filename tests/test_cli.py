@@ -143,6 +143,11 @@ def test_compile_options_are_accepted(tmp_path):
     run = qmosaic("compile", GHZ, "-n", "ring-4x4", "-o", tmp_path / "h.qasm", "--no-ilp", *FAST)
     assert run.returncode == 0, run.stderr
     assert "solver heuristic" in run.stderr
+    run = qmosaic("compile", GHZ, "-n", "ring-4x4", "-o", tmp_path / "f.qasm", "--effort", "fast", "--verify")
+    assert run.returncode == 0, run.stderr
+    assert "solver heuristic" in run.stderr and "process fidelity 1.0" in run.stderr
+    run = qmosaic("compile", GHZ, "-n", "ring-4x4", "--effort", "quick")
+    assert run.returncode == 2 and "invalid choice: 'quick'" in run.stderr
 
 
 # --- bad input: one line on stderr, non-zero exit -----------------------------------------------------------

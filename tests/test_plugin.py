@@ -229,6 +229,18 @@ def test_options_travel_on_the_target():
     assert pm.property_set["qmosaic_partition"].status is PlacementStatus.HEURISTIC
 
 
+def test_fast_effort_reaches_the_placer(monkeypatch):
+    import qmosaic.passes.placement as placement
+
+    monkeypatch.setattr(placement, "build_model", lambda *a, **k: pytest.fail("exact model built at effort='fast'"))
+    qc = mixed_circuit()
+    t = target("line-3x3", CompileOptions(effort="fast"))
+    pm = generate_preset_pass_manager(1, target=t, seed_transpiler=1, **PLUGINS)
+    out = pm.run(qc)
+    assert pm.property_set["qmosaic_partition"].solver == "heuristic"
+    assert check(qc, out, network("line-3x3")) > 1 - 1e-6
+
+
 @pytest.mark.parametrize("objective", ["fidelity", "latency"])
 def test_objective_reaches_the_placer(objective):
     qc = mixed_circuit()

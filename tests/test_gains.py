@@ -1,0 +1,118 @@
+"""The fast placer: incremental move pricing (``passes/gains.py``) and ``effort="fast"`` end to end."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from qiskit import QuantumCircuit
+from qiskit.circuit.random import random_circuit
+from qiskit.converters import circuit_to_dag
+
+import qmosaic
+from conftest import FAST, check_compiled, qft_cp
+from qmosaic.errors import QmosaicError
+from qmosaic.passes.gains import _Copies, gain_search
+from qmosaic.passes.hypergraph import build_hypergraph, plan_servers
+from qmosaic.passes.interactions import analyse_interactions
+from qmosaic.passes.normalize import NormalizeForDistribution
+from qmosaic.passes.placement import _fill, _bfs_order
+
+QUICK = dataclasses.replace(FAST, effort="fast")
+
+
+def _setup(circuit, net_name: str):
+    net = qmosaic.load_network(net_name)
+    inter = analyse_interactions(NormalizeForDistribution().run(circuit_to_dag(circuit)))
+    hg = build_hypergraph(inter)
+    capacity = [q.qubits for q in net.qpus]
+    return hg, net, capacity, _fill(inter.num_qubits, capacity, _bfs_order(net))
+
+
+@pytest.mark.parametrize("net_name", ["pair-2x4", "line-3x3", "ring-4x4", "star-5x4"])
+@pytest.mark.parametrize("larger", [True, False])
+def test_move_prices_equal_the_recomputed_total(net_name, larger):
+    """Every incremental price equals the total recomputed after the move (fixed sides)."""
+    net = qmosaic.load_network(net_name)
+    n = min(9, sum(q.qubits for q in net.qpus))
+    hg, net, capacity, placement = _setup(random_circuit(n, 8, max_operands=2, seed=5), net_name)
+    copies = _Copies(hg, placement, plan_servers(hg, placement, net)[1], net, larger=larger)
+    rng = np.random.default_rng(3)
+    checked = 0
+    for _ in range(60):
+        q, b = int(rng.integers(n)), int(rng.integers(len(capacity)))
+        if b == copies.home[q]:
+            continue
+        before, price = copies.total(), copies.delta(q, b)
+        copies.move(q, b)
+        assert copies.total() - before == price, (q, b)
+        checked += 1
+    assert checked >= 20
+
+
+@pytest.mark.parametrize("net_name", ["pair-2x4", "ring-4x4", "star-5x4"])
+def test_gain_search_returns_a_scored_placement_within_capacity(net_name):
+    net = qmosaic.load_network(net_name)
+    n = sum(q.qubits for q in net.qpus)
+    hg, net, capacity, placement = _setup(qft_cp(n), net_name)
+    start = plan_servers(hg, placement, net)[0]
+    found, ebits, server = gain_search(hg, placement, capacity, net, work=50_000)
+    assert np.all(np.bincount(found, minlength=len(capacity)) <= capacity)
+    assert plan_servers(hg, found, net)[0] == ebits <= start
+    assert len(server) == len(hg.qubits)
+
+
+def test_gain_search_repairs_a_misplaced_pair():
+    """Two 4-qubit chains over pair-2x4 with qubits 3 and 4 exchanged: one swap makes both local."""
+    circ = QuantumCircuit(8)
+    for chain in ((0, 1, 2, 3), (4, 5, 6, 7)):
+        for a, b in zip(chain, chain[1:]):
+            circ.cx(a, b)
+    hg, net, capacity, _ = _setup(circ, "pair-2x4")
+    placement = np.array([0, 0, 0, 1, 0, 1, 1, 1])
+    assert plan_servers(hg, placement, net)[0] == 2
+    found, ebits, _ = gain_search(hg, placement, capacity, net, work=50_000)
+    assert ebits == 0
+    assert found.tolist() in ([0, 0, 0, 0, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0, 0, 0])
+
+
+@pytest.mark.parametrize("net_name,seed", [("pair-2x4", 1), ("line-3x3", 2), ("ring-4x4", 3), ("star-5x4", 4)])
+def test_fast_effort_compiles_correctly(net_name, seed):
+    n = min(7, sum(q.qubits for q in qmosaic.load_network(net_name).qpus))
+    result = qmosaic.compile(random_circuit(n, 6, max_operands=2, seed=seed), net_name, options=QUICK)
+    assert result.report["solver"]["solver"] == "heuristic"
+    check_compiled(result)
+
+
+def test_fast_effort_is_deterministic_and_never_calls_the_solver(monkeypatch):
+    import qmosaic.passes.placement as placement
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the exact model was built in effort='fast'")
+
+    monkeypatch.setattr(placement, "build_model", refuse)
+    first = qmosaic.compile(qft_cp(8), "line-4x4", options=QUICK)
+    again = qmosaic.compile(qft_cp(8), "line-4x4", options=QUICK)
+    assert first.qasm() == again.qasm()
+    check_compiled(first)
+
+
+def test_fast_effort_spends_no_more_than_the_first_placement():
+    from qmosaic.passes.placement import place
+
+    circ = qft_cp(12)
+    net = qmosaic.load_network("ring-4x4")
+    dag = NormalizeForDistribution().run(circuit_to_dag(circ))
+    inter = analyse_interactions(dag)
+    hg = build_hypergraph(inter)
+    capacity = [q.qubits for q in net.qpus]
+    first = plan_servers(hg, _fill(12, capacity, _bfs_order(net)), net)[0]
+    part = place(dag, net, interactions=inter, effort="fast")
+    assert part.ebits <= first
+    assert part.status.value in ("heuristic", "optimal")
+
+
+def test_unknown_effort_is_refused():
+    with pytest.raises(QmosaicError, match=r"unknown effort 'quick'; choose one of fast, full"):
+        qmosaic.CompileOptions(effort="quick")
