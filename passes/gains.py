@@ -19,6 +19,9 @@ machine).
 
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
 
 from qmosaic.targets.models import Network
@@ -111,9 +114,9 @@ def _sides(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, *, larger:
         yield (e0, q1) if side == 0 else (e1, q0)
 
 
-def _descend(copies: _Copies, capacity: list[int], active: list[int], budget: int) -> int:
-    """First-improvement moves and swaps on ``copies`` until none gains or ``budget`` work is
-    spent; returns the work left.  A qubit moves to a QPU with room, or swaps with any qubit
+def _descend(copies: _Copies, capacity: list[int], active: list[int], budget: int, deadline: float) -> int:
+    """First-improvement moves and swaps on ``copies`` until none gains, ``budget`` work is
+    spent or the ``deadline`` (``time.monotonic()``) passes; returns the work left.  A qubit moves to a QPU with room, or swaps with any qubit
     there (idle ones too: a swap with an idle qubit is a move into a full QPU)."""
     home = copies.home
     members: list[list[int]] = [[] for _ in capacity]
@@ -123,6 +126,8 @@ def _descend(copies: _Copies, capacity: list[int], active: list[int], budget: in
     while improved and budget > 0:
         improved = False
         for q in active:
+            if time.monotonic() > deadline:
+                return 0
             for k in range(len(capacity)):
                 if k == home[q] or budget <= 0:
                     continue
@@ -162,29 +167,30 @@ def _try(copies: _Copies, members: list[list[int]], capacity: list[int], q: int,
 
 
 def gain_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], network: Network, *,
-                work: int, rounds: int = 4) -> tuple[np.ndarray, float, np.ndarray]:
+                work: int, rounds: int = 4, deadline: float = math.inf) -> tuple[np.ndarray, float, np.ndarray]:
     """Moves and swaps of qubits priced on fixed copy sides (see the module docstring), at most
     ``work`` qubit-hyperedge visits in all, half with local gates diagonal on both qubits served
     by their larger hyperedge, half by their smaller one (neither rule wins everywhere:
     ``dnn_n33-a2a2`` 7 and 4 ebits, ``cpfrac32-line4x9`` 134 and 154); returns the best
     placement a full plan scores, its ebits and its servers (``placement`` itself if nothing
-    better is found)."""
+    better is found).  A ``deadline`` (``time.monotonic()``) also stops it, at the price of an
+    answer that depends on the machine's speed."""
     ebits, server = plan_servers(hg, placement, network)
     start = (placement.copy(), float(ebits), server)
-    found = [_rounds(hg, start, capacity, network, work=work // 2, rounds=rounds, larger=larger)
+    found = [_rounds(hg, start, capacity, network, work=work // 2, rounds=rounds, larger=larger, deadline=deadline)
              for larger in (True, False)]
     return min([start, *found], key=lambda x: x[1])
 
 
 def _rounds(hg: Hypergraph, start: tuple, capacity: list[int], network: Network, *, work: int, rounds: int,
-            larger: bool) -> tuple[np.ndarray, float, np.ndarray]:
+            larger: bool, deadline: float) -> tuple[np.ndarray, float, np.ndarray]:
     """Up to ``rounds`` rounds of: fix the sides from a full plan, descend; the best placement found."""
     best = current = start
     active = sorted(set(hg.qubits.ravel().tolist()))
     for _ in range(rounds):
         copies = _Copies(hg, current[0], current[2], network, larger=larger)
         before = copies.total()
-        work = _descend(copies, capacity, active, work)
+        work = _descend(copies, capacity, active, work, deadline)
         if copies.total() >= before:
             break
         moved = np.array(copies.home, dtype=np.int64)
@@ -192,6 +198,6 @@ def _rounds(hg: Hypergraph, start: tuple, capacity: list[int], network: Network,
         current = (moved, float(ebits), server)
         if ebits < best[1] - _EPS:
             best = current
-        if work <= 0:
+        if work <= 0 or time.monotonic() > deadline:
             break
     return best

@@ -68,6 +68,9 @@ EFFORTS = ("fast", "full")
 # FAST_MIN_WORK), or gate evaluations of the local search per gate for other objectives
 FAST_WORK_PER_GATE = 100
 FAST_MIN_WORK = 20_000
+# visits (~0.6 s) of the gain search before the local search on instances too large to model
+# (15 s limit: mqt-multiplier64-grid2x3 1318 -> 1247 ebits, mqt-random64-grid2x3 492 -> 456)
+GAIN_WORK = 2_000_000
 KICK_SWAPS = 2  # random swaps per kick of the iterated local search
 KICK_SHARE = 0.4  # of the time limit, for kicks after the exact model on networks that are not complete ...
 KICK_MAX_QUBITS = 32  # ... for circuits this small (64 qubits: the model's time is worth more, see _kick)
@@ -715,6 +718,8 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
     exact = shape is not None and shape.terms <= MAX_MODEL_TERMS  # else the heuristic has all the time
     first = (_initial(n, capacity, network, lambda p: score(hg, p, network, weights), hg.qubits) if initial is None
              else np.array(initial, dtype=np.int64))
+    if not exact and weights.plain_ebits and not network.has_budgets:  # the local search barely moves there
+        first = gain_search(hg, first, capacity, network, work=GAIN_WORK, deadline=start + time_limit / 2)[0]
     stall = max(STALL_MIN, STALL_SHARE * time_limit)
     floor = spread_bound(component_sizes(n, hg.qubits), capacity) if weights.plain_ebits else 0
     placement, heur, server = local_search(hg, first, capacity, network, weights, stall=stall, target=floor,
