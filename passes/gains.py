@@ -167,19 +167,23 @@ def _try(copies: _Copies, members: list[list[int]], capacity: list[int], q: int,
 
 
 def gain_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], network: Network, *,
-                work: int, rounds: int = 4, deadline: float = math.inf) -> tuple[np.ndarray, float, np.ndarray]:
+                work: int, rounds: int = 4, deadline: float = math.inf,
+                target: float = -math.inf) -> tuple[np.ndarray, float, np.ndarray]:
     """Moves and swaps of qubits priced on fixed copy sides (see the module docstring), at most
     ``work`` qubit-hyperedge visits in all, half with local gates diagonal on both qubits served
     by their larger hyperedge, half by their smaller one (neither rule wins everywhere:
     ``dnn_n33-a2a2`` 7 and 4 ebits, ``cpfrac32-line4x9`` 134 and 154); returns the best
     placement a full plan scores, its ebits and its servers (``placement`` itself if nothing
     better is found).  A ``deadline`` (``time.monotonic()``) also stops it, at the price of an
-    answer that depends on the machine's speed."""
+    answer that depends on the machine's speed; so does reaching ``target`` (a lower bound)."""
     ebits, server = plan_servers(hg, placement, network)
-    start = (placement.copy(), float(ebits), server)
-    found = [_rounds(hg, start, capacity, network, work=work // 2, rounds=rounds, larger=larger, deadline=deadline)
-             for larger in (True, False)]
-    return min([start, *found], key=lambda x: x[1])
+    best = (placement.copy(), float(ebits), server)
+    for larger in (True, False):
+        if best[1] <= target + _EPS:
+            break
+        found = _rounds(hg, best, capacity, network, work=work // 2, rounds=rounds, larger=larger, deadline=deadline)
+        best = found if found[1] < best[1] - _EPS else best
+    return best
 
 
 def _rounds(hg: Hypergraph, start: tuple, capacity: list[int], network: Network, *, work: int, rounds: int,

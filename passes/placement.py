@@ -760,13 +760,13 @@ def _fast(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int
     evaluate = functools.partial(score, hg, network=network, weights=weights)
     first = (_initial(n, capacity, network, evaluate, hg.qubits) if initial is None
              else np.array(initial, dtype=np.int64))
+    floor = spread_bound(component_sizes(n, hg.qubits), capacity) if weights.plain_ebits else 0
     if weights.plain_ebits and not network.has_budgets:
-        placement, cost, server = gain_search(hg, first, capacity, network,
+        placement, cost, server = gain_search(hg, first, capacity, network, target=floor,
                                               work=max(FAST_MIN_WORK, FAST_WORK_PER_GATE * gates))
     else:
         placement, cost, server = local_search(hg, first, capacity, network, weights, deadline=math.inf,
-                                               max_evals=max(1, FAST_WORK_PER_GATE))
-    floor = spread_bound(component_sizes(n, hg.qubits), capacity) if weights.plain_ebits else 0
+                                               max_evals=max(1, FAST_WORK_PER_GATE), target=floor)
     proven = weights.plain_ebits and cost <= floor + 1e-9
     status, bound = (PlacementStatus.OPTIMAL, float(floor)) if proven else (PlacementStatus.HEURISTIC, None)
     if network.has_budgets:
