@@ -23,7 +23,7 @@ from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import TransformationPass
 from qiskit.transpiler.passes import InverseCancellation
 
-from .gateinfo import diagonal_flags, gate_fact, is_diagonal_1q
+from .gateinfo import diagonal_flags, gate_fact, is_diagonal_1q, node_fact
 
 __all__ = ["HadamardBasisRuns", "rotate_x_runs"]
 
@@ -38,10 +38,10 @@ MIN_RUN_GATES = 2
 _NO_MATRIX = frozenset({"measure", "reset", "barrier", "delay", "if_else"})
 
 
-def _sides(op: Instruction, n: int) -> tuple[str, ...]:
+def _sides(op: Instruction) -> tuple[str, ...]:
     """Per qarg: ``"x"`` (X-diagonal, may join an X run), ``"z"`` (Z-diagonal), ``"b"`` (both), ``"n"``."""
-    if op.name in _NO_MATRIX or n > 2:
-        return ("n",) * n
+    if op.name in _NO_MATRIX or op.num_qubits > 2:
+        return ("n",) * op.num_qubits
     return gate_fact("x-z-sides", op, _compute_sides)
 
 
@@ -76,7 +76,7 @@ def _runs(dag: DAGCircuit, index: dict) -> dict[int, set[int]]:
 
     for node in dag.topological_op_nodes():
         qs = [index[q] for q in node.qargs]
-        for q, side in zip(qs, _sides(node.op, len(qs))):
+        for q, side in zip(qs, node_fact(_sides, node)):
             if side == "x" or (side == "b" and q in open_run):
                 open_run.setdefault(q, []).append(node._node_id)
                 has_2q[q] = has_2q.get(q, 0) + (side == "x" and len(qs) == 2)
