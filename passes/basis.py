@@ -157,7 +157,7 @@ def rotate_x_runs(dag: DAGCircuit) -> DAGCircuit:
             positions = tuple(i for i, q in enumerate(qs) if q in mine)
             emit_diagonal(new, _diagonal(node.op, positions), node.qargs)
         else:
-            new.apply_operation_back(node.op, node.qargs, node.cargs, check=False)
+            new._apply_op_node_back(node)  # the node's instruction as it is, without building its op
     for q, flag in enumerate(inside):
         if flag:
             new.apply_operation_back(h, (dag.qubits[q],), (), check=False)

@@ -16,7 +16,7 @@ from qiskit.circuit import Instruction, ParameterExpression
 from qmosaic.targets.errors import UnsupportedOperationError
 
 __all__ = ["diagonal_flags", "is_diagonal_1q", "is_antidiagonal_1q", "keeps_copies", "gate_fact", "node_fact",
-           "cached", "DIAGONAL_1Q"]
+           "node_key", "cached", "DIAGONAL_1Q"]
 
 DIAGONAL_1Q = frozenset({"rz", "p", "u1", "z", "s", "sdg", "t", "tdg", "id", "delay"})
 _BOTH = frozenset({"cz", "cp", "cu1", "crz", "rzz", "cs", "csdg", "ccz"})
@@ -79,6 +79,13 @@ def gate_fact(kind: str, op: Instruction, compute):
     return cached((kind, _key(op)), lambda: compute(op))
 
 
+def node_key(node) -> tuple:
+    """:func:`_key` of a DAG node's op; for a standard gate with bound parameters read off the node
+    without building the op (in Qiskit 2 every ``node.op`` builds a new Python gate)."""
+    key = _standard_key(node)
+    return key if key is not None else _key(node.op)
+
+
 def _standard_key(node) -> tuple | None:
     """:func:`_key` of a standard gate with bound parameters, read off its DAG node; None for any other."""
     if node.is_standard_gate() and not node.is_parameterized():
@@ -89,7 +96,7 @@ def _standard_key(node) -> tuple | None:
 def node_fact(fact, node):
     """``fact(node.op)`` for a DAG node.  For a standard gate with bound parameters (the bulk of a large
     circuit; its name and parameters say all the facts depend on) the answer is cached per ``fact``
-    and gate, and the op is built only on a miss; any other node is asked through its op."""
+    and :func:`node_key`, and the op is built only on a miss; any other node is asked through its op."""
     key = _standard_key(node)
     if key is None:
         return fact(node.op)
