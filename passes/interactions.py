@@ -46,8 +46,7 @@ def analyse_interactions(dag: DAGCircuit) -> Interactions:
     index = {q: i for i, q in enumerate(dag.qubits)}
     n = len(index)
     segment = [0] * n
-    ops_1q = np.zeros(n, dtype=np.int64)
-    ops_2q = np.zeros(n, dtype=np.int64)
+    ops_1q, ops_2q = [0] * n, [0] * n  # lists: a numpy element update costs several list ones
     pairs, segs, ids = [], [], []
     for node in dag.topological_op_nodes():
         qs = [index[q] for q in node.qargs]
@@ -66,6 +65,7 @@ def analyse_interactions(dag: DAGCircuit) -> Interactions:
                 ops_1q[q] += 1
                 if not keeps:
                     segment[q] += 1
+    ops_1q, ops_2q = np.array(ops_1q, dtype=np.int64), np.array(ops_2q, dtype=np.int64)
     depth = int((ops_1q + ops_2q).max()) if n else 0
     return Interactions(n, np.array(pairs, dtype=np.int64).reshape(-1, 2),
                         np.array(segs, dtype=np.int64).reshape(-1, 2), tuple(ids), ops_1q, ops_2q, depth)
