@@ -63,8 +63,9 @@ def _compute_sides(op: Instruction) -> tuple[str, ...]:
     return tuple("z" if zf[s] else "x" if xf[s] and zf[1 - s] else "n" for s in range(2))
 
 
-def _runs(dag: DAGCircuit, index: dict) -> dict[int, set[int]]:
-    """Node id -> qubits (indices) on which the node sits inside an X run worth rotating."""
+def _runs(order: list, index: dict) -> dict[int, set[int]]:
+    """Node id -> qubits (indices) on which the node sits inside an X run worth rotating, for the op
+    nodes ``order`` of a DAG in topological order."""
     open_run: dict[int, list[int]] = {}
     has_2q: dict[int, int] = {}
     chosen: dict[int, set[int]] = {}
@@ -75,7 +76,7 @@ def _runs(dag: DAGCircuit, index: dict) -> dict[int, set[int]]:
             for nid in run:
                 chosen.setdefault(nid, set()).add(q)
 
-    for node in dag.topological_op_nodes():
+    for node in order:
         qs = [index[q] for q in node.qargs]
         for q, side in zip(qs, node_fact(_sides, node)):
             if side == "x" or (side == "b" and q in open_run):
@@ -152,13 +153,14 @@ def rotate_x_runs(dag: DAGCircuit) -> DAGCircuit:
     """Rotate every X run holding ``MIN_RUN_GATES`` two-qubit gates into the Z basis; returns ``dag``
     if there is none."""
     index = {q: i for i, q in enumerate(dag.qubits)}
-    chosen = _runs(dag, index)
+    order = list(dag.topological_op_nodes())
+    chosen = _runs(order, index)
     if not chosen:
         return dag
     new = dag.copy_empty_like()
     inside = [False] * len(index)
     h = HGate()
-    for node in dag.topological_op_nodes():
+    for node in order:
         qs = [index[q] for q in node.qargs]
         mine = chosen.get(node._node_id, set())
         for q in qs:

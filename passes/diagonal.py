@@ -85,9 +85,11 @@ def _block(first, last, run_a: list, run_b: list) -> tuple[list[int], np.ndarray
     return ids, cached(("cx-block", tuple(map(node_key, run_a)), tuple(map(node_key, run_b))), diagonal)
 
 
-def merge_diagonal_blocks(dag: DAGCircuit) -> DAGCircuit:
-    """Merge every ``cx · diagonal · cx`` block on the same ordered pair; returns ``dag`` if there is none."""
-    order = list(dag.topological_op_nodes())
+def merge_diagonal_blocks(dag: DAGCircuit, order: list | None = None) -> DAGCircuit:
+    """Merge every ``cx · diagonal · cx`` block on the same ordered pair; returns ``dag`` if there is none.
+    ``order``: the op nodes of ``dag`` in topological order, if the caller has them (saves a walk)."""
+    if order is None:
+        order = list(dag.topological_op_nodes())
     blocks = _blocks(order)
     if not blocks:
         return dag
