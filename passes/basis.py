@@ -121,10 +121,10 @@ def emit_diagonal(new: DAGCircuit, d: np.ndarray, qargs: tuple) -> None:
     phase, gates = _diagonal_gates(np.asarray(d, dtype=complex))
     new.global_phase += phase
     for gate, positions, params in gates:
-        append_standard(new, gate, tuple(qargs[i] for i in positions), params)
+        _append_standard(new, gate, tuple(qargs[i] for i in positions), params)
 
 
-def append_standard(new: DAGCircuit, gate, qargs: tuple, params: tuple = ()) -> None:
+def _append_standard(new: DAGCircuit, gate, qargs: tuple, params: tuple = ()) -> None:
     """Append a standard-library gate given as its ``StandardGate`` (a ``PhaseGate(...)`` object would
     cost more to build than the append itself; a ``CPhaseGate`` ten times more)."""
     new._apply_op_node_back(DAGOpNode.from_instruction(CircuitInstruction.from_standard(gate, qargs, params)))

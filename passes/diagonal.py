@@ -29,7 +29,7 @@ def _diag_of(op) -> tuple[complex, complex]:
 
 
 def _is_plain_cx(node) -> bool:
-    """A ``cx`` without clbits or an open control (a standard-library one's control is closed)."""
+    """A ``cx`` with no clbits and a closed control (every standard-library ``cx`` node has one)."""
     return node.name == "cx" and not node.cargs and (node.is_standard_gate()
                                                       or getattr(node.op, "ctrl_state", 1) == 1)
 
