@@ -17,13 +17,13 @@ import cmath
 import math
 
 import numpy as np
-from qiskit.circuit import Instruction
+from qiskit.circuit import CircuitInstruction, Instruction
 from qiskit.circuit.library import CPhaseGate, CZGate, HGate, PhaseGate
-from qiskit.dagcircuit import DAGCircuit
+from qiskit.dagcircuit import DAGCircuit, DAGOpNode
 from qiskit.transpiler.basepasses import TransformationPass
 from qiskit.transpiler.passes import InverseCancellation
 
-from .gateinfo import diagonal_flags, gate_fact, is_diagonal_1q
+from .gateinfo import cached, diagonal_flags, gate_fact, is_diagonal_1q, node_fact
 
 __all__ = ["HadamardBasisRuns", "rotate_x_runs"]
 
@@ -36,12 +36,13 @@ _ATOL = 1e-10
 # over 2-4 modules 2/4/8 -> 6/12/11 ebits at 15 s when single-gate runs were rotated too)
 MIN_RUN_GATES = 2
 _NO_MATRIX = frozenset({"measure", "reset", "barrier", "delay", "if_else"})
+_P, _CP, _CZ = PhaseGate._standard_gate, CPhaseGate._standard_gate, CZGate._standard_gate  # StandardGate values
 
 
-def _sides(op: Instruction, n: int) -> tuple[str, ...]:
+def _sides(op: Instruction) -> tuple[str, ...]:
     """Per qarg: ``"x"`` (X-diagonal, may join an X run), ``"z"`` (Z-diagonal), ``"b"`` (both), ``"n"``."""
-    if op.name in _NO_MATRIX or n > 2:
-        return ("n",) * n
+    if op.name in _NO_MATRIX or op.num_qubits > 2:
+        return ("n",) * op.num_qubits
     return gate_fact("x-z-sides", op, _compute_sides)
 
 
@@ -62,8 +63,9 @@ def _compute_sides(op: Instruction) -> tuple[str, ...]:
     return tuple("z" if zf[s] else "x" if xf[s] and zf[1 - s] else "n" for s in range(2))
 
 
-def _runs(dag: DAGCircuit, index: dict) -> dict[int, set[int]]:
-    """Node id -> qubits (indices) on which the node sits inside an X run worth rotating."""
+def _runs(order: list, index: dict) -> dict[int, set[int]]:
+    """Node id -> qubits (indices) on which the node sits inside an X run worth rotating, for the op
+    nodes ``order`` of a DAG in topological order."""
     open_run: dict[int, list[int]] = {}
     has_2q: dict[int, int] = {}
     chosen: dict[int, set[int]] = {}
@@ -74,9 +76,9 @@ def _runs(dag: DAGCircuit, index: dict) -> dict[int, set[int]]:
             for nid in run:
                 chosen.setdefault(nid, set()).add(q)
 
-    for node in dag.topological_op_nodes():
+    for node in order:
         qs = [index[q] for q in node.qargs]
-        for q, side in zip(qs, _sides(node.op, len(qs))):
+        for q, side in zip(qs, node_fact(_sides, node)):
             if side == "x" or (side == "b" and q in open_run):
                 open_run.setdefault(q, []).append(node._node_id)
                 has_2q[q] = has_2q.get(q, 0) + (side == "x" and len(qs) == 2)
@@ -116,34 +118,49 @@ def _phase(angle: float) -> float:
 
 def emit_diagonal(new: DAGCircuit, d: np.ndarray, qargs: tuple) -> None:
     """Append diag(d) on ``qargs`` (Qiskit bit order) as p / cz / cp gates plus global phase."""
-    new.global_phase += cmath.phase(d[0])
-    phases = [_phase(cmath.phase(d[k] / d[0])) for k in range(1, len(d))]
-    if len(qargs) == 1:
-        if abs(phases[0]) > _ATOL:
-            new.apply_operation_back(PhaseGate(phases[0]), qargs, (), check=False)
-        return
-    p0, p1, p01 = phases
-    for angle, q in ((p0, qargs[0]), (p1, qargs[1])):
-        if abs(angle) > _ATOL:
-            new.apply_operation_back(PhaseGate(angle), (q,), (), check=False)
-    gamma = _phase(p01 - p0 - p1)
-    if abs(abs(gamma) - math.pi) < _ATOL:
-        new.apply_operation_back(CZGate(), qargs, (), check=False)
-    elif abs(gamma) > _ATOL:
-        new.apply_operation_back(CPhaseGate(gamma), qargs, (), check=False)
+    phase, gates = _diagonal_gates(np.asarray(d, dtype=complex))
+    new.global_phase += phase
+    for gate, positions, params in gates:
+        _append_standard(new, gate, tuple(qargs[i] for i in positions), params)
+
+
+def _append_standard(new: DAGCircuit, gate, qargs: tuple, params: tuple = ()) -> None:
+    """Append a standard-library gate given as its ``StandardGate`` (a ``PhaseGate(...)`` object would
+    cost more to build than the append itself; a ``CPhaseGate`` ten times more)."""
+    new._apply_op_node_back(DAGOpNode.from_instruction(CircuitInstruction.from_standard(gate, qargs, params)))
+
+
+def _diagonal_gates(d: np.ndarray) -> tuple[float, tuple]:
+    """The global phase and the gates ``(StandardGate, qarg positions, parameters)`` of diag(d),
+    once per diagonal (by its bytes: exact)."""
+    def compute() -> tuple[float, tuple]:
+        phases = [_phase(cmath.phase(d[k] / d[0])) for k in range(1, len(d))]
+        if len(d) == 2:
+            return cmath.phase(d[0]), (((_P, (0,), (phases[0],)),) if abs(phases[0]) > _ATOL else ())
+        p0, p1, p01 = phases
+        gates = [(_P, (i,), (angle,)) for i, angle in enumerate((p0, p1)) if abs(angle) > _ATOL]
+        gamma = _phase(p01 - p0 - p1)
+        if abs(abs(gamma) - math.pi) < _ATOL:
+            gates.append((_CZ, (0, 1), ()))
+        elif abs(gamma) > _ATOL:
+            gates.append((_CP, (0, 1), (gamma,)))
+        return cmath.phase(d[0]), tuple(gates)
+
+    return cached(("diagonal-gates", d.tobytes()), compute)
 
 
 def rotate_x_runs(dag: DAGCircuit) -> DAGCircuit:
     """Rotate every X run holding ``MIN_RUN_GATES`` two-qubit gates into the Z basis; returns ``dag``
     if there is none."""
     index = {q: i for i, q in enumerate(dag.qubits)}
-    chosen = _runs(dag, index)
+    order = list(dag.topological_op_nodes())
+    chosen = _runs(order, index)
     if not chosen:
         return dag
     new = dag.copy_empty_like()
     inside = [False] * len(index)
     h = HGate()
-    for node in dag.topological_op_nodes():
+    for node in order:
         qs = [index[q] for q in node.qargs]
         mine = chosen.get(node._node_id, set())
         for q in qs:
@@ -157,7 +174,7 @@ def rotate_x_runs(dag: DAGCircuit) -> DAGCircuit:
             positions = tuple(i for i, q in enumerate(qs) if q in mine)
             emit_diagonal(new, _diagonal(node.op, positions), node.qargs)
         else:
-            new.apply_operation_back(node.op, node.qargs, node.cargs, check=False)
+            new._apply_op_node_back(node)  # the node's instruction as it is, without building its op
     for q, flag in enumerate(inside):
         if flag:
             new.apply_operation_back(h, (dag.qubits[q],), (), check=False)

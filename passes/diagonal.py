@@ -14,7 +14,7 @@ from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import TransformationPass
 
 from .basis import emit_diagonal
-from .gateinfo import gate_fact, is_diagonal_1q
+from .gateinfo import cached, gate_fact, is_diagonal_1q, node_fact, node_key
 
 __all__ = ["MergeDiagonalBlocks", "merge_diagonal_blocks"]
 
@@ -29,60 +29,78 @@ def _diag_of(op) -> tuple[complex, complex]:
 
 
 def _is_plain_cx(node) -> bool:
-    return node.op.name == "cx" and not node.cargs and getattr(node.op, "ctrl_state", 1) == 1
+    """A ``cx`` with no clbits and a closed control (every standard-library ``cx`` node has one)."""
+    return node.name == "cx" and not node.cargs and (node.is_standard_gate()
+                                                      or getattr(node.op, "ctrl_state", 1) == 1)
 
 
-def _blocks(dag: DAGCircuit) -> dict[int, tuple[list[int], np.ndarray]]:
-    """Closing cx node id -> (node ids of the whole block, its diagonal in Qiskit bit order)."""
-    order = list(dag.topological_op_nodes())
-    wires: dict = {q: [] for q in dag.qubits}
-    for node in order:
-        for q in node.qargs:
-            wires[q].append(node)
-    pos = {(node._node_id, q): i for q, nodes in wires.items() for i, node in enumerate(nodes)}
-    used: set[int] = set()
+def _joins_run(node) -> bool:
+    """A one-qubit Z-diagonal gate a block's run may hold."""
+    return len(node.qargs) == 1 and not node.cargs and node_fact(is_diagonal_1q, node) \
+        and node.name not in ("delay", "id")
+
+
+def _blocks(order: list) -> dict[int, tuple[list[int], np.ndarray]]:
+    """Closing cx node id -> (node ids of the whole block, its diagonal in Qiskit bit order), for the
+    op nodes ``order`` of a DAG in topological order.
+
+    One pass: a plain ``cx`` that closes no block opens one on both its wires; a one-qubit gate that
+    may join a run joins the open run of its wire; any other gate on a wire ends the open block
+    there, and closes it if it is a plain ``cx`` on the same ordered pair that both wires wait for.
+    """
+    pending: dict = {}  # qubit -> (the cx that opened a block on it, the run after it so far)
     out: dict[int, tuple[list[int], np.ndarray]] = {}
     for node in order:
-        if node._node_id in used or not _is_plain_cx(node):
-            continue
-        a, b = node.qargs
-        found = []
-        for q in (a, b):
-            run, nodes = [], wires[q]
-            i = pos[(node._node_id, q)] + 1
-            while i < len(nodes) and len(nodes[i].qargs) == 1 and not nodes[i].cargs and is_diagonal_1q(nodes[i].op) \
-                    and nodes[i].op.name not in ("delay", "id"):
-                run.append(nodes[i])
-                i += 1
-            found.append((run, nodes[i] if i < len(nodes) else None))
-        (run_a, end_a), (run_b, end_b) = found
-        if end_a is None or end_a is not end_b or not _is_plain_cx(end_a) or end_a.qargs != (a, b) \
-                or end_a._node_id in used:
-            continue
-        da, db = np.ones(2, dtype=complex), np.ones(2, dtype=complex)
-        for run, d in ((run_a, da), (run_b, db)):
-            for one in run:
-                d *= _diag_of(one.op)
-        diag = np.array([da[x & 1] * db[(x & 1) ^ (x >> 1)] for x in range(4)])  # index = a + 2 b
-        ids = [node._node_id, end_a._node_id] + [n._node_id for n in run_a + run_b]
-        used.update(ids)
-        out[end_a._node_id] = (ids, diag)
+        qargs = node.qargs
+        if len(qargs) == 1:
+            wait = pending.get(qargs[0])
+            if wait is not None and _joins_run(node):
+                wait[1].append(node)
+                continue
+        plain = _is_plain_cx(node)
+        if plain:
+            wait_a, wait_b = pending.get(qargs[0]), pending.get(qargs[1])
+            if wait_a is not None and wait_b is not None and wait_a[0] is wait_b[0] and wait_a[0].qargs == qargs:
+                out[node._node_id] = _block(wait_a[0], node, wait_a[1], wait_b[1])
+                plain = False  # a cx that closes a block opens none
+        for q in qargs:
+            if plain:
+                pending[q] = (node, [])
+            else:
+                pending.pop(q, None)
     return out
 
 
-def merge_diagonal_blocks(dag: DAGCircuit) -> DAGCircuit:
-    """Merge every ``cx · diagonal · cx`` block on the same ordered pair; returns ``dag`` if there is none."""
-    blocks = _blocks(dag)
+def _block(first, last, run_a: list, run_b: list) -> tuple[list[int], np.ndarray]:
+    """(node ids, diagonal in Qiskit bit order) of ``first · (run_a on a, run_b on b) · last``."""
+    ids = [first._node_id, last._node_id] + [n._node_id for n in run_a + run_b]
+
+    def diagonal() -> np.ndarray:
+        da, db = np.ones(2, dtype=complex), np.ones(2, dtype=complex)
+        for run, d in ((run_a, da), (run_b, db)):
+            for one in run:
+                d *= node_fact(_diag_of, one)
+        return np.array([da[x & 1] * db[(x & 1) ^ (x >> 1)] for x in range(4)])  # index = a + 2 b
+
+    return ids, cached(("cx-block", tuple(map(node_key, run_a)), tuple(map(node_key, run_b))), diagonal)
+
+
+def merge_diagonal_blocks(dag: DAGCircuit, order: list | None = None) -> DAGCircuit:
+    """Merge every ``cx · diagonal · cx`` block on the same ordered pair; returns ``dag`` if there is none.
+    ``order``: the op nodes of ``dag`` in topological order, if the caller has them (saves a walk)."""
+    if order is None:
+        order = list(dag.topological_op_nodes())
+    blocks = _blocks(order)
     if not blocks:
         return dag
     skip = {i for ids, _ in blocks.values() for i in ids}
     new = dag.copy_empty_like()
-    for node in dag.topological_op_nodes():
+    for node in order:
         block = blocks.get(node._node_id)
         if block is not None:
             emit_diagonal(new, block[1], node.qargs)
         elif node._node_id not in skip:
-            new.apply_operation_back(node.op, node.qargs, node.cargs, check=False)
+            new._apply_op_node_back(node)  # the node's instruction as it is, without building its op
     return new
 
 

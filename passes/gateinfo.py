@@ -4,7 +4,8 @@ A two-qubit gate that is diagonal on qubit q has the form |0><0|_q (x) U0 + |1><
 so it can act through a cat-entangled copy of q on another QPU; a run of such gates on q
 is served by one EPR pair.  A one-qubit gate that is diagonal keeps the copies valid; one
 that is anti-diagonal (``x``, ``y``, ``u(pi, a, b)``: a bit flip times phases) keeps them
-valid too if every copy is flipped with it.  Results are cached per gate (:func:`gate_fact`).
+valid too if every copy is flipped with it.  Results are cached per gate (:func:`gate_fact`), and
+for the standard gates of a DAG per name and parameters (:func:`node_fact`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from qiskit.circuit import Instruction, ParameterExpression
 
 from qmosaic.targets.errors import UnsupportedOperationError
 
-__all__ = ["diagonal_flags", "is_diagonal_1q", "is_antidiagonal_1q", "keeps_copies", "gate_fact", "DIAGONAL_1Q"]
+__all__ = ["diagonal_flags", "is_diagonal_1q", "is_antidiagonal_1q", "keeps_copies", "gate_fact", "node_fact",
+           "node_key", "cached", "DIAGONAL_1Q"]
 
 DIAGONAL_1Q = frozenset({"rz", "p", "u1", "z", "s", "sdg", "t", "tdg", "id", "delay"})
 _BOTH = frozenset({"cz", "cp", "cu1", "crz", "rzz", "cs", "csdg", "ccz"})
@@ -60,15 +62,45 @@ _FACTS: dict[tuple, object] = {}
 _MAX_FACTS = 1 << 16  # distinct rotation angles are distinct keys: bound the cache of a long-lived process
 
 
+def cached(key: tuple, compute):
+    """``compute()``, once per ``key``, in the bounded cache the passes' per-gate facts share."""
+    try:
+        return _FACTS[key]
+    except KeyError:
+        if len(_FACTS) >= _MAX_FACTS:
+            _FACTS.clear()
+        value = _FACTS[key] = compute()
+        return value
+
+
 def gate_fact(kind: str, op: Instruction, compute):
     """``compute(op)``, once per ``kind`` and gate (:func:`_key`): the caches of the passes that
     ask the same question of every node of a large circuit."""
-    key = (kind, _key(op))
-    if key not in _FACTS:
-        if len(_FACTS) >= _MAX_FACTS:
-            _FACTS.clear()
-        _FACTS[key] = compute(op)
-    return _FACTS[key]
+    return cached((kind, _key(op)), lambda: compute(op))
+
+
+def node_key(node) -> tuple:
+    """:func:`_key` of a DAG node's op; for a standard gate with bound parameters read off the node
+    without building the op (in Qiskit 2 every ``node.op`` builds a new Python gate)."""
+    key = _standard_key(node)
+    return key if key is not None else _key(node.op)
+
+
+def _standard_key(node) -> tuple | None:
+    """:func:`_key` of a standard gate with bound parameters, read off its DAG node; None for any other."""
+    if node.is_standard_gate() and not node.is_parameterized():
+        return (node.name, tuple(node.params))
+    return None
+
+
+def node_fact(fact, node):
+    """``fact(node.op)`` for a DAG node.  For a standard gate with bound parameters (the bulk of a large
+    circuit; its name and parameters say all the facts depend on) the answer is cached per ``fact``
+    and :func:`node_key`, and the op is built only on a miss; any other node is asked through its op."""
+    key = _standard_key(node)
+    if key is None:
+        return fact(node.op)
+    return cached((fact, key), lambda: fact(node.op))
 
 
 def _is_standard(op: Instruction) -> bool:

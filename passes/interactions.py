@@ -8,7 +8,7 @@ import numpy as np
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import AnalysisPass
 
-from .gateinfo import diagonal_flags, keeps_copies
+from .gateinfo import diagonal_flags, keeps_copies, node_fact
 
 __all__ = ["Interactions", "InteractionAnalysis", "analyse_interactions"]
 
@@ -46,13 +46,12 @@ def analyse_interactions(dag: DAGCircuit) -> Interactions:
     index = {q: i for i, q in enumerate(dag.qubits)}
     n = len(index)
     segment = [0] * n
-    ops_1q = np.zeros(n, dtype=np.int64)
-    ops_2q = np.zeros(n, dtype=np.int64)
+    ops_1q, ops_2q = [0] * n, [0] * n  # lists: a numpy element update costs several list ones
     pairs, segs, ids = [], [], []
     for node in dag.topological_op_nodes():
         qs = [index[q] for q in node.qargs]
         if len(qs) == 2:
-            flags = diagonal_flags(node.op)
+            flags = node_fact(diagonal_flags, node)
             pairs.append(qs)
             segs.append([segment[q] if f else -1 for q, f in zip(qs, flags)])
             ids.append(node._node_id)
@@ -60,11 +59,13 @@ def analyse_interactions(dag: DAGCircuit) -> Interactions:
                 ops_2q[q] += 1
                 if not f:
                     segment[q] += 1
-        else:
+        elif qs:
+            keeps = node_fact(keeps_copies, node)
             for q in qs:
                 ops_1q[q] += 1
-                if not keeps_copies(node.op):
+                if not keeps:
                     segment[q] += 1
+    ops_1q, ops_2q = np.array(ops_1q, dtype=np.int64), np.array(ops_2q, dtype=np.int64)
     depth = int((ops_1q + ops_2q).max()) if n else 0
     return Interactions(n, np.array(pairs, dtype=np.int64).reshape(-1, 2),
                         np.array(segs, dtype=np.int64).reshape(-1, 2), tuple(ids), ops_1q, ops_2q, depth)

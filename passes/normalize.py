@@ -13,7 +13,7 @@ from qmosaic.targets.errors import UnsupportedOperationError
 
 from .basis import rotate_x_runs
 from .diagonal import merge_diagonal_blocks
-from .gateinfo import _key, diagonal_flags
+from .gateinfo import _key, diagonal_flags, node_fact
 
 __all__ = ["NormalizeForDistribution"]
 
@@ -65,28 +65,48 @@ class NormalizeForDistribution(TransformationPass):
     """
 
     def run(self, dag: DAGCircuit) -> DAGCircuit:
-        for node in list(dag.topological_op_nodes()):
-            op = node.op
-            if isinstance(op, ControlFlowOp):
-                if isinstance(op, IfElseOp) and (len(node.qargs) == 1 or any(diagonal_flags(op))):
-                    continue  # a conditioned one-qubit block, or one conditioned controlled/diagonal gate
-                raise UnsupportedOperationError(
-                    f"classical control flow ({op.name} on {len(node.qargs)} qubits) in the input circuit is not "
-                    "supported yet; only if-blocks on one qubit, or holding one two-qubit gate controlled or "
-                    "diagonal on a qubit, are; split the block")
-            if op.name in ("barrier", "delay"):
-                dag.remove_op_node(node)
-                continue
-            if len(node.cargs) and op.name not in ("measure", "if_else"):
-                raise UnsupportedOperationError(f"operation {op.name!r} with classical bits is not supported")
-            key = _key(op) if op.name != "if_else" else None  # also rejects unbound parameters
-            n = len(node.qargs)
-            if op.name in ("measure", "reset"):
-                continue
-            _require_definition(op, key)
-            if n == 1:
-                continue
-            if n == 2 and any(diagonal_flags(op)):
-                continue
-            dag.substitute_node_with_dag(node, _decomposition(key, op))
-        return rotate_x_runs(merge_diagonal_blocks(dag))
+        order = list(dag.topological_op_nodes())
+        unchanged = True
+        for node in order:
+            if node.is_standard_gate() and not node.is_parameterized() and not node.cargs:
+                unchanged &= _normalize_standard(dag, node)
+            else:
+                unchanged &= _normalize_other(dag, node)
+        return rotate_x_runs(merge_diagonal_blocks(dag, order if unchanged else None))
+
+
+def _normalize_standard(dag: DAGCircuit, node) -> bool:
+    """Decompose a standard gate with bound parameters (defined, so never refused) unless it is kept;
+    its op is built only then.  True if the node is kept."""
+    n = node.num_qubits
+    if n == 1 or (n == 2 and any(node_fact(diagonal_flags, node))):
+        return True
+    op = node.op
+    dag.substitute_node_with_dag(node, _decomposition(_key(op), op))
+    return False
+
+
+def _normalize_other(dag: DAGCircuit, node) -> bool:
+    """Keep, drop, decompose or refuse any other operation.  True if the node is kept."""
+    op = node.op
+    if isinstance(op, ControlFlowOp):
+        if isinstance(op, IfElseOp) and (len(node.qargs) == 1 or any(diagonal_flags(op))):
+            return True  # a conditioned one-qubit block, or one conditioned controlled/diagonal gate
+        raise UnsupportedOperationError(
+            f"classical control flow ({op.name} on {len(node.qargs)} qubits) in the input circuit is not "
+            "supported yet; only if-blocks on one qubit, or holding one two-qubit gate controlled or "
+            "diagonal on a qubit, are; split the block")
+    if op.name in ("barrier", "delay"):
+        dag.remove_op_node(node)
+        return False
+    if len(node.cargs) and op.name not in ("measure", "if_else"):
+        raise UnsupportedOperationError(f"operation {op.name!r} with classical bits is not supported")
+    key = _key(op) if op.name != "if_else" else None  # also rejects unbound parameters
+    n = len(node.qargs)
+    if op.name in ("measure", "reset"):
+        return True
+    _require_definition(op, key)
+    if n == 1 or (n == 2 and any(diagonal_flags(op))):
+        return True
+    dag.substitute_node_with_dag(node, _decomposition(key, op))
+    return False
