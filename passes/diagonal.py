@@ -29,9 +29,9 @@ def _diag_of(op) -> tuple[complex, complex]:
 
 
 def _is_plain_cx(node) -> bool:
-    """A ``cx`` with no clbits and a closed control (every standard-library ``cx`` node has one)."""
-    return node.name == "cx" and not node.cargs and (node.is_standard_gate()
-                                                      or getattr(node.op, "ctrl_state", 1) == 1)
+    """The standard library's ``cx`` (closed control) with no clbits: a user's gate that is only
+    *named* ``cx`` may be anything (one defined as ``cz`` came out of a block as ``p, p, cp``)."""
+    return node.name == "cx" and not node.cargs and node.is_standard_gate()
 
 
 def _joins_run(node) -> bool:

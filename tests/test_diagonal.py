@@ -49,6 +49,19 @@ def test_merge_on_random_circuits_is_exact():
         assert np.allclose(Operator(out).data, Operator(qc).data, atol=1e-9)
 
 
+def test_a_user_gate_named_cx_is_not_merged_as_one():
+    """A gate that is only named ``cx`` (here a cz) opens no block: the output stays exact."""
+    fake = QuantumCircuit(2, name="cx")
+    fake.cz(0, 1)
+    qc = QuantumCircuit(2)
+    qc.h(1)
+    qc.append(fake.to_gate(), [0, 1])
+    qc.rz(0.3, 1)
+    qc.append(fake.to_gate(), [0, 1])
+    out = dag_to_circuit(NormalizeForDistribution().run(circuit_to_dag(qc)))
+    assert np.allclose(Operator(out).data, Operator(qc).data, atol=1e-9)
+
+
 def test_merged_gates_are_diagonal_on_both_sides():
     dag = NormalizeForDistribution().run(circuit_to_dag(_decomposed_cp_ladder()))
     inter = analyse_interactions(dag)
