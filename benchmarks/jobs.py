@@ -171,11 +171,12 @@ def _warm_up(effort: str) -> None:
     whole compile of a 30-qubit case)."""
     import qmosaic
 
-    bell = QuantumCircuit(2)
-    bell.h(0)
-    bell.cx(0, 1)
-    qmosaic.compile(bell, "pair-2x4", options=make_options(time_limit=1, translate=False, effort=effort))
-    qiskit_o1(bell, 2)
+    tiny = QuantumCircuit(2)
+    tiny.h(0)
+    tiny.cx(0, 1)
+    tiny.swap(0, 1)  # a gate to decompose: qmosaic's unroller and its synthesis plugins load on first use
+    qmosaic.compile(tiny, "pair-2x4", options=make_options(time_limit=1, translate=False, effort=effort))
+    qiskit_o1(tiny, 2)
 
 
 def compile_case(case: Case, *, time_limit: float, seed: int = 0, verify: bool = True, stim: bool = True,

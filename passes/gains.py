@@ -177,11 +177,12 @@ def gain_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], netw
     better is found).  A ``deadline`` (``time.monotonic()``) also stops it, at the price of an
     answer that depends on the machine's speed; so does reaching ``target`` (a lower bound)."""
     ebits, server = plan_servers(hg, placement, network)
-    best = (placement.copy(), float(ebits), server)
-    for larger in (True, False):
+    start = best = (placement.copy(), float(ebits), server)
+    for larger in (True, False):  # each rule from the same start
         if best[1] <= target + _EPS:
             break
-        found = _rounds(hg, best, capacity, network, work=work // 2, rounds=rounds, larger=larger, deadline=deadline)
+        found = _rounds(hg, start, capacity, network, work=work // 2, rounds=rounds, larger=larger,
+                        deadline=deadline)
         best = found if found[1] < best[1] - _EPS else best
     return best
 
