@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from qiskit.circuit import ClassicalRegister, Clbit, Gate, QuantumRegister, Qubit
 from qiskit.circuit.library import CXGate, HGate, Measure, Reset, SwapGate, XGate, ZGate
-from qiskit.dagcircuit import DAGCircuit
+from qiskit.dagcircuit import DAGCircuit, DAGOpNode
 from qiskit.transpiler.basepasses import TransformationPass
 
 from qmosaic.targets.errors import CommunicationError, PassError
@@ -41,7 +41,7 @@ from qmosaic.targets.gates import EPRGate
 from qmosaic.targets.models import Network
 
 from .feedforward import CorrectionFactory, materialize_dag
-from .gateinfo import is_antidiagonal_1q, is_diagonal_1q
+from .gateinfo import is_antidiagonal_1q, is_diagonal_1q, node_fact
 from .hypergraph import Hypergraph, build_hypergraph, copy_destinations
 from .interactions import analyse_interactions
 from .placement import Partition
@@ -150,6 +150,11 @@ class _Lowerer:
     # --- emission helpers -----------------------------------------------------------------
     def emit(self, op, qubits: tuple[Qubit, ...], clbits: tuple[Clbit, ...] = ()) -> None:
         self._apply(op, qubits, clbits, check=False)
+
+    def emit_node(self, node: DAGOpNode, qubits: tuple[Qubit, ...]) -> None:
+        """The input node's instruction on ``qubits`` (its clbits kept), without building its op
+        (in Qiskit 2 ``node.op`` builds a new Python gate: 5x the cost of the append)."""
+        self.out._apply_op_node_back(DAGOpNode.from_instruction(node._to_circuit_instruction().replace(qubits=qubits)))
 
     def correct(self, gate: Gate, qubit: Qubit, bit: Clbit) -> None:
         """``if (bit) gate qubit``, as a :class:`~qmosaic.passes.feedforward.Correction` shared per (gate, bit)."""
@@ -369,12 +374,12 @@ class _Lowerer:
             if len(qs) == 2:
                 self.two_qubit(node, qs)
             else:
-                if not is_diagonal_1q(node.op):  # the common case first: one cached lookup
-                    if is_antidiagonal_1q(node.op):
+                if not node_fact(is_diagonal_1q, node):  # the common case first: one cached lookup
+                    if node_fact(is_antidiagonal_1q, node):
                         self.flip_copies(qs[0])
                     else:
                         self.close_qubit(qs[0])
-                self.emit(node.op, (self.current(qs[0]),), node.cargs)
+                self.emit_node(node, (self.current(qs[0]),))
             if node._node_id in self.ends:
                 self.come_back(self.ends[node._node_id])
         for q in range(len(self.logical)):
@@ -392,7 +397,7 @@ class _Lowerer:
         if srv < 0 and any(w.qubit in qs and g in w.gates for w in self.skipped):
             srv = int(self.server_planned[g])  # its TeleData window could not run: use TeleGate
         if srv < 0:
-            self.emit(node.op, tuple(self.current(q) for q in qs), node.cargs)
+            self.emit_node(node, tuple(self.current(q) for q in qs))
             return
         away = [side for side, q in enumerate(qs) if self.located(q) != srv]
         if len(away) == 2 and self.net.qpus[srv].comm_qubits < 2:
@@ -410,7 +415,7 @@ class _Lowerer:
             copies.append(h)
             self.pinned.add((h, srv))  # its copies elsewhere may still make room
         self.pinned = set()
-        self.emit(node.op, tuple(wires), node.cargs)
+        self.emit_node(node, tuple(wires))
         if copies:
             self.plan.remote_gates += 1
         for h in copies:

@@ -26,7 +26,7 @@ from qiskit.dagcircuit import DAGCircuit
 
 from qmosaic.targets.models import Network
 
-from .gateinfo import is_diagonal_1q
+from .gateinfo import is_diagonal_1q, node_fact
 from .hypergraph import Hypergraph, links_cost, route_cost
 
 FLIP = -2  # timeline mark of a one-qubit operation not diagonal on its qubit
@@ -73,7 +73,7 @@ def timelines(dag: DAGCircuit, gate_of: dict[int, int]) -> Timelines:
     for t, node in enumerate(dag.topological_op_nodes()):
         order[node._node_id] = t
         g = gate_of.get(node._node_id, -1)
-        if g < 0 and not is_diagonal_1q(node.op):
+        if g < 0 and not node_fact(is_diagonal_1q, node):
             g = FLIP
         for q in node.qargs:
             lines[index[q]].append((node._node_id, t, g))
