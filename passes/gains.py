@@ -42,7 +42,7 @@ class _Copies:
         self.network = network
         self.owner = hg.edge_qubit.tolist()
         self.own: list[set[int]] = [set() for _ in range(hg.num_qubits)]
-        self.partner: list[dict[int, int]] = [{} for _ in range(hg.num_qubits)]  # r -> {h: gates of h with r}
+        self.partner: list[dict[int, int]] = [{} for _ in range(hg.num_qubits)]  # r -> {h: h's gates with r}
         self.count: dict[int, dict[int, int]] = {}  # h -> {QPU: gates of h whose partner is there}
         self.mask: dict[int, int] = {}
         self._tree: dict[int, int] = {}
@@ -103,8 +103,8 @@ def _sides(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, *, larger:
     else fewer)."""
     size = np.bincount(hg.edge[hg.edge >= 0], minlength=hg.num_edges)
     homes = placement[hg.qubits]
-    for g, ((q0, q1), (e0, e1), (a, b), s) in enumerate(zip(hg.qubits.tolist(), hg.edge.tolist(),
-                                                            homes.tolist(), server.tolist())):
+    for (q0, q1), (e0, e1), (a, b), s in zip(hg.qubits.tolist(), hg.edge.tolist(), homes.tolist(),
+                                             server.tolist()):
         if e0 < 0 or e1 < 0:
             side = 0 if e0 >= 0 else 1
         elif a != b:
