@@ -22,7 +22,11 @@ from qmosaic.passes.placement import _fill, _bfs_order
 QUICK = dataclasses.replace(FAST, effort="fast")
 
 
-def _setup(circuit, net_name: str):
+COMPLETE_4X3 = qmosaic.Network.from_modules([3, 3, 3, 3], [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)],
+                                            name="complete-4x3", comm_qubits=4)
+
+
+def _setup(circuit, net_name):
     net = qmosaic.load_network(net_name)
     inter = analyse_interactions(NormalizeForDistribution().run(circuit_to_dag(circuit)))
     hg = build_hypergraph(inter)
@@ -30,7 +34,7 @@ def _setup(circuit, net_name: str):
     return hg, net, capacity, _fill(inter.num_qubits, capacity, _bfs_order(net))
 
 
-@pytest.mark.parametrize("net_name", ["pair-2x4", "line-3x3", "ring-4x4", "star-5x4"])
+@pytest.mark.parametrize("net_name", ["pair-2x4", "line-3x3", "ring-4x4", "star-5x4", COMPLETE_4X3])
 @pytest.mark.parametrize("larger", [True, False])
 def test_move_prices_equal_the_recomputed_total(net_name, larger):
     """Every incremental price equals the total recomputed after the move (fixed sides)."""
