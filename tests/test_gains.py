@@ -120,3 +120,19 @@ def test_fast_effort_spends_no_more_than_the_first_placement():
 def test_unknown_effort_is_refused():
     with pytest.raises(QmosaicError, match=r"unknown effort 'quick'; choose one of fast, full"):
         qmosaic.CompileOptions(effort="quick")
+
+
+def test_fast_effort_honours_link_budgets():
+    """With budgets the fast placer takes the budget-aware local search; a budget it cannot meet
+    is refused with the link, the need and the cap."""
+    from qmosaic.errors import BudgetError
+
+    net = qmosaic.load_network("line-3x3")
+    capped = dataclasses.replace(net, links=tuple(dataclasses.replace(link, max_ebits=4) for link in net.links))
+    circ = random_circuit(6, 5, max_operands=2, seed=11)
+    result = qmosaic.compile(circ, capped, options=QUICK)
+    assert all(n <= 4 for n in result.report["ebits"]["per_link"].values())
+    check_compiled(result)
+    tight = dataclasses.replace(net, links=tuple(dataclasses.replace(link, max_ebits=0) for link in net.links))
+    with pytest.raises(BudgetError, match=r"needs \d+ ebits but max_ebits is 0"):
+        qmosaic.compile(qft_cp(9), tight, options=QUICK)
