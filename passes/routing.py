@@ -9,6 +9,8 @@ communication qubits.
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 
 import rustworkx as rx
@@ -38,20 +40,34 @@ class RoutingResult:
 
 
 class _QPURouter:
+    """One QPU's coupling graph (built on first use: an all-to-all QPU never needs it)."""
+
     def __init__(self, network: Network, k: int) -> None:
-        qpu = network.qpus[k]
-        self.base, self.data = network.offsets[k], qpu.qubits
-        self.graph = rx.PyGraph()
-        self.graph.add_nodes_from(range(qpu.total_qubits))
-        self.graph.add_edges_from_no_data(qpu.edges())
-        self.adjacent = {tuple(sorted(e)) for e in qpu.edges()}
-        self.data_graph = self.graph.subgraph(list(range(qpu.qubits)))
-        self.complete = qpu.coupling == "all-to-all"
+        self.qpu = network.qpus[k]
+        self.base, self.data = network.offsets[k], self.qpu.qubits
+        self.complete = self.qpu.coupling == "all-to-all"
+
+    @functools.cached_property
+    def graph(self) -> rx.PyGraph:
+        graph = rx.PyGraph()
+        graph.add_nodes_from(range(self.qpu.total_qubits))
+        graph.add_edges_from_no_data(self.qpu.edges())
+        return graph
+
+    @functools.cached_property
+    def adjacent(self) -> set[tuple[int, int]]:
+        return {tuple(sorted(e)) for e in self.qpu.edges()}
+
+    @functools.cached_property
+    def data_graph(self) -> rx.PyGraph:
+        return self.graph.subgraph(list(range(self.data)))
 
     def distance_to_comm(self) -> list[int]:
-        comm = list(range(self.data, self.graph.num_nodes()))
-        if not comm:
+        if self.qpu.total_qubits == self.data:
             return [0] * self.data
+        if self.complete:
+            return [1] * self.data
+        comm = list(range(self.data, self.graph.num_nodes()))
         dist = rx.distance_matrix(self.graph)
         return [int(dist[v, comm].min()) for v in range(self.data)]
 
