@@ -19,6 +19,7 @@ machine).
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 
@@ -54,6 +55,11 @@ class _Copies:
             at[self.home[r]] = at.get(self.home[r], 0) + 1
         for h, at in self.count.items():
             self.mask[h] = sum(1 << k for k in at)
+        self.neighbours: list[set[int]] = [set() for _ in range(hg.num_qubits)]  # qubits sharing a gate
+        for r, mine in enumerate(self.partner):
+            for h in mine:
+                self.neighbours[r].add(self.owner[h])
+                self.neighbours[self.owner[h]].add(r)
 
     def tree(self, mask: int) -> int:
         """Links of a minimum tree joining the QPUs in ``mask`` (a bit per QPU)."""
@@ -86,6 +92,33 @@ class _Copies:
             d += tree(moved | here) - tree(m | here)
         return d
 
+    def deltas(self, q: int) -> list[int]:
+        """:meth:`delta` of qubit q for every QPU (0 at its own), in one pass over its hyperedges
+        on complete networks."""
+        a, k_all = self.home[q], len(self.network.qpus)
+        if not self.network.is_complete:
+            return [0 if b == a else self.delta(q, b) for b in range(k_all)]
+        mask, count, home, owner, bits = self.mask, self.count, self.home, self.owner, _bits
+        bit_a = 1 << a
+        # own hyperedge h: (a in m) - (b in m); a copy of partner hyperedge h moving from a to b:
+        # |S + b| - |before| with S = the set without a (if q was its last gate there) plus the owner
+        held = [0] * k_all
+        fixed = 0
+        for h in self.own[q]:
+            m = mask[h]
+            fixed += m & bit_a != 0
+            for b in bits(m):
+                held[b] += 1
+        for h, c in self.partner[q].items():
+            m, here = mask[h], 1 << home[owner[h]]
+            rest = (m & ~bit_a if count[h][a] == c else m) | here
+            fixed += rest.bit_count() + 1 - (m | here).bit_count()
+            for b in bits(rest):
+                held[b] += 1
+        out = [fixed - x for x in held]
+        out[a] = 0
+        return out
+
     def _delta_complete(self, q: int, a: int, bit_a: int, bit_b: int) -> int:
         """:meth:`delta` where a tree over m QPUs has m - 1 links (the hot path, inlined)."""
         mask, count, home, owner = self.mask, self.count, self.home, self.owner
@@ -113,6 +146,12 @@ class _Copies:
         self.home[q] = b
 
 
+@functools.cache
+def _bits(mask: int) -> tuple[int, ...]:
+    """The set bits of ``mask``."""
+    return tuple(k for k in range(mask.bit_length()) if mask >> k & 1)
+
+
 def _sides(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, *, larger: bool):
     """(hyperedge, partner qubit) of every two-qubit gate: the copy that serves it when apart
     (a local gate diagonal on both: the side whose hyperedge serves more gates if ``larger``,
@@ -132,8 +171,12 @@ def _sides(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, *, larger:
 
 def _descend(copies: _Copies, capacity: list[int], active: list[int], budget: int, deadline: float) -> int:
     """First-improvement moves and swaps on ``copies`` until none gains, ``budget`` work is
-    spent or the ``deadline`` (``time.monotonic()``) passes; returns the work left.  A qubit moves to a QPU with room, or swaps with any qubit
-    there (idle ones too: a swap with an idle qubit is a move into a full QPU)."""
+    spent or the ``deadline`` (``time.monotonic()``) passes; returns the work left.
+
+    A qubit moves to a QPU with room, or swaps with a qubit there (idle ones too: a swap with
+    an idle qubit is a move into a full QPU), the QPUs tried in order of its gain.  A swap
+    partner is priced exactly only if it shares a gate with the qubit or if its own gain,
+    priced once per pass, makes the pair gain: most swaps are never priced exactly."""
     home = copies.home
     members: list[list[int]] = [[] for _ in capacity]
     for q, k in enumerate(home):
@@ -141,45 +184,59 @@ def _descend(copies: _Copies, capacity: list[int], active: list[int], budget: in
     improved = True
     while improved and budget > 0:
         improved = False
+        estimates: dict[int, list[int]] = {}
         for q in active:
-            if time.monotonic() > deadline:
+            if budget <= 0 or time.monotonic() > deadline:
                 return 0
-            for k in range(len(capacity)):
-                if k == home[q] or budget <= 0:
-                    continue
-                moved, budget = _try(copies, members, capacity, q, k, budget)
-                improved |= moved
+            estimates.pop(q, None)
+            gains = copies.deltas(q)  # exact (an estimate may be stale): it decides the move
+            budget -= copies.work(q)
+            moved, budget = _improve(copies, members, capacity, q, gains, estimates, budget)
+            improved |= moved
     return budget
 
 
-def _try(copies: _Copies, members: list[list[int]], capacity: list[int], q: int, k: int,
-         budget: int) -> tuple[bool, int]:
-    """Move qubit q to QPU k, or swap it with a qubit there, if that lowers the total; the
-    swap partners are tried in turn while ``budget`` lasts.  Returns (done, work left)."""
-    a = copies.home[q]
-    gain = copies.delta(q, k)
-    budget -= copies.work(q)
-    if len(members[k]) < capacity[k]:
-        if gain >= -_EPS:
-            return False, budget
+def _improve(copies: _Copies, members: list[list[int]], capacity: list[int], q: int, gains: list[int],
+             estimates: dict[int, list[int]], budget: int) -> tuple[bool, int]:
+    """Move or swap qubit q if that lowers the total (see :func:`_descend`); (done, work left)."""
+    a, near = copies.home[q], copies.neighbours[q]
+    for k in sorted(range(len(capacity)), key=lambda k: (gains[k], k)):
+        if k == a:
+            continue
+        if len(members[k]) < capacity[k]:
+            if gains[k] < -_EPS:
+                copies.move(q, k)
+                _relocate(members, q, a, k)
+                return True, budget - copies.work(q)
+            continue
+        partners = []
+        for r in members[k]:
+            if r not in estimates:
+                estimates[r] = copies.deltas(r)
+                budget -= copies.work(r)
+            if gains[k] + estimates[r][a] < -_EPS or r in near:
+                partners.append(r)
+        if not partners:
+            continue
         copies.move(q, k)
-        members[a].remove(q)
-        members[k].append(q)
-        return True, budget - copies.work(q)
-    copies.move(q, k)
-    for r in members[k]:
-        budget -= copies.work(r)
-        if gain + copies.delta(r, a) < -_EPS:
-            copies.move(r, a)
-            members[k].remove(r)
-            members[a].remove(q)
-            members[k].append(q)
-            members[a].append(r)
-            return True, budget - copies.work(r)
+        for r in partners:
+            budget -= copies.work(r)
+            if gains[k] + copies.delta(r, a) < -_EPS:
+                copies.move(r, a)
+                _relocate(members, q, a, k)
+                _relocate(members, r, k, a)
+                estimates.pop(r, None)
+                return True, budget - copies.work(r)
+        copies.move(q, a)
+        budget -= 2 * copies.work(q)
         if budget <= 0:
             break
-    copies.move(q, a)
-    return False, budget - 2 * copies.work(q)
+    return False, budget
+
+
+def _relocate(members: list[list[int]], q: int, a: int, b: int) -> None:
+    members[a].remove(q)
+    members[b].append(q)
 
 
 def gain_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], network: Network, *,

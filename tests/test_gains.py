@@ -136,3 +136,13 @@ def test_fast_effort_honours_link_budgets():
     tight = dataclasses.replace(net, links=tuple(dataclasses.replace(link, max_ebits=0) for link in net.links))
     with pytest.raises(BudgetError, match=r"needs \d+ ebits but max_ebits is 0"):
         qmosaic.compile(qft_cp(9), tight, options=QUICK)
+
+
+@pytest.mark.parametrize("net_name", ["pair-2x4", "ring-4x4", COMPLETE_4X3])
+def test_all_move_prices_at_once_equal_one_by_one(net_name):
+    net = qmosaic.load_network(net_name)
+    n = min(12, sum(q.qubits for q in net.qpus))
+    hg, net, capacity, placement = _setup(random_circuit(n, 10, max_operands=2, seed=8), net_name)
+    copies = _Copies(hg, placement, plan_servers(hg, placement, net)[1], net, larger=True)
+    for q in range(n):
+        assert copies.deltas(q) == [0 if b == copies.home[q] else copies.delta(q, b) for b in range(len(capacity))]
