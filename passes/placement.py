@@ -64,10 +64,12 @@ MAX_MODEL_TERMS = 200_000  # above this the exact model is not built; the heuris
 MAX_CUT_QPUS = 8  # cyclic networks up to this size get the exact Steiner cut model
 INITIAL_WORK = 50_000  # gate evaluations (~0.5 s) for choosing the first placement among network orders
 EFFORTS = ("fast", "full")
-# effort "fast": qubit-hyperedge visits of the gain search per two-qubit gate (at least
-# FAST_MIN_WORK), or gate evaluations of the local search per gate for other objectives
+# effort "fast": qubit-hyperedge visits of the gain search per two-qubit gate (between
+# FAST_MIN_WORK and FAST_MAX_WORK: 100k gates on 16 QPUs took 29 s uncapped), or gate
+# evaluations of the local search per gate for other objectives
 FAST_WORK_PER_GATE = 100
 FAST_MIN_WORK = 20_000
+FAST_MAX_WORK = 1_000_000
 # visits (~0.6 s) of the gain search before the local search on instances too large to model
 # (15 s limit: mqt-multiplier64-grid2x3 1318 -> 1247 ebits, mqt-random64-grid2x3 492 -> 456)
 GAIN_WORK = 2_000_000
@@ -752,8 +754,8 @@ def _fast(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int
           initial: Sequence[int] | None) -> Partition:
     """The first placement improved by work-bounded searches (the same answer on any machine):
     with the ebits objective and no link budgets, :func:`~qmosaic.passes.gains.gain_search`
-    (``FAST_WORK_PER_GATE`` visits per gate); otherwise the local search, as many placement
-    evaluations as ``FAST_WORK_PER_GATE`` gate evaluations per gate allow.  No exact model,
+    (``FAST_WORK_PER_GATE`` visits per gate, within ``FAST_MIN_WORK`` and ``FAST_MAX_WORK``);
+    otherwise the local search, ``FAST_WORK_PER_GATE`` placement evaluations.  No exact model,
     no kicks, no TeleData refinement; the status is ``heuristic`` unless the spread bound
     proves the answer."""
     n, gates = hg.num_qubits, len(hg.qubits)
@@ -763,7 +765,7 @@ def _fast(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int
     floor = spread_bound(component_sizes(n, hg.qubits), capacity) if weights.plain_ebits else 0
     if weights.plain_ebits and not network.has_budgets:
         placement, cost, server = gain_search(hg, first, capacity, network, target=floor,
-                                              work=max(FAST_MIN_WORK, FAST_WORK_PER_GATE * gates))
+                                              work=min(FAST_MAX_WORK, max(FAST_MIN_WORK, FAST_WORK_PER_GATE * gates)))
     else:
         placement, cost, server = local_search(hg, first, capacity, network, weights, deadline=math.inf,
                                                max_evals=max(1, FAST_WORK_PER_GATE), target=floor)

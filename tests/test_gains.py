@@ -146,3 +146,24 @@ def test_all_move_prices_at_once_equal_one_by_one(net_name):
     copies = _Copies(hg, placement, plan_servers(hg, placement, net)[1], net, larger=True)
     for q in range(n):
         assert copies.deltas(q) == [0 if b == copies.home[q] else copies.delta(q, b) for b in range(len(capacity))]
+
+
+def test_move_prices_on_a_large_network_use_spanning_trees():
+    """Over more than EXACT_TREE_QPUS QPUs a hyperedge costs a spanning tree over route lengths;
+    the prices still equal the recomputed total, and a tree never costs less than the minimum."""
+    from qmosaic.passes.gains import EXACT_TREE_QPUS
+
+    k = EXACT_TREE_QPUS + 2
+    line = qmosaic.Network.from_modules([2] * k, [(i, i + 1) for i in range(k - 1)] + [(0, k - 1)],
+                                        name="ring", comm_qubits=4)
+    hg, net, capacity, placement = _setup(random_circuit(2 * k, 6, max_operands=2, seed=4), line)
+    copies = _Copies(hg, placement, plan_servers(hg, placement, net)[1], net, larger=True)
+    for mask in (0b1, 0b101, 0b1000000001, 0b111000111):
+        assert copies.tree(mask) >= len(net.steiner(frozenset(b for b in range(k) if mask >> b & 1)))
+    rng = np.random.default_rng(1)
+    for _ in range(40):
+        q, b = int(rng.integers(2 * k)), int(rng.integers(k))
+        if b != copies.home[q]:
+            before, price = copies.total(), copies.delta(q, b)
+            copies.move(q, b)
+            assert copies.total() - before == price
