@@ -265,6 +265,55 @@ def _improve(copies: _Copies, members: list[list[int]], capacity: list[int], q: 
     return False, budget
 
 
+def _descend_all(copies: _Copies, capacity: list[int], active: list[int], budget: int, deadline: float) -> int:
+    """:func:`_descend` pricing every swap partner exactly, QPUs in index order: slower per
+    move, but it reaches placements the estimate passes over (a swap-test ancilla's copies
+    shared by every pair: ``knn_n41-a2a4`` 3 ebits here, 6 there)."""
+    home = copies.home
+    members: list[list[int]] = [[] for _ in capacity]
+    for q, k in enumerate(home):
+        members[k].append(q)
+    improved = True
+    while improved and budget > 0:
+        improved = False
+        for q in active:
+            if time.monotonic() > deadline:
+                return 0
+            for k in range(len(capacity)):
+                if k == home[q] or budget <= 0:
+                    continue
+                moved, budget = _try(copies, members, capacity, q, k, budget)
+                improved |= moved
+    return budget
+
+
+def _try(copies: _Copies, members: list[list[int]], capacity: list[int], q: int, k: int,
+         budget: int) -> tuple[bool, int]:
+    """Move qubit q to QPU k, or swap it with the first qubit there that makes the pair gain;
+    (done, work left)."""
+    a = copies.home[q]
+    gain = copies.delta(q, k)
+    budget -= copies.work(q)
+    if len(members[k]) < capacity[k]:
+        if gain >= -_EPS:
+            return False, budget
+        copies.move(q, k)
+        _relocate(members, q, a, k)
+        return True, budget - copies.work(q)
+    copies.move(q, k)
+    for r in members[k]:
+        budget -= copies.work(r)
+        if gain + copies.delta(r, a) < -_EPS:
+            copies.move(r, a)
+            _relocate(members, q, a, k)
+            _relocate(members, r, k, a)
+            return True, budget - copies.work(r)
+        if budget <= 0:
+            break
+    copies.move(q, a)
+    return False, budget - 2 * copies.work(q)
+
+
 def _relocate(members: list[list[int]], q: int, a: int, b: int) -> None:
     members[a].remove(q)
     members[b].append(q)
@@ -274,9 +323,12 @@ def gain_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], netw
                 work: int, rounds: int = 4, deadline: float = math.inf,
                 target: float = -math.inf) -> tuple[np.ndarray, float, np.ndarray]:
     """Moves and swaps of qubits priced on fixed copy sides (see the module docstring), at most
-    ``work`` qubit-hyperedge visits in all, half with local gates diagonal on both qubits served
-    by their larger hyperedge, half by their smaller one (neither rule wins everywhere:
-    ``dnn_n33-a2a2`` 7 and 4 ebits, ``cpfrac32-line4x9`` 134 and 154); returns the best
+    ``work`` qubit-hyperedge visits in all: half with local gates diagonal on both qubits served
+    by their larger hyperedge and swap partners filtered by estimate (:func:`_descend`), half
+    by their smaller one and every partner priced (:func:`_descend_all`).  Neither wins
+    everywhere (sides: ``dnn_n33-a2a2`` 7 and 4 ebits, ``cpfrac32-line4x9`` 134 and 154;
+    descents: over the benchmark, 127 cases at or below the best published figure with the
+    filtered descent alone, 128 with both, geomean 0.795 and 0.787).  Returns the best
     placement a full plan scores, its ebits and its servers (``placement`` itself if nothing
     better is found).  A ``deadline`` (``time.monotonic()``) also stops it, at the price of an
     answer that depends on the machine's speed; so does reaching ``target`` (a lower bound)."""
@@ -299,7 +351,7 @@ def _rounds(hg: Hypergraph, start: tuple, capacity: list[int], network: Network,
     for _ in range(rounds):
         copies = _Copies(hg, current[0], current[2], network, larger=larger)
         before = copies.total()
-        work = _descend(copies, capacity, active, work, deadline)
+        work = (_descend if larger else _descend_all)(copies, capacity, active, work, deadline)
         if copies.total() >= before:
             break
         moved = np.array(copies.home, dtype=np.int64)
