@@ -83,6 +83,13 @@ class _Copies:
     def total(self) -> int:
         return sum(self.tree(m | 1 << self.home[self.owner[h]]) for h, m in self.mask.items())
 
+    def members(self, qpus: int) -> list[list[int]]:
+        """The qubits on each QPU."""
+        out: list[list[int]] = [[] for _ in range(qpus)]
+        for q, k in enumerate(self.home):
+            out[k].append(q)
+        return out
+
     def work(self, q: int) -> int:
         """Hyperedges :meth:`delta` visits for qubit q (plus one)."""
         return len(self.own[q]) + len(self.partner[q]) + 1
@@ -208,11 +215,7 @@ def _descend(copies: _Copies, capacity: list[int], active: list[int], budget: in
     an idle qubit is a move into a full QPU), the QPUs tried in order of its gain.  A swap
     partner is priced exactly only if it shares a gate with the qubit or if its own gain,
     priced once per pass, makes the pair gain: most swaps are never priced exactly."""
-    home = copies.home
-    members: list[list[int]] = [[] for _ in capacity]
-    for q, k in enumerate(home):
-        members[k].append(q)
-    improved = True
+    members, improved = copies.members(len(capacity)), True
     while improved and budget > 0:
         improved = False
         estimates: dict[int, list[int]] = {}
@@ -269,11 +272,7 @@ def _descend_all(copies: _Copies, capacity: list[int], active: list[int], budget
     """:func:`_descend` pricing every swap partner exactly, QPUs in index order: slower per
     move, but it reaches placements the estimate passes over (a swap-test ancilla's copies
     shared by every pair: ``knn_n41-a2a4`` 3 ebits here, 6 there)."""
-    home = copies.home
-    members: list[list[int]] = [[] for _ in capacity]
-    for q, k in enumerate(home):
-        members[k].append(q)
-    improved = True
+    home, members, improved = copies.home, copies.members(len(capacity)), True
     while improved and budget > 0:
         improved = False
         for q in active:
