@@ -5,10 +5,12 @@ placement, a few microseconds per gate of the circuit: on a 1,000-gate circuit o
 costs milliseconds.  Here each two-qubit gate's *copy side* is fixed instead: which qubit's
 cat-entangled copy serves it when its qubits are apart (the side the last full plan chose;
 else the only diagonal side; else, for a gate diagonal on both, the side whose hyperedge
-serves more gates).  A hyperedge h of qubit q then needs copies at the homes of its gates'
-partners, and costs the Steiner tree joining those QPUs with q's home.  Moving q changes
-only q's hyperedges and the hyperedges that serve a gate with q, so a trial move or swap
-costs time in proportion to the qubit's gates, not the circuit's.
+serves more gates, or fewer).  A hyperedge h of qubit q then needs copies at the homes of
+its gates' partners, and costs a tree joining those QPUs with q's home (a minimum Steiner
+tree on networks of up to ``EXACT_TREE_QPUS`` QPUs, else a spanning tree over route
+lengths).  Moving q changes only q's hyperedges and the hyperedges that serve a gate with
+q, so a trial move or swap costs time in proportion to the qubit's gates, not the
+circuit's.
 
 :func:`gain_search` runs rounds: fix the sides from a full plan, descend on moves and swaps,
 plan again; it returns the best placement a full plan scores (the fixed sides only guide
