@@ -30,7 +30,7 @@ for the ``layout``, ``routing`` and ``scheduling`` stages of Qiskit's preset pas
     ``if_else``.
 
 Layout and routing come as a pair: each refuses to run without the other.  Placer options
-(objective, solver, time limit, seed, ``use_ilp``) travel on the target, not in global state:
+(objective, solver, time limit, seed, ``use_ilp``, ``effort``) travel on the target, not in global state:
 ``qmosaic.targets.network_target(network, qmosaic_options=qmosaic.CompileOptions(...))``.
 Without options the placer uses ``CompileOptions()`` with ``seed_transpiler`` as its seed.
 ``CompileOptions.translate`` has no effect here: Qiskit's translation stage translates.
