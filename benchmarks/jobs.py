@@ -164,7 +164,7 @@ def _qiskit_reference(circuit: QuantumCircuit, device_qubits: int) -> dict[str, 
     return {"qiskit_o1_seconds": round(setup + run, 3)}
 
 
-def _warm_up(effort: str) -> None:
+def _warm_up(effort: str, *, qiskit: bool) -> None:
     """One tiny qmosaic compile and one tiny Qiskit O1 transpile before anything is timed: every
     case runs in a fresh worker, and first calls pay one-off costs (lazy imports, caches) that
     would otherwise land on whichever of the two runs first (up to 0.07 s: more than Qiskit's
@@ -176,7 +176,8 @@ def _warm_up(effort: str) -> None:
     tiny.cx(0, 1)
     tiny.swap(0, 1)  # a gate to decompose: qmosaic's unroller and its synthesis plugins load on first use
     qmosaic.compile(tiny, "pair-2x4", options=make_options(time_limit=1, translate=False, effort=effort))
-    qiskit_o1(tiny, 2)
+    if qiskit:
+        qiskit_o1(tiny, 2)
 
 
 def compile_case(case: Case, *, time_limit: float, seed: int = 0, verify: bool = True, stim: bool = True,
@@ -195,8 +196,7 @@ def compile_case(case: Case, *, time_limit: float, seed: int = 0, verify: bool =
     network = build_network(case, circuit.num_qubits)
     rec["comm_qubits"] = comm_qubits_for(circuit.num_qubits)
     options = make_options(time_limit=time_limit, seed=seed, translate=False, effort=effort)
-    if qiskit:
-        _warm_up(effort)
+    _warm_up(effort, qiskit=qiskit)
     rss_before = rss_mb()
     t0 = time.perf_counter()
     result = qmosaic.compile(circuit, network, options=options)

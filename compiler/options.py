@@ -29,8 +29,9 @@ class CompileOptions:
         fills a QPU: up to two more placements with half the time limit each).
     effort: ``"full"`` (default) searches up to ``time_limit`` and proves what it can with the
         exact model; ``"fast"`` stops after a fixed amount of search work in proportion to the
-        circuit (no exact model, no second placement for qubit reuse), for compile times like
-        Qiskit's ``optimization_level=1`` at the price of some ebits.
+        circuit (no exact model; the placements for qubit reuse are fast too), for compile times
+        like Qiskit's ``optimization_level=1`` at the price of some ebits.  ``time_limit`` does
+        not apply to it.
     """
 
     objective: str = "ebits"

@@ -323,8 +323,9 @@ def _relocate(members: list[list[int]], q: int, a: int, b: int) -> None:
 def gain_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], network: Network, *,
                 work: int, rounds: int = 4, deadline: float = math.inf,
                 target: float = -math.inf) -> tuple[np.ndarray, float, np.ndarray]:
-    """Moves and swaps of qubits priced on fixed copy sides (see the module docstring), at most
-    ``work`` qubit-hyperedge visits in all: half with local gates diagonal on both qubits served
+    """Moves and swaps of qubits priced on fixed copy sides (see the module docstring), about
+    ``work`` qubit-hyperedge visits in all (a pass prices a full QPU's qubits before it checks
+    the budget: up to 1.7x on a 16-QPU ring): half with local gates diagonal on both qubits served
     by their larger hyperedge and swap partners filtered by estimate (:func:`_descend`), half
     by their smaller one and every partner priced (:func:`_descend_all`).  Neither wins
     everywhere (sides: ``dnn_n33-a2a2`` 7 and 4 ebits, ``cpfrac32-line4x9`` 134 and 154;

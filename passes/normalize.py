@@ -41,7 +41,10 @@ def _decomposition(key: tuple, op) -> DAGCircuit:
     if key in _DECOMPOSITIONS:
         return _DECOMPOSITIONS[key]
     qc = QuantumCircuit(op.num_qubits)
-    qc.append(op, range(op.num_qubits))
+    if op.name in _BASIS and getattr(op, "_standard_gate", None) is None and op.definition is not None:
+        qc.compose(op.definition, range(op.num_qubits), inplace=True)  # a user's gate named like a basis gate
+    else:
+        qc.append(op, range(op.num_qubits))
     try:
         out = _unroller().run(qc)
     except TranspilerError as exc:

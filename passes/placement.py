@@ -755,7 +755,8 @@ def _fast(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int
     """The first placement improved by work-bounded searches (the same answer on any machine):
     with the ebits objective and no link budgets, :func:`~qmosaic.passes.gains.gain_search`
     (``FAST_WORK_PER_GATE`` visits per gate, within ``FAST_MIN_WORK`` and ``FAST_MAX_WORK``);
-    otherwise the local search, ``FAST_WORK_PER_GATE`` placement evaluations.  No exact model,
+    otherwise the local search, ``FAST_WORK_PER_GATE`` placement evaluations (fewer on circuits
+    of more than ``FAST_MAX_WORK / FAST_WORK_PER_GATE`` gates: each evaluation scores every gate).  No exact model,
     no kicks, no TeleData refinement; the status is ``heuristic`` unless the spread bound
     proves the answer."""
     n, gates = hg.num_qubits, len(hg.qubits)
@@ -767,12 +768,14 @@ def _fast(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int
         placement, cost, server = gain_search(hg, first, capacity, network, target=floor,
                                               work=min(FAST_MAX_WORK, max(FAST_MIN_WORK, FAST_WORK_PER_GATE * gates)))
     else:
+        evals = max(1, min(FAST_WORK_PER_GATE, FAST_MAX_WORK // max(1, gates)))  # each scores every gate
         placement, cost, server = local_search(hg, first, capacity, network, weights, deadline=math.inf,
-                                               max_evals=max(1, FAST_WORK_PER_GATE), target=floor)
+                                               max_evals=evals, target=floor)
     proven = weights.plain_ebits and cost <= floor + 1e-9
     status, bound = (PlacementStatus.OPTIMAL, float(floor)) if proven else (PlacementStatus.HEURISTIC, None)
     if network.has_budgets:
-        check_budgets(link_usage(hg, placement, server, network), network, what="the placement found")
+        check_budgets(link_usage(hg, placement, server, network), network,
+                      what="the placement effort='fast' found (effort='full' searches longer for one within budget)")
     return Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
                      status, cost, bound, 0.0 if proven else None, time.monotonic() - start, "heuristic", cost,
                      weights.objective)

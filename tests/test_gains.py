@@ -167,3 +167,31 @@ def test_move_prices_on_a_large_network_use_spanning_trees():
             before, price = copies.total(), copies.delta(q, b)
             copies.move(q, b)
             assert copies.total() - before == price
+
+
+def test_a_user_gate_named_cx_compiles_at_fast_effort():
+    """A user's gate named ``cx`` (here a cz) is expanded through its definition, so no two-qubit
+    gate reaches the placer diagonal on neither qubit (the lowering refused the heuristic's
+    placement of one)."""
+    from qiskit.circuit import Gate
+    from qiskit.quantum_info import Operator
+
+    body = QuantumCircuit(2)
+    body.cz(0, 1)
+    fake = Gate("cx", 2, [])
+    fake.definition = body
+    qc = QuantumCircuit(8)
+    for i in range(7):
+        qc.cz(i, i + 1)
+    qc.append(fake, [0, 7])
+    qc.append(fake, [3, 4])
+    reference = qc.copy_empty_like()
+    for inst in qc.data:
+        reference.cz(*inst.qubits)
+    out = NormalizeForDistribution().run(circuit_to_dag(qc))
+    assert (analyse_interactions(out).seg >= 0).any(axis=1).all()
+    from qiskit.converters import dag_to_circuit
+
+    assert Operator(dag_to_circuit(out)).equiv(Operator(reference))
+    result = qmosaic.compile(qc, "pair-2x4", options=QUICK)
+    assert result.report["ebits"]["total"] >= 1
