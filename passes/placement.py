@@ -243,7 +243,7 @@ def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], net
     active = range(hg.num_qubits) if not weights.plain_ebits else sorted(set(hg.qubits.ravel().tolist()))
     active = active if movable is None else movable
     improved, last = True, time.monotonic()
-    evals = 1 if max_evals is None else max_evals - 1
+    evals = math.inf if max_evals is None else max_evals - 1  # the first evaluation is spent
     while improved and best > target + 1e-9 and time.monotonic() < deadline and evals > 0:
         improved = False
         for q in active:
@@ -254,10 +254,9 @@ def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], net
                     continue
                 partners = [None] if load[k] < capacity[k] else [r for r in active if placement[r] == k]
                 for r in partners:
-                    if max_evals is not None:
-                        evals -= 1
-                        if evals < 0:
-                            break
+                    evals -= 1
+                    if evals < 0:
+                        break
                     placement[q] = k
                     if r is not None:
                         placement[r] = home
@@ -720,8 +719,7 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
         return _fast(hg, network, weights, capacity, start, initial=initial)
     shape = _shape(hg, network) if use_ilp else None
     exact = shape is not None and shape.terms <= MAX_MODEL_TERMS  # else the heuristic has all the time
-    first = (_initial(n, capacity, network, lambda p: score(hg, p, network, weights), hg.qubits) if initial is None
-             else np.array(initial, dtype=np.int64))
+    first = _first(hg, capacity, network, weights, initial)
     if not exact and weights.plain_ebits and not network.has_budgets:  # the local search barely moves there
         first = gain_search(hg, first, capacity, network, work=GAIN_WORK, deadline=start + time_limit / 2)[0]
     stall = max(STALL_MIN, STALL_SHARE * time_limit)
@@ -752,19 +750,25 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
     return replace(best, seconds=time.monotonic() - start)
 
 
+def _first(hg: Hypergraph, capacity: list[int], network: Network, weights: Weights,
+           initial: Sequence[int] | None) -> np.ndarray:
+    """Where the searches start: ``initial`` if given, else :func:`_initial`'s cheapest fill."""
+    if initial is not None:
+        return np.array(initial, dtype=np.int64)
+    return _initial(hg.num_qubits, capacity, network, lambda p: score(hg, p, network, weights), hg.qubits)
+
+
 def _fast(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int], start: float, *,
           initial: Sequence[int] | None) -> Partition:
     """The first placement improved by work-bounded searches (the same answer on any machine):
     with the ebits objective and no link budgets, :func:`~qmosaic.passes.gains.gain_search`
     (``FAST_WORK_PER_GATE`` visits per gate, within ``FAST_MIN_WORK`` and ``FAST_MAX_WORK``);
     otherwise the local search, ``FAST_WORK_PER_GATE`` placement evaluations (fewer on circuits
-    of more than ``FAST_MAX_GATE_EVALS / FAST_WORK_PER_GATE`` gates: each scores every gate).  No exact model,
-    no kicks, no TeleData refinement; the status is ``heuristic`` unless the spread bound
-    proves the answer."""
+    of more than ``FAST_MAX_GATE_EVALS / FAST_WORK_PER_GATE`` gates: each scores every gate).
+    No exact model, no kicks, no TeleData refinement; the status is ``heuristic`` unless the
+    spread bound proves the answer."""
     n, gates = hg.num_qubits, len(hg.qubits)
-    evaluate = functools.partial(score, hg, network=network, weights=weights)
-    first = (_initial(n, capacity, network, evaluate, hg.qubits) if initial is None
-             else np.array(initial, dtype=np.int64))
+    first = _first(hg, capacity, network, weights, initial)
     floor = spread_bound(component_sizes(n, hg.qubits), capacity) if weights.plain_ebits else 0
     if weights.plain_ebits and not network.has_budgets:
         placement, cost, server = gain_search(hg, first, capacity, network, target=floor,
