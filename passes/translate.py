@@ -22,7 +22,7 @@ from qmosaic.targets.models import Network
 from qmosaic.targets.target import QmosaicTarget
 
 from .feedforward import Correction
-from .gateinfo import _key
+from .gateinfo import _is_standard, _key
 
 __all__ = ["NativeTranslation"]
 
@@ -44,12 +44,20 @@ class NativeTranslation(TransformationPass):
         self.optimize = Optimize1qGatesDecomposition(target=target)
         self._cache: dict[tuple, list[tuple]] = {}
 
+    def _keeps(self, op, k: int) -> bool:
+        """True if ``op`` runs on QPU k as it is: a native gate (Qiskit's, not a user's gate of
+        that name) or an instruction every QPU has."""
+        return op.name in _ALWAYS or (op.name in self.native[k] and _is_standard(op))
+
     def _recipe(self, op, k: int) -> tuple[list[tuple], float]:
         """(operation, local qubit indices) of ``op`` in QPU k's native gates, and the phase."""
         key = (_key(op), k)
         if key not in self._cache:
             qc = QuantumCircuit(op.num_qubits)
-            qc.append(op, range(op.num_qubits))
+            if _is_standard(op) or op.definition is None:
+                qc.append(op, range(op.num_qubits))
+            else:  # a user's gate: its definition, not the library's rules for its name (a Gate("h") defined as x)
+                qc.compose(op.definition, range(op.num_qubits), inplace=True)
             basis = sorted(self.native[k] | _ALWAYS)
             translate = BasisTranslator(SessionEquivalenceLibrary, target_basis=basis)
             try:
@@ -64,7 +72,7 @@ class NativeTranslation(TransformationPass):
     def _translate_block(self, block: QuantumCircuit, k: int) -> QuantumCircuit:
         new = block.copy_empty_like()
         for inst in block.data:
-            if inst.operation.name in self.native[k] or inst.operation.name in _ALWAYS:
+            if self._keeps(inst.operation, k):
                 new.append(inst.operation, inst.qubits, inst.clbits)
                 continue
             steps, phase = self._recipe(inst.operation, k)
@@ -80,7 +88,7 @@ class NativeTranslation(TransformationPass):
         for node in dag.topological_op_nodes():
             op, qargs = node.op, node.qargs
             k = self.owner[index[qargs[0]]] if qargs else 0
-            if op.name in _ALWAYS or op.name in self.native[k]:
+            if self._keeps(op, k):
                 out.apply_operation_back(op, qargs, node.cargs, check=False)
             elif isinstance(op, (ControlFlowOp, Correction)):
                 key = (id(op), k)

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import pytest
 from qiskit import ClassicalRegister, QuantumCircuit
+from qiskit.circuit import Gate
 from qiskit.circuit.library import CCXGate, CXGate, QFTGate
 from qiskit.circuit.random import random_circuit
 
@@ -400,6 +401,60 @@ def test_open_controls_are_translated():
     result = qmosaic.compile(qc, "pair-2x4", options=FAST)
     assert not {"cx_o0", "ccx_o1"} & set(result.circuit.count_ops())
     check_compiled(result)
+
+
+def _user_gate(name: str, body) -> Gate:
+    definition = QuantumCircuit(body.num_qubits)
+    definition.compose(body, inplace=True)
+    gate = Gate(name, body.num_qubits, [])
+    gate.definition = definition
+    return gate
+
+
+def _named_like_standard_gates() -> QuantumCircuit:
+    """User gates that reuse a standard (and native) gate's name with another meaning."""
+    x, s, cz = QuantumCircuit(1), QuantumCircuit(1), QuantumCircuit(2)
+    x.x(0)
+    s.s(0)
+    cz.cz(0, 1)
+    qc = QuantumCircuit(5)
+    qc.h([1, 3])
+    qc.append(_user_gate("h", x), [0])
+    qc.append(_user_gate("rz", s), [4])
+    qc.append(_user_gate("rzz", cz), [1, 2])
+    qc.append(_user_gate("cz", cz.compose(x, [0])), [0, 4])
+    qc.append(_user_gate("sx", s), [2])
+    qc.cx(3, 0)
+    qc.cx(2, 4)
+    return qc
+
+
+@pytest.mark.parametrize("net", ["line-3x3", "hetero"])
+def test_user_gates_named_like_native_gates_are_translated_by_their_definition(net):
+    """A user's ``Gate("h")`` defined as ``x`` is translated as an x: native translation kept it
+    (its name is native on an ion trap) or applied the library's rules for ``h``."""
+    result = qmosaic.compile(_named_like_standard_gates(), network(net), options=FAST)
+    assert all(getattr(inst.operation, "_standard_gate", None) is not None or inst.operation.name in
+               ("epr", "measure", "reset", "if_else") for inst in result.circuit.data)
+    check_compiled(result)
+
+
+def test_verify_simulates_user_gates_by_their_definition():
+    """Aer runs a gate named ``h`` as a Hadamard whatever its definition: the check renames it."""
+    from qmosaic.verify import process_fidelity
+
+    qc = _named_like_standard_gates()
+    meaning = QuantumCircuit(5)
+    meaning.compose(qc.decompose(), inplace=True)
+    same = list(range(5))
+    assert process_fidelity(qc, meaning, same, same) > 1 - 1e-9
+    assert process_fidelity(meaning, qc, same, same) > 1 - 1e-9
+    x = QuantumCircuit(1)
+    x.x(0)
+    user_h, library_h = QuantumCircuit(1), QuantumCircuit(1)
+    user_h.append(_user_gate("h", x), [0])
+    library_h.h(0)
+    assert process_fidelity(user_h, library_h, [0], [0]) < 0.9
 
 
 def test_untranslated_output_is_correct_too():
