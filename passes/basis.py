@@ -23,13 +23,14 @@ from qiskit.dagcircuit import DAGCircuit, DAGOpNode
 from qiskit.transpiler.basepasses import TransformationPass
 from qiskit.transpiler.passes import InverseCancellation
 
-from .gateinfo import cached, diagonal_flags, gate_fact, is_diagonal_1q, node_fact
+from .gateinfo import cached, close, diagonal_flags, gate_fact, is_diagonal_1q, matrix, node_fact
 
 __all__ = ["HadamardBasisRuns", "rotate_x_runs"]
 
 _H = np.array([[1, 1], [1, -1]], dtype=complex) / math.sqrt(2)
 _I = np.eye(2, dtype=complex)
 _X = np.array([[0, 1], [1, 0]], dtype=complex)
+_X2 = (np.kron(_I, _X), np.kron(_X, _I))  # X on qubit 0, on qubit 1 (qubit 0 is the least significant bit)
 _ATOL = 1e-10
 # rotate a run only if it holds this many two-qubit gates: a single cx gains a choice of side
 # but no shared copy, and every such choice makes the placer's search harder (measured: adder_n64
@@ -49,11 +50,11 @@ def _sides(op: Instruction) -> tuple[str, ...]:
 def _compute_sides(op: Instruction) -> tuple[str, ...]:
     n = op.num_qubits
     try:
-        m = np.asarray(op.to_matrix(), dtype=complex)
+        m = matrix(op)
     except Exception:  # noqa: BLE001 - no matrix: the op cuts every run
         return ("n",) * n
-    xs = (_X,) if n == 1 else (np.kron(_I, _X), np.kron(_X, _I))  # qubit 0 is the least significant bit
-    xf = [bool(np.allclose(m @ x, x @ m, rtol=0, atol=_ATOL)) for x in xs]
+    xs = (_X,) if n == 1 else _X2
+    xf = [close(m @ x, x @ m, _ATOL) for x in xs]
     if n == 1:
         z = is_diagonal_1q(op)
         return ("b" if z and xf[0] else "z" if z else "x" if xf[0] else "n",)
@@ -91,7 +92,7 @@ def _runs(order: list, index: dict) -> dict[int, set[int]]:
 
 def _conjugated(op: Instruction, positions: tuple[int, ...]) -> np.ndarray:
     """``H_P op H_P`` for the qargs ``positions`` P."""
-    m = np.asarray(op.to_matrix(), dtype=complex)
+    m = matrix(op)
     if op.num_qubits == 1:
         return _H @ m @ _H
     h0 = np.kron(_I, _H) if 0 in positions else np.eye(4)
@@ -105,7 +106,7 @@ def _diagonal(op: Instruction, positions: tuple[int, ...]) -> np.ndarray:
     def compute(op: Instruction) -> np.ndarray:
         m = _conjugated(op, positions)
         d = np.diag(m)
-        if not np.allclose(m, np.diag(d), rtol=0, atol=_ATOL):
+        if not close(m, np.diag(d), _ATOL):
             raise RuntimeError(f"internal: {op.name} on qargs {positions} is not X-diagonal there")
         return d
 

@@ -14,7 +14,7 @@ from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import TransformationPass
 
 from .basis import emit_diagonal
-from .gateinfo import cached, gate_fact, is_diagonal_1q, node_fact, node_key
+from .gateinfo import cached, gate_fact, is_diagonal_1q, matrix, node_fact, node_key
 
 __all__ = ["MergeDiagonalBlocks", "merge_diagonal_blocks"]
 
@@ -22,7 +22,7 @@ __all__ = ["MergeDiagonalBlocks", "merge_diagonal_blocks"]
 def _diag_of(op) -> tuple[complex, complex]:
     """The diagonal of a Z-diagonal one-qubit gate (once per gate)."""
     def compute(op) -> tuple[complex, complex]:
-        m = np.asarray(op.to_matrix(), dtype=complex)
+        m = matrix(op)
         return complex(m[0, 0]), complex(m[1, 1])
 
     return gate_fact("diagonal-1q", op, compute)

