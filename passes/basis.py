@@ -24,6 +24,7 @@ from qiskit.transpiler.basepasses import TransformationPass
 from qiskit.transpiler.passes import InverseCancellation
 
 from .gateinfo import cached, close, diagonal_flags, gate_fact, is_diagonal_1q, matrix, node_fact
+from .nodes import append_node
 
 __all__ = ["HadamardBasisRuns", "rotate_x_runs"]
 
@@ -175,7 +176,7 @@ def rotate_x_runs(dag: DAGCircuit) -> DAGCircuit:
             positions = tuple(i for i, q in enumerate(qs) if q in mine)
             emit_diagonal(new, _diagonal(node.op, positions), node.qargs)
         else:
-            new._apply_op_node_back(node)  # the node's instruction as it is, without building its op
+            append_node(new, node)  # the node's instruction as it is, without building its op
     for q, flag in enumerate(inside):
         if flag:
             new.apply_operation_back(h, (dag.qubits[q],), (), check=False)

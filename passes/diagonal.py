@@ -14,6 +14,7 @@ from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import TransformationPass
 
 from .basis import emit_diagonal
+from .nodes import append_node
 from .gateinfo import cached, gate_fact, is_diagonal_1q, matrix, node_fact, node_key
 
 __all__ = ["MergeDiagonalBlocks", "merge_diagonal_blocks"]
@@ -100,7 +101,7 @@ def merge_diagonal_blocks(dag: DAGCircuit, order: list | None = None) -> DAGCirc
         if block is not None:
             emit_diagonal(new, block[1], node.qargs)
         elif node._node_id not in skip:
-            new._apply_op_node_back(node)  # the node's instruction as it is, without building its op
+            append_node(new, node)  # the node's instruction as it is, without building its op
     return new
 
 

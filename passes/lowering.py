@@ -45,6 +45,7 @@ from .gateinfo import is_antidiagonal_1q, is_diagonal_1q, node_fact
 from .hypergraph import Hypergraph, build_hypergraph, copy_destinations
 from .interactions import analyse_interactions
 from .placement import Partition
+from .nodes import append_node
 from .teledata import Window
 from .window_order import plan_windows
 
@@ -154,7 +155,7 @@ class _Lowerer:
     def emit_node(self, node: DAGOpNode, qubits: tuple[Qubit, ...]) -> None:
         """The input node's instruction on ``qubits`` (its clbits kept), without building its op
         (in Qiskit 2 ``node.op`` builds a new Python gate: 5x the cost of the append)."""
-        self.out._apply_op_node_back(DAGOpNode.from_instruction(node._to_circuit_instruction().replace(qubits=qubits)))
+        append_node(self.out, node, qubits)
 
     def correct(self, gate: Gate, qubit: Qubit, bit: Clbit) -> None:
         """``if (bit) gate qubit``, as a :class:`~qmosaic.passes.feedforward.Correction` shared per (gate, bit)."""

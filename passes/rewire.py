@@ -9,7 +9,10 @@ other wires).  Operations keep their topological position as far as the new orde
 from __future__ import annotations
 
 import rustworkx as rx
+from qiskit.circuit import Clbit, Qubit
 from qiskit.dagcircuit import DAGCircuit
+
+from .nodes import append_node, wire_nodes
 
 __all__ = ["rewire"]
 
@@ -20,25 +23,28 @@ def rewire(dag: DAGCircuit, orders: dict[int, list[int]]) -> tuple[DAGCircuit, d
     Returns the new DAG and old node id -> new node id, or ``None`` on a cycle.
     """
     nodes = list(dag.topological_op_nodes())
-    position = {node._node_id: i for i, node in enumerate(nodes)}
     graph = rx.PyDiGraph()
     graph.add_nodes_from(range(len(nodes)))
     qubit_index = {q: i for i, q in enumerate(dag.qubits)}
+    position = {node._node_id: i for i, node in enumerate(nodes)}
     edges = []
+    sequences = {wire: [position[node._node_id] for node in on] for wire, on in wire_nodes(nodes).items()}
     for wire in dag.wires:
+        if wire not in sequences and not isinstance(wire, (Qubit, Clbit)):  # a classical variable
+            sequences[wire] = [position[node._node_id] for node in dag.nodes_on_wire(wire, only_ops=True)]
+    for wire, sequence in sequences.items():
         wanted = orders.get(qubit_index.get(wire, -1))
         if wanted is not None:
             sequence = [position[i] for i in wanted]
-        else:
-            sequence = [position[node._node_id] for node in dag.nodes_on_wire(wire, only_ops=True)]
         edges.extend(zip(sequence, sequence[1:]))
     graph.add_edges_from_no_data(edges)
     if not rx.is_directed_acyclic_graph(graph):
         return None
     width = len(str(len(nodes)))
     new = dag.copy_empty_like()
-    ids: dict[int, int] = {}
-    for i in rx.lexicographical_topological_sort(graph, key=lambda i: str(i).zfill(width)):
-        node = nodes[i]
-        ids[node._node_id] = new.apply_operation_back(node.op, node.qargs, node.cargs, check=False)._node_id
+    order = rx.lexicographical_topological_sort(graph, key=lambda i: str(i).zfill(width))
+    for i in order:
+        append_node(new, nodes[i])
+    # a fresh DAG numbers its operations in the order they were appended
+    ids = {nodes[i]._node_id: node._node_id for i, node in zip(order, new.op_nodes(), strict=True)}
     return new, ids

@@ -24,6 +24,7 @@ from qmosaic.targets.errors import PassError
 from qmosaic.targets.models import Network
 
 from .lowering import CommPlan
+from .nodes import append_node
 
 __all__ = ["LocalRouting", "RoutingResult", "initial_layout", "route"]
 
@@ -167,9 +168,9 @@ def route(dag: DAGCircuit, network: Network, plan: CommPlan, placement, weights=
                 path = r.path_to_neighbour(mover - r.base, other - r.base)
                 for a, b in zip(path, path[1:]):
                     do_swap(k, r.base + a, r.base + b)
-        apply(node.op, tuple(map(to_phys.__getitem__, qargs)), node.cargs, check=False)
+        append_node(out, node, tuple(map(to_phys.__getitem__, qargs)))
     for node in deferred:
-        apply(node.op, tuple(map(to_phys.__getitem__, node.qargs)), node.cargs, check=False)
+        append_node(out, node, tuple(map(to_phys.__getitem__, node.qargs)))
     return out, RoutingResult(initial, _final(plan, where), tuple(swaps))
 
 

@@ -84,9 +84,11 @@ def test_rewire_moves_commuting_gates():
     qc.cz(0, 2)
     dag = circuit_to_dag(qc)
     line = [n._node_id for n in dag.nodes_on_wire(dag.qubits[0], only_ops=True)]
-    new, _ = rewire(dag, {0: line[::-1]})
+    new, ids = rewire(dag, {0: line[::-1]})
     order = [tuple(new.find_bit(q).index for q in n.qargs) for n in new.topological_op_nodes()]
     assert order == [(0, 2), (0, 1)]
+    for node in dag.op_nodes():  # each old node id maps to its own instruction in the new DAG
+        assert new.node(ids[node._node_id]).qargs == node.qargs
 
 
 def test_impossible_reordering_falls_back_to_an_in_order_window():
