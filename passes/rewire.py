@@ -14,7 +14,7 @@ from qiskit.dagcircuit import DAGCircuit
 
 from .nodes import append_node, wire_nodes
 
-__all__ = ["rewire"]
+__all__ = ["rewire", "WireOrder"]
 
 
 def rewire(dag: DAGCircuit, orders: dict[int, list[int]]) -> tuple[DAGCircuit, dict[int, int]] | None:
@@ -22,29 +22,46 @@ def rewire(dag: DAGCircuit, orders: dict[int, list[int]]) -> tuple[DAGCircuit, d
 
     Returns the new DAG and old node id -> new node id, or ``None`` on a cycle.
     """
-    nodes = list(dag.topological_op_nodes())
-    graph = rx.PyDiGraph()
-    graph.add_nodes_from(range(len(nodes)))
-    qubit_index = {q: i for i, q in enumerate(dag.qubits)}
-    position = {node._node_id: i for i, node in enumerate(nodes)}
-    edges = []
-    sequences = {wire: [position[node._node_id] for node in on] for wire, on in wire_nodes(nodes).items()}
-    for wire in dag.wires:
-        if wire not in sequences and not isinstance(wire, (Qubit, Clbit)):  # a classical variable
-            sequences[wire] = [position[node._node_id] for node in dag.nodes_on_wire(wire, only_ops=True)]
-    for wire, sequence in sequences.items():
-        wanted = orders.get(qubit_index.get(wire, -1))
-        if wanted is not None:
-            sequence = [position[i] for i in wanted]
-        edges.extend(zip(sequence, sequence[1:]))
-    graph.add_edges_from_no_data(edges)
-    if not rx.is_directed_acyclic_graph(graph):
-        return None
-    width = len(str(len(nodes)))
-    new = dag.copy_empty_like()
-    order = rx.lexicographical_topological_sort(graph, key=lambda i: str(i).zfill(width))
-    for i in order:
-        append_node(new, nodes[i])
-    # a fresh DAG numbers its operations in the order they were appended
-    ids = {nodes[i]._node_id: node._node_id for i, node in zip(order, new.op_nodes(), strict=True)}
-    return new, ids
+    return WireOrder(dag).rewire(orders)
+
+
+class WireOrder:
+    """A DAG's operations in topological order and the operations on each wire, read once for
+    every reordering tried on it (a probe for a cycle then builds no DAG)."""
+
+    def __init__(self, dag: DAGCircuit):
+        self.dag = dag
+        self.nodes = list(dag.topological_op_nodes())
+        self.qubit_index = {q: i for i, q in enumerate(dag.qubits)}
+        self.position = position = {node._node_id: i for i, node in enumerate(self.nodes)}
+        self.sequences = {wire: [position[node._node_id] for node in on] for wire, on in wire_nodes(self.nodes).items()}
+        for wire in dag.wires:
+            if wire not in self.sequences and not isinstance(wire, (Qubit, Clbit)):  # a classical variable
+                self.sequences[wire] = [position[node._node_id] for node in dag.nodes_on_wire(wire, only_ops=True)]
+
+    def graph(self, orders: dict[int, list[int]]) -> rx.PyDiGraph | None:
+        """The operations' dependency graph with ``orders`` on their wires, or ``None`` on a cycle."""
+        graph = rx.PyDiGraph()
+        graph.add_nodes_from(range(len(self.nodes)))
+        edges = []
+        for wire, sequence in self.sequences.items():
+            wanted = orders.get(self.qubit_index.get(wire, -1))
+            if wanted is not None:
+                sequence = [self.position[i] for i in wanted]
+            edges.extend(zip(sequence, sequence[1:]))
+        graph.add_edges_from_no_data(edges)
+        return graph if rx.is_directed_acyclic_graph(graph) else None
+
+    def rewire(self, orders: dict[int, list[int]]) -> tuple[DAGCircuit, dict[int, int]] | None:
+        """:func:`rewire` of this DAG."""
+        graph = self.graph(orders)
+        if graph is None:
+            return None
+        nodes, width = self.nodes, len(str(len(self.nodes)))
+        new = self.dag.copy_empty_like()
+        order = rx.lexicographical_topological_sort(graph, key=lambda i: str(i).zfill(width))
+        for i in order:
+            append_node(new, nodes[i])
+        # a fresh DAG numbers its operations in the order they were appended
+        ids = {nodes[i]._node_id: node._node_id for i, node in zip(order, new.op_nodes(), strict=True)}
+        return new, ids

@@ -21,7 +21,7 @@ from qmosaic.targets.models import Network
 
 from .hypergraph import Hypergraph, build_hypergraph
 from .interactions import Interactions, analyse_interactions
-from .rewire import rewire
+from .rewire import WireOrder
 from .teledata import Timelines, Window, pick_windows, timelines, window_options
 
 __all__ = ["Ordered", "plan_windows", "order_for_windows"]
@@ -52,13 +52,13 @@ def plan_windows(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, placement
     tl = timelines(dag, inter.gate_of())
     options = window_options(tl, hg, placement, server, network, link_weight, start_away=start_away)
     exclude: set[Window] = set()
-    rounds = 0
+    rounds, wires = 0, WireOrder(dag)
     while True:  # every round excludes at least one of finitely many windows
         windows = pick_windows(options, hg, exclude=frozenset(exclude))
         moving = [w for w in windows if w.reorders]
         if not moving:
             return Ordered(dag, inter, hg, server, windows)
-        got = order_for_windows(dag, inter, tl, server, placement, windows) if rounds < MAX_ROUNDS else None
+        got = order_for_windows(wires, inter, tl, server, placement, windows) if rounds < MAX_ROUNDS else None
         if isinstance(got, Ordered):
             return got
         exclude |= {w for w in options if w.reorders} if got is None else got  # None: reorder nothing
@@ -84,16 +84,16 @@ def _wire_orders(tl: Timelines, windows: list[Window]) -> dict[int, list[int]]:
     return orders
 
 
-def order_for_windows(dag: DAGCircuit, inter: Interactions, tl: Timelines, server: np.ndarray, placement: np.ndarray,
+def order_for_windows(wires: WireOrder, inter: Interactions, tl: Timelines, server: np.ndarray, placement: np.ndarray,
                       windows: list[Window]) -> Ordered | set[Window] | None:
     """The DAG reordered for ``windows``, or the set of reordering windows to drop (``None``: a
     cycle among more than ``MAX_PROBES`` of them, too many to find the culprits one by one)."""
     moving = [w for w in windows if w.reorders]
-    built = rewire(dag, _wire_orders(tl, windows))
+    built = wires.rewire(_wire_orders(tl, windows))
     if built is None:  # a cycle: find the windows that close one on their own (a few; else drop them all)
         if len(moving) > MAX_PROBES:
             return None
-        return {w for w in moving if rewire(dag, _wire_orders(tl, [w])) is None} or set(moving)
+        return {w for w in moving if wires.graph(_wire_orders(tl, [w])) is None} or set(moving)
     new_dag, ids = built
     new_inter = analyse_interactions(new_dag)
     new_gate = new_inter.gate_of()
