@@ -52,13 +52,16 @@ def plan_windows(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, placement
     tl = timelines(dag, inter.gate_of())
     options = window_options(tl, hg, placement, server, network, link_weight, start_away=start_away)
     exclude: set[Window] = set()
-    rounds, wires = 0, WireOrder(dag)
+    rounds, wires = 0, None
     while True:  # every round excludes at least one of finitely many windows
         windows = pick_windows(options, hg, exclude=frozenset(exclude))
         moving = [w for w in windows if w.reorders]
         if not moving:
             return Ordered(dag, inter, hg, server, windows)
-        got = order_for_windows(wires, inter, tl, server, placement, windows) if rounds < MAX_ROUNDS else None
+        got = None
+        if rounds < MAX_ROUNDS:
+            wires = wires or WireOrder(dag)  # read once, and only if a window reorders
+            got = order_for_windows(wires, inter, tl, server, placement, windows)
         if isinstance(got, Ordered):
             return got
         exclude |= {w for w in options if w.reorders} if got is None else got  # None: reorder nothing
