@@ -198,23 +198,52 @@ def _initial(n: int, capacity: list[int], network: Network, evaluate, pairs: np.
     few links (``mqt-ghz64-grid2x3``: 6 ebits breadth-first, 3 depth-first); over the
     interactions, ``adder_n64-a2a4`` starts at 15 ebits instead of 108.  On complete networks
     every QPU order is alike; on large circuits only as many fills are tried as
-    ``INITIAL_WORK`` gate evaluations allow."""
+    ``INITIAL_WORK`` gate evaluations allow.  Over the interactions on complete networks only:
+    at a 3 s limit it gave ``cpfrac32-line4x9`` 127 ebits instead of 118 (and
+    ``chem10-smallworld5`` 141 instead of 143); not measured at 15 s."""
+    return _cheapest([fill for _, fill in _fills(n, capacity, network, pairs, near=network.is_complete)], evaluate)
+
+
+def _starts(n: int, capacity: list[int], network: Network, evaluate, pairs: np.ndarray) -> list[np.ndarray]:
+    """Where ``effort="fast"`` starts a gain search each: :func:`_initial`'s fill on complete
+    networks; elsewhere the cheapest fill in index order and the cheapest over the interactions,
+    which :func:`_initial` does not try there.  Neither start wins everywhere (from the cheaper
+    alone a permuted 16-qubit ring on ``ring-4x4`` ends at 6 ebits, from the other at 4).  Over
+    the benchmark's 46 cases on other networks, against the index-order start alone:
+    ``mqt-graphstate64-grid2x3`` 18 -> 6, ``mqt-qaoa64-grid2x3`` 192 -> 128,
+    ``mqt-multiplier64-grid2x3`` 1393 -> 1359, ``mqt-random64-grid2x3`` 472 -> 494 (each start
+    gets half the work).  Two starts on complete networks, where both kinds of fill are
+    candidates already, cost ``dnn_n33-a2a4`` 12 -> 19 for the halved work."""
+    fills = _fills(n, capacity, network, pairs, near=True)
+    if network.is_complete:
+        return [_cheapest([fill for _, fill in fills], evaluate)]
+    families = [[fill for kind, fill in fills if kind == near] for near in (False, True)]
+    return [_cheapest(family, evaluate) for family in families if family]
+
+
+def _fills(n: int, capacity: list[int], network: Network, pairs: np.ndarray, *,
+           near: bool) -> list[tuple[bool, np.ndarray]]:
+    """:func:`_initial`'s candidate fills, as many as ``INITIAL_WORK`` allows, each marked True if
+    over the interactions; with ``near``, each QPU order's fill in index order is followed by
+    its fill over the interactions."""
     orders = [_bfs_order(network)]
     if not network.is_complete:
         orders += [_dfs_order(network, root) for root in range(len(capacity))]
     budget = max(1, INITIAL_WORK // max(1, len(pairs)))  # fills that may be evaluated
-    # over the interactions on complete networks only: at a 3 s limit it gave cpfrac32-line4x9
-    # 127 ebits instead of 118 (and chem10-smallworld5 141 instead of 143); not measured at 15 s
-    near = _interaction_order(n, pairs) if network.is_complete and budget > 1 else None
+    along = _interaction_order(n, pairs) if near and budget > 1 else None
     fills = []
     for order in dict.fromkeys(map(tuple, orders)):
         fill = _fill(n, capacity, list(order))
-        fills.append(fill)
-        if near is not None:
+        fills.append((False, fill))
+        if along is not None:
             moved = np.empty(n, dtype=np.int64)
-            moved[near] = fill  # the i-th qubit of ``near`` takes the i-th slot
-            fills.append(moved)
-    fills = fills[:budget]
+            moved[along] = fill  # the i-th qubit of ``along`` takes the i-th slot
+            fills.append((True, moved))
+    return fills[:budget]
+
+
+def _cheapest(fills: list[np.ndarray], evaluate) -> np.ndarray:
+    """The fill ``evaluate`` scores lowest (not scored if it is the only one)."""
     if len(fills) == 1:
         return fills[0]
     costs = [evaluate(p)[0] for p in fills]
@@ -762,18 +791,21 @@ def _fast(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int
           initial: Sequence[int] | None) -> Partition:
     """The first placement improved by work-bounded searches (the same answer on any machine):
     with the ebits objective and no link budgets, :func:`~qmosaic.passes.gains.gain_search`
-    (``FAST_WORK_PER_GATE`` visits per gate, within ``FAST_MIN_WORK`` and ``FAST_MAX_WORK``);
+    from each of :func:`_starts` (``FAST_WORK_PER_GATE`` visits per gate in all, within
+    ``FAST_MIN_WORK`` and ``FAST_MAX_WORK``);
     otherwise the local search, ``FAST_WORK_PER_GATE`` placement evaluations (fewer on circuits
     of more than ``FAST_MAX_GATE_EVALS / FAST_WORK_PER_GATE`` gates: each scores every gate).
     No exact model, no kicks, no TeleData refinement; the status is ``heuristic`` unless the
     spread bound proves the answer."""
     n, gates = hg.num_qubits, len(hg.qubits)
-    first = _first(hg, capacity, network, weights, initial)
     floor = spread_bound(component_sizes(n, hg.qubits), capacity) if weights.plain_ebits else 0
     if weights.plain_ebits and not network.has_budgets:
-        placement, cost, server = gain_search(hg, first, capacity, network, target=floor,
-                                              work=min(FAST_MAX_WORK, max(FAST_MIN_WORK, FAST_WORK_PER_GATE * gates)))
+        work = min(FAST_MAX_WORK, max(FAST_MIN_WORK, FAST_WORK_PER_GATE * gates))
+        starts = [np.array(initial, dtype=np.int64)] if initial is not None else _starts(
+            n, capacity, network, lambda p: score(hg, p, network, weights), hg.qubits)
+        placement, cost, server = _searched_from(hg, starts, capacity, network, work=work, floor=floor)
     else:
+        first = _first(hg, capacity, network, weights, initial)
         evals = max(1, min(FAST_WORK_PER_GATE, FAST_MAX_GATE_EVALS // max(1, gates)))  # each scores every gate
         placement, cost, server = local_search(hg, first, capacity, network, weights, deadline=math.inf,
                                                max_evals=evals, target=floor)
@@ -785,6 +817,18 @@ def _fast(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int
     return Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
                      status, cost, bound, 0.0 if proven else None, time.monotonic() - start, "heuristic", cost,
                      weights.objective)
+
+
+def _searched_from(hg: Hypergraph, starts: list[np.ndarray], capacity: list[int], network: Network, *,
+                   work: int, floor: float) -> tuple[np.ndarray, float, np.ndarray]:
+    """The best of a gain search from each start, each with an equal share of ``work``; the
+    starts after one that meets ``floor`` are skipped."""
+    best = None
+    for first in starts:
+        if best is None or best[1] > floor + 1e-9:
+            found = gain_search(hg, first, capacity, network, target=floor, work=work // len(starts))
+            best = found if best is None or found[1] < best[1] - 1e-9 else best
+    return best
 
 
 def _kick(hg: Hypergraph, best: Partition, capacity: list[int], network: Network, weights: Weights, *,
