@@ -17,9 +17,10 @@ own to be compared on.
 from __future__ import annotations
 
 from qiskit import QuantumCircuit, transpile
-from qiskit.circuit import ControlFlowOp, Gate
-from qiskit.circuit.library import get_standard_gate_name_mapping
+from qiskit.circuit import ControlFlowOp
 from qiskit.transpiler.passes import RemoveFinalMeasurements
+
+from qmosaic.passes.gateinfo import by_definition
 
 from .errors import VerificationError
 
@@ -36,22 +37,6 @@ def _unitary_part(circuit: QuantumCircuit, what: str) -> QuantumCircuit:
         raise VerificationError(f"the {what} circuit has mid-circuit {', '.join(sorted(bad))}; only circuits "
                                 "that are unitary up to final measurements can be verified")
     return stripped
-
-
-def _by_meaning(circuit: QuantumCircuit) -> QuantumCircuit:
-    """``circuit`` with each user gate named like a standard one (a ``Gate("cx")`` defined as
-    ``cz``) renamed, so the simulator runs its definition, not the standard gate of that name."""
-    standard = get_standard_gate_name_mapping()
-    out = circuit.copy_empty_like()
-    for inst in circuit.data:
-        op = inst.operation
-        if isinstance(op, ControlFlowOp):
-            op = op.replace_blocks([_by_meaning(block) for block in op.blocks])
-        elif isinstance(op, Gate) and op.name in standard and not isinstance(op, type(standard[op.name])):
-            op = op.to_mutable()
-            op.name = f"user_{op.name}"
-        out.append(op, inst.qubits, inst.clbits, copy=False)
-    return out
 
 
 def _active_qubits(circuit: QuantumCircuit, must: list[int]) -> list[int]:
@@ -105,7 +90,7 @@ def process_fidelity(original: QuantumCircuit, compiled: QuantumCircuit, initial
     if not isinstance(shots, int) or isinstance(shots, bool) or shots < 1:
         raise VerificationError(f"shots must be an integer >= 1, got {shots!r}")
     compiled, initial, final = split_reuse(compiled, initial, final, reuse)
-    orig = _by_meaning(_unitary_part(original, "input"))
+    orig = by_definition(_unitary_part(original, "input"))
     n = orig.num_qubits
     if len(initial) != n or len(final) != n:
         raise VerificationError(f"the layout names {len(initial)} logical qubits but the input has {n}; "
@@ -116,7 +101,7 @@ def process_fidelity(original: QuantumCircuit, compiled: QuantumCircuit, initial
                                 f"{compiled.num_qubits - 1}; pass the report written with this compiled circuit")
     if n == 0:
         return 1.0  # no qubits: nothing to compare
-    body = _by_meaning(compiled.remove_final_measurements(inplace=False) if compiled.num_clbits else compiled)
+    body = by_definition(compiled.remove_final_measurements(inplace=False) if compiled.num_clbits else compiled)
     active = _active_qubits(body, list(initial) + list(final))
     width = len(active) + n
     if width > MAX_VERIFY_QUBITS:

@@ -11,12 +11,12 @@ for the standard gates of a DAG per name and parameters (:func:`node_fact`).
 from __future__ import annotations
 
 import numpy as np
-from qiskit.circuit import Instruction, ParameterExpression
+from qiskit.circuit import ControlFlowOp, Gate, Instruction, ParameterExpression, QuantumCircuit
 
 from qmosaic.targets.errors import UnsupportedOperationError
 
 __all__ = ["diagonal_flags", "is_diagonal_1q", "is_antidiagonal_1q", "keeps_copies", "gate_fact", "node_fact",
-           "node_key", "cached", "matrix", "close", "DIAGONAL_1Q"]
+           "node_key", "cached", "matrix", "close", "by_definition", "DIAGONAL_1Q"]
 
 DIAGONAL_1Q = frozenset({"rz", "p", "u1", "z", "s", "sdg", "t", "tdg", "id", "delay"})
 _BOTH = frozenset({"cz", "cp", "cu1", "crz", "rzz", "cs", "csdg", "ccz"})
@@ -120,8 +120,10 @@ def matrix(op: Instruction) -> np.ndarray:
     return _multiplied(op)
 
 
-def _multipliable(op: Instruction) -> bool:
-    return not _is_standard(op) and op.num_qubits <= 2 and op.name not in _DEFINED_BY_PARAMS and \
+def _multipliable(op: Instruction, *, any_size: bool = False) -> bool:
+    """A user's gate (outside the standard library, not a matrix given by its parameters) with a
+    definition, on at most two qubits unless ``any_size``."""
+    return not _is_standard(op) and (any_size or op.num_qubits <= 2) and op.name not in _DEFINED_BY_PARAMS and \
         op.definition is not None
 
 
@@ -140,6 +142,23 @@ def _multiplied(op: Instruction) -> np.ndarray:
             g = _SWAP @ g @ _SWAP
         out = g @ out
     return out * np.exp(1j * float(body.global_phase))
+
+
+def by_definition(circuit: QuantumCircuit) -> QuantumCircuit:
+    """``circuit`` with every gate outside Qiskit's standard library replaced by its definition,
+    at every depth and inside control-flow blocks.  Such a gate does what its definition says,
+    whatever its name: a ``Gate("x")`` defined as ``h``, even nested in another user gate, is an
+    h, where Qiskit's translator and Aer go by the name."""
+    out = circuit.copy_empty_like()
+    for inst in circuit.data:
+        op = inst.operation
+        if isinstance(op, ControlFlowOp):
+            out.append(op.replace_blocks([by_definition(block) for block in op.blocks]), inst.qubits, inst.clbits)
+        elif isinstance(op, Gate) and _multipliable(op, any_size=True):
+            out.compose(by_definition(op.definition), inst.qubits, inplace=True)
+        else:
+            out.append(op, inst.qubits, inst.clbits, copy=False)
+    return out
 
 
 def _on_qubit(g: np.ndarray, q: int) -> np.ndarray:

@@ -147,7 +147,7 @@ def reuse_qubits(dag: DAGCircuit, slots: Sequence[Sequence[int]], life: Lifetime
     for w, slot in enumerate(slots):
         for k, q in enumerate(slot):
             wire[q] = out.qubits[w]
-            nodes = on_wire[dag.qubits[q]]
+            nodes = on_wire.get(dag.qubits[q], [])  # an idle qubit has no operations
             if k > 0:
                 if not (life.receiver[q] and life.donor[slot[k - 1]] and life.last[slot[k - 1]] < life.first[q]):
                     raise ValueError(f"internal: qubit {q} cannot take the slot of qubit {slot[k - 1]}")

@@ -22,7 +22,7 @@ from qmosaic.targets.models import Network
 from qmosaic.targets.target import QmosaicTarget
 
 from .feedforward import Correction
-from .gateinfo import _is_standard, _key
+from .gateinfo import _is_standard, _key, by_definition
 
 __all__ = ["NativeTranslation"]
 
@@ -54,10 +54,8 @@ class NativeTranslation(TransformationPass):
         key = (_key(op), k)
         if key not in self._cache:
             qc = QuantumCircuit(op.num_qubits)
-            if _is_standard(op) or op.definition is None:
-                qc.append(op, range(op.num_qubits))
-            else:  # a user's gate: its definition, not the library's rules for its name (a Gate("h") defined as x)
-                qc.compose(op.definition, range(op.num_qubits), inplace=True)
+            qc.append(op, range(op.num_qubits))
+            qc = by_definition(qc)  # a user's gate by its definition, not the library's rules for its name
             basis = sorted(self.native[k] | _ALWAYS)
             translate = BasisTranslator(SessionEquivalenceLibrary, target_basis=basis)
             try:

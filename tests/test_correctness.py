@@ -424,18 +424,31 @@ def _named_like_standard_gates() -> QuantumCircuit:
     qc.append(_user_gate("rzz", cz), [1, 2])
     qc.append(_user_gate("cz", cz.compose(x, [0])), [0, 4])
     qc.append(_user_gate("sx", s), [2])
+    h = QuantumCircuit(1)
+    h.h(0)
+    nested_x = QuantumCircuit(1)  # a user's gate holding a user's x that is an h
+    nested_x.append(_user_gate("x", h), [0])
+    qc.append(_user_gate("foo", nested_x), [3])
+    really_cz = QuantumCircuit(2)  # a cz made of user x gates (each an h) around a cx
+    really_cz.append(_user_gate("x", h), [1])
+    really_cz.cx(0, 1)
+    really_cz.append(_user_gate("x", h), [1])
+    qc.append(_user_gate("cz", really_cz), [3, 1])
     qc.cx(3, 0)
     qc.cx(2, 4)
     return qc
 
 
-@pytest.mark.parametrize("net", ["line-3x3", "hetero"])
-def test_user_gates_named_like_native_gates_are_translated_by_their_definition(net):
-    """A user's ``Gate("h")`` defined as ``x`` is translated as an x: native translation kept it
-    (its name is native on an ion trap) or applied the library's rules for ``h``."""
-    result = qmosaic.compile(_named_like_standard_gates(), network(net), options=FAST)
-    assert all(getattr(inst.operation, "_standard_gate", None) is not None or inst.operation.name in
-               ("epr", "measure", "reset", "if_else") for inst in result.circuit.data)
+@pytest.mark.parametrize("net, translate", [("line-3x3", True), ("hetero", True), ("line-3x3", False)])
+def test_user_gates_named_like_native_gates_are_translated_by_their_definition(net, translate):
+    """A user's ``Gate("h")`` defined as ``x`` is translated as an x, also nested in another user
+    gate: native translation kept it (its name is native on an ion trap) or applied the
+    library's rules for ``h``.  Untranslated, the check simulates it by its definition."""
+    options = dataclasses.replace(FAST, translate=translate)
+    result = qmosaic.compile(_named_like_standard_gates(), network(net), options=options)
+    if translate:
+        assert all(getattr(inst.operation, "_standard_gate", None) is not None or inst.operation.name in
+                   ("epr", "measure", "reset", "if_else") for inst in result.circuit.data)
     check_compiled(result)
 
 

@@ -178,3 +178,19 @@ def test_slots_shared_across_qpus_when_sharing_within_them_is_not_enough():
     assert without.report["ebits"]["total"] > 0
     assert result.report["ebits"]["total"] == 0  # within QPUs only: 1
     check_compiled(result)
+
+
+@pytest.mark.parametrize("net", ["pair-2x4", "line-3x3"])
+def test_an_idle_qubit_does_not_stop_reuse(net):
+    """A qubit no operation touches has a slot of its own (wider than ``pair-2x4``: reuse must fit
+    the circuit; on ``line-3x3`` it is tried because the placement costs ebits)."""
+    qc = QuantumCircuit(9, 8)  # qubit 8 is never used
+    qc.h(range(8))
+    for i in range(7):
+        qc.cx(i, i + 1)
+    qc.cx(7, 0)
+    qc.cx(3, 5)
+    qc.measure(range(8), range(8))
+    result = qmosaic.compile(qc, net, options=qmosaic.CompileOptions(effort="fast"))
+    assert result.report["layout"].get("reuse") is not None
+    check_compiled(result)
