@@ -136,7 +136,9 @@ def _multiplied(op: Instruction) -> np.ndarray:
             continue
         inner, qs = inst.operation, [index[q] for q in inst.qubits]
         g = _multiplied(inner) if _multipliable(inner) else np.asarray(inner.to_matrix(), dtype=complex)
-        if op.num_qubits == 2 and len(qs) == 1:
+        if not qs:  # a global phase gate
+            g = g[0, 0] * np.eye(len(out), dtype=complex)
+        elif op.num_qubits == 2 and len(qs) == 1:
             g = _on_qubit(g, qs[0])
         elif qs == [1, 0]:
             g = _SWAP @ g @ _SWAP

@@ -134,6 +134,10 @@ def test_a_user_gates_matrix_is_multiplied_out_as_operator_does(seed):
     n = 1 + seed % 2
     body = random_circuit(n, 4, max_operands=n, seed=seed)
     body.global_phase = 0.3 * seed
+    if seed % 5 == 0:
+        from qiskit.circuit.library import GlobalPhaseGate
+
+        body.append(GlobalPhaseGate(0.1 * seed), [])
     gate = _WithMatrix("user", n, []) if seed % 3 else Gate("user", n, [])
     gate.definition = body
     if seed % 3 == 0:  # a gate without a matrix of its own, nested in one that has one
