@@ -14,8 +14,8 @@ from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import TransformationPass
 
 from .basis import emit_diagonal
-from .nodes import append_node
 from .gateinfo import cached, gate_fact, is_diagonal_1q, matrix, node_fact, node_key
+from .nodes import append_node
 
 __all__ = ["MergeDiagonalBlocks", "merge_diagonal_blocks"]
 

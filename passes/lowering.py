@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from qiskit.circuit import ClassicalRegister, Clbit, Gate, QuantumRegister, Qubit
 from qiskit.circuit.library import CXGate, HGate, Measure, Reset, SwapGate, XGate, ZGate
-from qiskit.dagcircuit import DAGCircuit, DAGOpNode
+from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import TransformationPass
 
 from qmosaic.targets.errors import CommunicationError, PassError
@@ -44,8 +44,8 @@ from .feedforward import CorrectionFactory, materialize_dag
 from .gateinfo import is_antidiagonal_1q, is_diagonal_1q, node_fact
 from .hypergraph import Hypergraph, build_hypergraph, copy_destinations
 from .interactions import analyse_interactions
-from .placement import Partition
 from .nodes import append_node
+from .placement import Partition
 from .teledata import Window
 from .window_order import plan_windows
 
@@ -151,11 +151,6 @@ class _Lowerer:
     # --- emission helpers -----------------------------------------------------------------
     def emit(self, op, qubits: tuple[Qubit, ...], clbits: tuple[Clbit, ...] = ()) -> None:
         self._apply(op, qubits, clbits, check=False)
-
-    def emit_node(self, node: DAGOpNode, qubits: tuple[Qubit, ...]) -> None:
-        """The input node's instruction on ``qubits`` (its clbits kept), without building its op
-        (in Qiskit 2 ``node.op`` builds a new Python gate: 5x the cost of the append)."""
-        append_node(self.out, node, qubits)
 
     def correct(self, gate: Gate, qubit: Qubit, bit: Clbit) -> None:
         """``if (bit) gate qubit``, as a :class:`~qmosaic.passes.feedforward.Correction` shared per (gate, bit)."""
@@ -380,7 +375,7 @@ class _Lowerer:
                         self.flip_copies(qs[0])
                     else:
                         self.close_qubit(qs[0])
-                self.emit_node(node, (self.current(qs[0]),))
+                append_node(self.out, node, (self.current(qs[0]),))
             if node._node_id in self.ends:
                 self.come_back(self.ends[node._node_id])
         for q in range(len(self.logical)):
@@ -398,7 +393,7 @@ class _Lowerer:
         if srv < 0 and any(w.qubit in qs and g in w.gates for w in self.skipped):
             srv = int(self.server_planned[g])  # its TeleData window could not run: use TeleGate
         if srv < 0:
-            self.emit_node(node, tuple(self.current(q) for q in qs))
+            append_node(self.out, node, tuple(self.current(q) for q in qs))
             return
         away = [side for side, q in enumerate(qs) if self.located(q) != srv]
         if len(away) == 2 and self.net.qpus[srv].comm_qubits < 2:
@@ -416,7 +411,7 @@ class _Lowerer:
             copies.append(h)
             self.pinned.add((h, srv))  # its copies elsewhere may still make room
         self.pinned = set()
-        self.emit_node(node, tuple(wires))
+        append_node(self.out, node, tuple(wires))
         if copies:
             self.plan.remote_gates += 1
         for h in copies:

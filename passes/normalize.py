@@ -6,7 +6,7 @@ import functools
 
 from qiskit import QuantumCircuit
 from qiskit.circuit.equivalence_library import SessionEquivalenceLibrary
-from qiskit.circuit import ControlFlowOp, Gate, IfElseOp
+from qiskit.circuit import ControlFlowOp, IfElseOp
 from qiskit.converters import circuit_to_dag
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler import PassManager
@@ -18,7 +18,7 @@ from qmosaic.targets.errors import UnsupportedOperationError
 
 from .basis import rotate_x_runs
 from .diagonal import merge_diagonal_blocks
-from .gateinfo import _DEFINED_BY_PARAMS, _is_standard, _key, diagonal_flags, node_fact
+from .gateinfo import _key, diagonal_flags, node_fact, user_definition
 
 __all__ = ["NormalizeForDistribution"]
 
@@ -44,7 +44,7 @@ def _decomposition(key: tuple, op) -> DAGCircuit:
     translation into ``_BASIS``."""
     if key in _DECOMPOSITIONS:
         return _DECOMPOSITIONS[key]
-    definition = _user_definition(op)
+    definition = user_definition(op)
     if definition is not None:
         out = circuit_to_dag(definition)
         _normalize_nodes(out)
@@ -59,17 +59,6 @@ def _decomposition(key: tuple, op) -> DAGCircuit:
                 "give the gate a definition") from None
     _DECOMPOSITIONS[key] = out
     return out
-
-
-def _user_definition(op) -> QuantumCircuit | None:
-    """The definition of a gate outside Qiskit's standard library (not a unitary matrix, which
-    unitary synthesis handles), else None."""
-    if not isinstance(op, Gate) or _is_standard(op) or op.name in _DEFINED_BY_PARAMS:
-        return None
-    try:
-        return op.definition
-    except Exception:  # noqa: BLE001 - a definition that cannot be built: Qiskit's translation says why
-        return None
 
 
 def _require_definition(op, key: tuple | None) -> None:

@@ -214,9 +214,9 @@ def _starts(n: int, capacity: list[int], network: Network, evaluate, pairs: np.n
     ``mqt-multiplier64-grid2x3`` 1393 -> 1359, ``mqt-random64-grid2x3`` 472 -> 494 (each start
     gets half the work).  Two starts on complete networks, where both kinds of fill are
     candidates already, cost ``dnn_n33-a2a4`` 12 -> 19 for the halved work."""
-    fills = _fills(n, capacity, network, pairs, near=True)
     if network.is_complete:
-        return [_cheapest([fill for _, fill in fills], evaluate)]
+        return [_initial(n, capacity, network, evaluate, pairs)]
+    fills = _fills(n, capacity, network, pairs, near=True)
     families = [[fill for kind, fill in fills if kind == near] for near in (False, True)]
     return [_cheapest(family, evaluate) for family in families if family]
 
