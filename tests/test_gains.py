@@ -226,7 +226,7 @@ def test_fast_effort_searches_from_both_kinds_of_start_off_complete_networks(mon
     for keep in (slice(0, 1), slice(1, 2)):
         monkeypatch.setattr(placement, "_starts", lambda *a, keep=keep: both(*a)[keep])
         alone_result = qmosaic.compile(circuit, net, options=QUICK)
-        check_compiled(alone_result)
+        check_compiled(alone_result, shots=4)  # fewer shots: these serve as references only
         got = alone_result.report["ebits"]["total"]
         assert got >= ebits
         if got > ebits:
