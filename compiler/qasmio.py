@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from qiskit import QuantumCircuit, qasm2, qasm3
@@ -13,6 +14,14 @@ __all__ = ["load_circuit", "dump_qasm3"]
 
 # Gates Qiskit writes into OpenQASM 2 files beyond qelib1.inc (cp, rzz, sx, ...), plus legacy ones.
 _QASM2_GATES = list(qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
+_GATE_DEFINITION = re.compile(r"^\s*gate\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+
+
+def _qasm2_gates(text: str) -> list:
+    """Qiskit's gates for the legacy names, except those the file defines itself: Qiskit would put
+    its own gate in place of the file's definition (``gate sx a { h a; }`` would read as an sx)."""
+    own = set(_GATE_DEFINITION.findall(text))
+    return [gate for gate in _QASM2_GATES if gate.name not in own]
 
 
 def _looks_like_path(text: str) -> bool:
@@ -50,7 +59,7 @@ def parse_qasm(text: str, *, where: str) -> QuantumCircuit:
     try:
         if _version(text) == 3:
             return qasm3.loads(text)
-        return qasm2.loads(text, custom_instructions=_QASM2_GATES, strict=False)
+        return qasm2.loads(text, custom_instructions=_qasm2_gates(text), strict=False)
     except (qasm2.QASM2ParseError, qasm3.QASM3ImporterError) as exc:
         message = " ".join(str(exc).split())
         raise CircuitParseError(f"{where}: invalid OpenQASM: {message}") from None

@@ -11,7 +11,9 @@ for the standard gates of a DAG per name and parameters (:func:`node_fact`).
 from __future__ import annotations
 
 import numpy as np
-from qiskit.circuit import ControlFlowOp, Gate, Instruction, ParameterExpression, QuantumCircuit
+from qiskit.circuit import (Barrier, ControlFlowOp, Delay, Gate, IfElseOp, Instruction, Measure, ParameterExpression,
+                            QuantumCircuit, Reset)
+from qiskit.circuit.library import UnitaryGate
 
 from qmosaic.targets.errors import UnsupportedOperationError
 
@@ -21,7 +23,9 @@ __all__ = ["diagonal_flags", "is_diagonal_1q", "is_antidiagonal_1q", "keeps_copi
 DIAGONAL_1Q = frozenset({"rz", "p", "u1", "z", "s", "sdg", "t", "tdg", "id", "delay"})
 _BOTH = frozenset({"cz", "cp", "cu1", "crz", "rzz", "cs", "csdg", "ccz"})
 _FIRST = frozenset({"cx", "cy", "ch", "crx", "cry", "cu", "cu3", "csx", "cnot"})
-_DEFINED_BY_PARAMS = frozenset({"unitary", "measure", "reset", "barrier", "delay", "if_else"})
+# operations their parameters define, by type: a user's gate may be called "unitary" (Qiskit writes
+# every UnitaryGate into OpenQASM as one) and is then defined by its body
+_DEFINED_BY_PARAMS = (UnitaryGate, Measure, Reset, Barrier, Delay, IfElseOp)
 _Z0 = np.diag([1, -1, 1, -1])  # Qiskit order: qubit 0 is the least significant bit
 _Z1 = np.diag([1, 1, -1, -1])
 _I2 = np.eye(2, dtype=complex)
@@ -30,8 +34,10 @@ _SWAP = np.eye(4, dtype=complex)[[0, 2, 1, 3]]
 
 def _key(op: Instruction) -> tuple:
     """What identifies ``op``'s action, for the caches keyed on it: name and parameters, and for a
-    gate outside Qiskit's standard library also its definition (two custom gates may share a name
-    and parameters yet differ, within one circuit or across circuits compiled in one process)."""
+    gate outside Qiskit's standard library also its width and definition (two custom gates may share
+    a name and parameters yet differ, within one circuit or across circuits compiled in one process;
+    a body that leaves a qubit idle reads the same on two and three qubits); its last item is then
+    None if it has no definition."""
     params = []
     for p in op.params:
         if isinstance(p, ParameterExpression) and p.parameters:
@@ -42,9 +48,9 @@ def _key(op: Instruction) -> tuple:
             params.append((p.shape, p.tobytes()))
         else:
             params.append(float(p) if isinstance(p, (int, float, ParameterExpression)) else repr(p))
-    if _is_standard(op) or op.name in _DEFINED_BY_PARAMS:
+    if _is_standard(op) or isinstance(op, _DEFINED_BY_PARAMS):
         return (op.name, tuple(params))
-    return (op.name, tuple(params), _definition_key(op))
+    return (op.name, tuple(params), op.num_qubits, op.num_clbits, _definition_key(op))
 
 
 def _definition_key(op: Instruction) -> tuple | None:
@@ -123,7 +129,7 @@ def user_definition(op: Instruction) -> QuantumCircuit | None:
     """The definition of a user's gate: a gate outside Qiskit's standard library, not a matrix
     given by its parameters (a unitary); None for any other operation, or if it has none (or
     one that cannot be built)."""
-    if not isinstance(op, Gate) or _is_standard(op) or op.name in _DEFINED_BY_PARAMS:
+    if not isinstance(op, Gate) or _is_standard(op) or isinstance(op, _DEFINED_BY_PARAMS):
         return None
     try:
         return op.definition

@@ -6,6 +6,7 @@ import functools
 
 from qiskit import QuantumCircuit
 from qiskit.circuit.equivalence_library import SessionEquivalenceLibrary
+from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.circuit import ControlFlowOp, IfElseOp
 from qiskit.converters import circuit_to_dag
 from qiskit.dagcircuit import DAGCircuit
@@ -64,7 +65,7 @@ def _decomposition(key: tuple, op) -> DAGCircuit:
 def _require_definition(op, key: tuple | None) -> None:
     """Refuse an opaque gate: outside the standard library with no definition (``_key`` then
     ends in ``None``), it can be neither translated nor written out."""
-    if key is not None and len(key) == 3 and key[2] is None:
+    if key is not None and len(key) > 2 and key[-1] is None:
         raise UnsupportedOperationError(
             f"gate {op.name!r} on {op.num_qubits} qubit(s) has no definition (an opaque gate), so it cannot be "
             "translated or written out; give the gate a definition")
@@ -136,7 +137,18 @@ def _normalize_other(dag: DAGCircuit, node) -> bool:
     if op.name in ("measure", "reset"):
         return True
     _require_definition(op, key)
-    if n == 1 or (n == 2 and any(diagonal_flags(op))):
+    if (n == 1 or (n == 2 and any(diagonal_flags(op)))) and not _shadows(op):
         return True
     dag.substitute_node_with_dag(node, _decomposition(key, op))
     return False
+
+
+@functools.cache
+def _reserved() -> frozenset[str]:
+    return frozenset(get_standard_gate_name_mapping()) | {"epr"}
+
+
+def _shadows(op) -> bool:
+    """A user's gate named like a standard gate or qmosaic's ``epr``: it is expanded by its definition,
+    so no later pass (nor Qiskit's translation behind the plugin) takes it for the gate of that name."""
+    return op.name in _reserved() and user_definition(op) is not None

@@ -16,6 +16,8 @@ from qiskit.circuit.equivalence_library import SessionEquivalenceLibrary
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import TransformationPass
 from qiskit.transpiler import TranspilerError
+from qiskit.quantum_info import Operator
+from qiskit.synthesis import OneQubitEulerDecomposer
 from qiskit.transpiler.passes import BasisTranslator, HighLevelSynthesis, Optimize1qGatesDecomposition
 
 from qmosaic.targets.models import Network
@@ -57,12 +59,7 @@ class NativeTranslation(TransformationPass):
             qc.append(op, range(op.num_qubits))
             qc = by_definition(qc)  # a user's gate by its definition, not the library's rules for its name
             basis = sorted(self.native[k] | _ALWAYS)
-            translate = BasisTranslator(SessionEquivalenceLibrary, target_basis=basis)
-            try:
-                out = translate(qc)
-            except TranspilerError:  # not in the equivalence library (an open control: cx_o0)
-                synth = HighLevelSynthesis(equivalence_library=SessionEquivalenceLibrary, basis_gates=basis)
-                out = translate(synth(qc))
+            out = _translated(qc, basis, self.network.qpus[k].gates_1q)
             steps = [(inst.operation, tuple(out.find_bit(q).index for q in inst.qubits)) for inst in out.data]
             self._cache[key] = (steps, float(out.global_phase))
         return self._cache[key]
@@ -104,3 +101,37 @@ class NativeTranslation(TransformationPass):
         # device's qubit 0 (block-local indices), whatever QPU they run on; the blocks are
         # already translated for their own QPU above.
         return Optimize1qGatesDecomposition.run.__wrapped__(self.optimize, out)
+
+
+_EULER = (("u", "U"), ("sx", "ZSX"), ("rx", "ZXZ"), ("ry", "ZYZ"), ("r", "RR"))  # native 1q gate -> Euler basis
+
+
+def _translated(qc: QuantumCircuit, basis: list[str], gates_1q) -> QuantumCircuit:
+    """``qc`` in ``basis``: by Qiskit's equivalence library, through high-level synthesis where the
+    library has no rule for a gate (an open control: ``cx_o0``), and through ``u`` where it has no
+    path to the one-qubit gates (``rz``, ``ry``: none from ``h``), each ``u`` then written in the
+    QPU's Euler basis."""
+    translate = BasisTranslator(SessionEquivalenceLibrary, target_basis=basis)
+    try:
+        return translate(qc)
+    except TranspilerError:
+        pass
+    synth = HighLevelSynthesis(equivalence_library=SessionEquivalenceLibrary, basis_gates=basis)
+    try:
+        return translate(synth(qc))
+    except TranspilerError:
+        if "u" in basis:
+            raise
+    via_u = [g for g in basis if g not in gates_1q] + ["u"]
+    out = BasisTranslator(SessionEquivalenceLibrary, target_basis=via_u)(synth(qc))
+    euler = OneQubitEulerDecomposer(next(e for g, e in _EULER if g in gates_1q))
+    written = out.copy_empty_like()
+    for inst in out.data:
+        if inst.operation.name != "u":
+            written.append(inst)
+            continue
+        one = euler(Operator(inst.operation).data)
+        written.global_phase += one.global_phase
+        for step in one.data:
+            written.append(step.operation, inst.qubits)
+    return written

@@ -25,6 +25,7 @@ MODALITIES = ("trapped-ion", "neutral-atom", "superconducting", "memory")
 LINK_KINDS = ("fibre", "converted-fibre", "chiplet", "memory")
 GATES_1Q = ("rz", "r", "rx", "ry", "sx", "x", "u")
 GATES_2Q = ("cz", "cx", "rzz", "rxx", "ecr")
+_TURNS_OFF_Z = ("r", "rx", "ry", "sx", "u")  # with rz, any one of these makes every one-qubit gate
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 LIGHT_IN_FIBRE_M_PER_S = 2.0e8  # HARDWARE.md: distance / (2e8 m/s)
 FIBRE_LOSS_DB_PER_KM = 0.2  # telecom wavelengths after conversion (HARDWARE.md)
@@ -77,6 +78,9 @@ class QPU:
         bad = [g for g in self.gates_1q if g not in GATES_1Q]
         _check(not bad and "rz" in self.gates_1q,
                f"{where}: gates_1q {list(self.gates_1q)} must include 'rz' and use only {', '.join(GATES_1Q)}")
+        _check(any(g in _TURNS_OFF_Z for g in self.gates_1q),
+               f"{where}: gates_1q {list(self.gates_1q)} is not universal (rz and x never take a qubit out of "
+               f"the Z basis); add one of {', '.join(_TURNS_OFF_Z)}")
         _check(self.gate_2q in GATES_2Q, f"{where}: gate_2q {self.gate_2q!r} not one of {', '.join(GATES_2Q)}")
         for name in ("time_1q", "time_2q", "time_measure", "t1", "t2"):
             value = getattr(self, name)

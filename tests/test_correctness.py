@@ -452,6 +452,44 @@ def test_user_gates_named_like_native_gates_are_translated_by_their_definition(n
     check_compiled(result)
 
 
+def test_user_gates_sharing_a_name_keep_their_own_definitions():
+    """Two user gates called ``unitary`` with different bodies (Qiskit writes every UnitaryGate into
+    OpenQASM as one: it was taken for a UnitaryGate and both shared its cache entry), two called
+    ``blk`` with one body on two and three qubits (one cache key: a crash), and a one-qubit user gate
+    called ``epr`` (taken for an EPR pair by the scheduler: a crash)."""
+    cx, cx_h = QuantumCircuit(2), QuantumCircuit(2)
+    cx.cx(0, 1)
+    cx_h.cx(1, 0)
+    cx_h.h(0)
+    wide = QuantumCircuit(3)
+    wide.cx(0, 1)
+    h = QuantumCircuit(1)
+    h.h(0)
+    qc = QuantumCircuit(5)
+    qc.h([0, 1, 3])
+    qc.append(_user_gate("unitary", cx), [0, 1])
+    qc.append(_user_gate("unitary", cx_h), [1, 2])
+    qc.append(_user_gate("blk", cx), [2, 3])
+    qc.append(_user_gate("blk", wide), [3, 4, 0])
+    qc.append(_user_gate("epr", h), [4])
+    qc.cx(4, 1)
+    for translate in (True, False):
+        check_compiled(qmosaic.compile(qc, "line-3x3", options=dataclasses.replace(FAST, translate=translate)))
+
+
+def test_native_translation_reaches_every_universal_one_qubit_set():
+    """Qiskit's equivalence library has no path from ``h`` to ``rz``/``ry``: such a QPU is reached
+    through ``u``, each then written in its ZYZ Euler angles."""
+    base = device_fields("quantinuum-h2")
+    qpus = tuple(QPU(name=name, device="quantinuum-h2", **{**base, "qubits": 3, "comm_qubits": 1,
+                                                         "gates_1q": ("rz", "ry"), "gate_2q": two})
+                 for name, two in (("a", "cz"), ("b", "ecr")))
+    net = Network("ry-pair", qpus, (_link("a", "b"),))
+    result = qmosaic.compile(mixed_gates(6), net, options=FAST)
+    assert _native_violations(result) == []
+    check_compiled(result)
+
+
 def test_verify_simulates_user_gates_by_their_definition():
     """Aer runs a gate named ``h`` as a Hadamard whatever its definition: the check renames it."""
     from qmosaic.verify import process_fidelity

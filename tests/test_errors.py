@@ -65,6 +65,18 @@ def test_errors_are_exported_from_the_root_package():
 
 
 # --- circuits ------------------------------------------------------------------------------------------------
+def test_qasm2_gate_defined_in_the_file_keeps_its_definition():
+    """Qiskit reads a gate named like one of its legacy gates (``sx``, ``rzz``, ``cp``, ...) as its own
+    gate even where the file defines it: the file's ``gate sx a { h a; }`` is an h here."""
+    from qiskit.quantum_info import Operator
+
+    circuit = qmosaic.load_circuit(QASM2_HEAD.replace("qreg", "gate sx a { h a; }\nqreg", 1) + "sx q[0];\n")
+    meant = QuantumCircuit(circuit.num_qubits)
+    meant.h(0)
+    assert Operator(circuit).equiv(Operator(meant))
+    assert qmosaic.load_circuit(QASM2_HEAD + "sx q[0];\n").data[0].operation.name == "sx"  # Qiskit's, not defined here
+
+
 def test_malformed_qasm2_names_the_line():
     text = QASM2_HEAD + "h q[0];\ncx q[0] q[1];\n"  # missing comma on line 5
     with pytest.raises(CircuitParseError, match=r"invalid OpenQASM.*\b5\b"):
@@ -218,6 +230,12 @@ def test_network_model_validation():
         Network("n", (_qpu("a"), _qpu("b")), (_link("a", "b"), _link("b", "a")))
     with pytest.raises(NetworkError, match=r"has no QPUs"):
         Network("n", ())
+
+
+@pytest.mark.parametrize("gates", [("rz",), ("rz", "x")])
+def test_one_qubit_gate_set_must_be_universal(gates):
+    with pytest.raises(NetworkError, match=r"gates_1q \[.*\] is not universal.*add one of r, rx, ry, sx, u"):
+        _qpu("a", gates_1q=gates)
 
 
 def test_relay_with_one_communication_qubit_is_refused():

@@ -129,6 +129,18 @@ def test_plugins_are_registered(stage):
 
 
 # --- correctness by simulation -------------------------------------------------------------------------
+def test_user_gate_named_like_a_standard_gate_is_transpiled_by_its_definition():
+    """Qiskit's translation goes by name: a user's one-qubit ``h`` defined as an x came out as an h.
+    The layout stage's normalisation expands such a gate into its definition first."""
+    x = QuantumCircuit(1, name="h")
+    x.x(0)
+    qc = QuantumCircuit(4)
+    qc.append(x.to_gate(), [0])
+    qc.cx(0, 3)
+    out = transpile(qc, target=target("line-3x3"), optimization_level=1, seed_transpiler=11, **PLUGINS)
+    assert check(qc.decompose(), out, network("line-3x3")) > 1 - 1e-6
+
+
 @pytest.mark.parametrize("level", LEVELS)
 @pytest.mark.parametrize("name", NETWORKS)
 def test_transpile_is_correct(name, level):
