@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 from qiskit import QuantumCircuit, qasm2, qasm3
+from qiskit.circuit import CONTROL_FLOW_OP_NAMES, ControlFlowOp
+from qiskit.circuit.library import CU3Gate, CUGate
 
 from .errors import CircuitParseError
 
@@ -82,4 +84,22 @@ def _antlr_position(exc: BaseException) -> str | None:
 
 def dump_qasm3(circuit: QuantumCircuit) -> str:
     """OpenQASM 3 text that ``qiskit.qasm3.loads`` reads back."""
-    return qasm3.dumps(circuit)
+    return qasm3.dumps(_cu3_as_cu(circuit))
+
+
+def _cu3_as_cu(circuit: QuantumCircuit) -> QuantumCircuit:
+    """``circuit`` with every ``cu3(t, p, l)`` written as ``cu(t, p, l, 0)``, the same gate in
+    ``stdgates.inc``: Qiskit writes out cu3's definition with its terms in an order that changes
+    with ``PYTHONHASHSEED`` (``p(0.5*p1 + 0.5*p2)`` or ``p(0.5*p2 + 0.5*p1)``), and the output
+    must not."""
+    if not circuit.count_ops().keys() & {"cu3", *CONTROL_FLOW_OP_NAMES}:  # blocks are not counted: look inside
+        return circuit
+    out = circuit.copy_empty_like()
+    for inst in circuit.data:
+        op = inst.operation
+        if isinstance(op, CU3Gate):
+            op = CUGate(*op.params, 0.0, ctrl_state=op.ctrl_state)
+        elif isinstance(op, ControlFlowOp):
+            op = op.replace_blocks([_cu3_as_cu(block) for block in op.blocks])
+        out._append(inst.replace(operation=op))
+    return out

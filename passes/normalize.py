@@ -7,7 +7,7 @@ import functools
 from qiskit import QuantumCircuit
 from qiskit.circuit.equivalence_library import SessionEquivalenceLibrary
 from qiskit.circuit.library import get_standard_gate_name_mapping
-from qiskit.circuit import ControlFlowOp, IfElseOp
+from qiskit.circuit import ControlFlowOp, IfElseOp, ParameterExpression
 from qiskit.converters import circuit_to_dag
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler import PassManager
@@ -62,13 +62,22 @@ def _decomposition(key: tuple, op) -> DAGCircuit:
     return out
 
 
+def _opaque(key: tuple | None) -> bool:
+    """A gate outside the standard library with no definition (``_key`` then ends in ``None``)."""
+    return key is not None and len(key) > 2 and key[-1] is None
+
+
 def _require_definition(op, key: tuple | None) -> None:
-    """Refuse an opaque gate: outside the standard library with no definition (``_key`` then
-    ends in ``None``), it can be neither translated nor written out."""
-    if key is not None and len(key) > 2 and key[-1] is None:
+    """Refuse an opaque gate that Qiskit's synthesis cannot decompose either (a ``PermutationGate``
+    has no definition but a synthesis plugin): it can be neither translated nor written out."""
+    if not _opaque(key):
+        return
+    try:
+        _decomposition(key, op)
+    except UnsupportedOperationError:
         raise UnsupportedOperationError(
             f"gate {op.name!r} on {op.num_qubits} qubit(s) has no definition (an opaque gate), so it cannot be "
-            "translated or written out; give the gate a definition")
+            "translated or written out; give the gate a definition") from None
 
 
 class NormalizeForDistribution(TransformationPass):
@@ -137,7 +146,7 @@ def _normalize_other(dag: DAGCircuit, node) -> bool:
     if op.name in ("measure", "reset"):
         return True
     _require_definition(op, key)
-    if (n == 1 or (n == 2 and any(diagonal_flags(op)))) and not _shadows(op):
+    if (n == 1 or (n == 2 and any(diagonal_flags(op)))) and not _opaque(key) and not _expanded(op):
         return True
     dag.substitute_node_with_dag(node, _decomposition(key, op))
     return False
@@ -148,7 +157,14 @@ def _reserved() -> frozenset[str]:
     return frozenset(get_standard_gate_name_mapping()) | {"epr"}
 
 
-def _shadows(op) -> bool:
-    """A user's gate named like a standard gate or qmosaic's ``epr``: it is expanded by its definition,
-    so no later pass (nor Qiskit's translation behind the plugin) takes it for the gate of that name."""
-    return op.name in _reserved() and user_definition(op) is not None
+def _expanded(op) -> bool:
+    """A user's gate to expand into its definition even where it could stay: one named like a standard
+    gate or qmosaic's ``epr`` (no later pass, nor Qiskit's translation behind the plugin, may take it
+    for the gate of that name), or one Qiskit's OpenQASM 3 export writes in a form no reader takes
+    back: a parameter that is not a number (``PauliGate``'s label, written ``pauli(YZ)``) or a global
+    phase gate in its body (written as a call on no qubits)."""
+    body = user_definition(op)
+    if body is None:
+        return False
+    return (op.name in _reserved() or not all(isinstance(p, (int, float, ParameterExpression)) for p in op.params)
+            or any(inst.operation.num_qubits == 0 for inst in body.data))

@@ -477,6 +477,30 @@ def test_user_gates_sharing_a_name_keep_their_own_definitions():
         check_compiled(qmosaic.compile(qc, "line-3x3", options=dataclasses.replace(FAST, translate=translate)))
 
 
+def test_library_gates_without_a_definition_or_with_a_label_compile():
+    """A ``PermutationGate`` has no definition, only a synthesis plugin: it was refused as opaque.
+    A ``PauliGate`` kept whole (diagonal on a qubit) was written ``pauli(YZ)`` untranslated, and a
+    user gate holding a global phase gate a call on no qubits, which no OpenQASM reader takes
+    back: both are expanded (the controlled one checks the phase is kept)."""
+    from qiskit import qasm3
+    from qiskit.circuit.library import GlobalPhaseGate, PauliGate, PermutationGate
+
+    phased = QuantumCircuit(1)  # Qiskit writes its phase as a call on no qubits
+    phased.rz(0.3, 0)
+    phased.append(GlobalPhaseGate(0.5), [])
+    qc = QuantumCircuit(4)
+    qc.h([0, 2])
+    qc.append(PermutationGate([2, 0, 1]), [0, 1, 2])
+    qc.append(PauliGate("YZ"), [2, 3])
+    qc.append(_user_gate("phased", phased).control(1), [1, 3])
+    qc.append(_user_gate("phased", phased), [1])
+    qc.cx(3, 0)
+    for translate in (True, False):
+        result = qmosaic.compile(qc, "line-3x3", options=dataclasses.replace(FAST, translate=translate))
+        qasm3.loads(result.qasm())
+        check_compiled(result)
+
+
 def test_native_translation_reaches_every_universal_one_qubit_set():
     """Qiskit's equivalence library has no path from ``h`` to ``rz``/``ry``: such a QPU is reached
     through ``u``, each then written in its ZYZ Euler angles."""

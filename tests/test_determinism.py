@@ -69,6 +69,32 @@ def test_same_output_in_a_fresh_process():
     assert outs[0] == qmosaic.compile(path, "line-3x3", options=STABLE).qasm()
 
 
+def test_untranslated_cu3_is_written_the_same_in_every_process():
+    """Qiskit writes cu3's definition with its terms in an order that follows ``PYTHONHASHSEED``
+    (``p(0.5*p1 + 0.5*p2)`` or ``p(0.5*p2 + 0.5*p1)``, both seen among these seeds); it is written
+    as the same ``cu`` of ``stdgates.inc``, also inside an if-block."""
+    script = ("import qmosaic, sys\n"
+              "from qiskit import QuantumCircuit\n"
+              "from qiskit.circuit.library import CU3Gate\n"
+              "qc = QuantumCircuit(3, 1)\n"
+              "qc.h(0)\n"
+              "qc.append(CU3Gate(0.3, 0.4, 0.5), [0, 1])\n"
+              "qc.measure(0, 0)\n"
+              "with qc.if_test((qc.clbits[0], 1)):\n"
+              "    qc.append(CU3Gate(0.6, 0.7, 0.8), [1, 2])\n"
+              "r = qmosaic.compile(qc, 'pair-2x4', options=qmosaic.CompileOptions(effort='fast', translate=False))\n"
+              "sys.stdout.write(r.qasm())")
+    outs = set()
+    for hash_seed in ("0", "4", "8", "10"):
+        run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT,
+                             timeout=120, env={**__import__("os").environ, "PYTHONHASHSEED": hash_seed})
+        assert run.returncode == 0, run.stderr
+        outs.add(run.stdout)
+    assert len(outs) == 1
+    text = outs.pop()
+    assert "cu3" not in text and text.count("cu(") == 2
+
+
 def test_different_circuits_give_different_output():
     outputs = {name: qmosaic.compile(circuit(name), "ring-4x4", options=FAST).qasm()
                for name in ("ghz_qft6", "random7", "random8")}
