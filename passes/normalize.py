@@ -19,7 +19,7 @@ from qmosaic.targets.errors import UnsupportedOperationError
 
 from .basis import rotate_x_runs
 from .diagonal import merge_diagonal_blocks
-from .gateinfo import _key, diagonal_flags, node_fact, user_definition
+from .gateinfo import _key, by_definition, diagonal_flags, node_fact, user_definition
 
 __all__ = ["NormalizeForDistribution"]
 
@@ -130,8 +130,12 @@ def _normalize_other(dag: DAGCircuit, node) -> bool:
     """Keep, drop, decompose or refuse any other operation.  True if the node is kept."""
     op = node.op
     if isinstance(op, ControlFlowOp):
+        kept = True
+        if isinstance(op, IfElseOp) and any(_shadowed(block) for block in op.blocks):
+            op, kept = op.replace_blocks([by_definition(block) for block in op.blocks]), False
+            node = dag.substitute_node(node, op)
         if isinstance(op, IfElseOp) and (len(node.qargs) == 1 or any(diagonal_flags(op))):
-            return True  # a conditioned one-qubit block, or one conditioned controlled/diagonal gate
+            return kept  # a conditioned one-qubit block, or one conditioned controlled/diagonal gate
         raise UnsupportedOperationError(
             f"classical control flow ({op.name} on {len(node.qargs)} qubits) in the input circuit is not "
             "supported yet; only if-blocks on one qubit, or holding one two-qubit gate controlled or "
@@ -166,5 +170,19 @@ def _expanded(op) -> bool:
     body = user_definition(op)
     if body is None:
         return False
-    return (op.name in _reserved() or not all(isinstance(p, (int, float, ParameterExpression)) for p in op.params)
+    return (op.name in _reserved() or _shadowed(body)
+            or not all(isinstance(p, (int, float, ParameterExpression)) for p in op.params)
             or any(inst.operation.num_qubits == 0 for inst in body.data))
+
+
+def _shadowed(circuit: QuantumCircuit) -> bool:
+    """True if a user's gate named like a standard gate or ``epr`` sits in ``circuit`` at any depth
+    (in a user gate's body, or an if-block, which Qiskit's translation also reads by name)."""
+    for inst in circuit.data:
+        op = inst.operation
+        body = user_definition(op)
+        if body is not None and (op.name in _reserved() or _shadowed(body)):
+            return True
+        if isinstance(op, ControlFlowOp) and any(_shadowed(block) for block in op.blocks):
+            return True
+    return False

@@ -141,6 +141,33 @@ def test_user_gate_named_like_a_standard_gate_is_transpiled_by_its_definition():
     assert check(qc.decompose(), out, network("line-3x3")) > 1 - 1e-6
 
 
+def test_user_gate_named_like_a_standard_gate_in_an_if_block_or_nested_is_transpiled_by_its_definition():
+    """The same in an if-block and nested in another user gate (both kept whole by the normalisation,
+    then read by name by Qiskit's translation): every shot must read 111 (an h would give 1 in 2)."""
+    from qiskit_aer import AerSimulator
+
+    x = QuantumCircuit(1, name="h")
+    x.x(0)
+    wrapper = QuantumCircuit(1, name="wrapper")
+    wrapper.append(x.to_gate(), [0])
+    qc = QuantumCircuit(4, 3)
+    qc.x(0)
+    qc.measure(0, 0)
+    with qc.if_test((qc.clbits[0], 1)):
+        qc.append(x.to_gate(), [1])
+    qc.append(wrapper.to_gate(), [2])
+    qc.cx(1, 3)
+    qc.cx(2, 3)
+    qc.cx(3, 0)
+    qc.measure(1, 1)
+    qc.measure(2, 2)
+    out = transpile(qc, target=target("line-3x3"), optimization_level=1, seed_transpiler=11, **PLUGINS)
+    assert out.count_ops().get("epr", 0) > 0
+    sim = AerSimulator()
+    counts = sim.run(transpile(out, sim), shots=64, seed_simulator=3).result().get_counts()
+    assert {key.split()[-1] for key in counts} == {"111"}
+
+
 @pytest.mark.parametrize("level", LEVELS)
 @pytest.mark.parametrize("name", NETWORKS)
 def test_transpile_is_correct(name, level):
