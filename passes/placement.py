@@ -23,9 +23,9 @@ too large or the solver finds nothing in time; with the ebits objective and no l
 scores it lower, and the answer where the lowering spends less on it (:func:`_fewer_moved`).
 When the heuristic meets the spread bound (:mod:`~qmosaic.passes.spread`) it is optimal and
 the model is not built.  With the ebits objective HiGHS stops at an absolute gap below 1 (the
-objective is a whole number).  The local searches (descent, kicks, TeleData refinement) stop once they stall for
-``STALL_SHARE`` of the time limit; the model does not (its late improvements and proofs come
-without warning, see ``STALL_SHARE``).
+objective is a whole number).  The local searches (descent, kicks, TeleData refinement) stop
+once they stall for ``STALL_SHARE`` of the time limit; the model does not (its late
+improvements and proofs come without warning, see ``STALL_SHARE``).
 """
 
 from __future__ import annotations
