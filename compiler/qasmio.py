@@ -16,13 +16,14 @@ __all__ = ["load_circuit", "dump_qasm3"]
 
 # Gates Qiskit writes into OpenQASM 2 files beyond qelib1.inc (cp, rzz, sx, ...), plus legacy ones.
 _QASM2_GATES = list(qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
-_GATE_DEFINITION = re.compile(r"^\s*gate\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+_GATE_DEFINITION = re.compile(r"(?:^|[;{}\s])gate\s+([A-Za-z_][A-Za-z0-9_]*)")
+_COMMENT = re.compile(r"//[^\n]*")
 
 
 def _qasm2_gates(text: str) -> list:
     """Qiskit's gates for the legacy names, except those the file defines itself: Qiskit would put
     its own gate in place of the file's definition (``gate sx a { h a; }`` would read as an sx)."""
-    own = set(_GATE_DEFINITION.findall(text))
+    own = set(_GATE_DEFINITION.findall(_COMMENT.sub(" ", text)))
     return [gate for gate in _QASM2_GATES if gate.name not in own]
 
 

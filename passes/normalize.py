@@ -8,7 +8,7 @@ from qiskit import QuantumCircuit
 from qiskit.circuit.equivalence_library import SessionEquivalenceLibrary
 from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.circuit import ControlFlowOp, IfElseOp, ParameterExpression
-from qiskit.converters import circuit_to_dag
+from qiskit.converters import circuit_to_dag, dag_to_circuit
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler import PassManager
 from qiskit.transpiler.basepasses import TransformationPass
@@ -19,7 +19,7 @@ from qmosaic.targets.errors import UnsupportedOperationError
 
 from .basis import rotate_x_runs
 from .diagonal import merge_diagonal_blocks
-from .gateinfo import _key, by_definition, diagonal_flags, node_fact, user_definition
+from .gateinfo import _key, cached, diagonal_flags, node_fact, user_definition
 
 __all__ = ["NormalizeForDistribution"]
 
@@ -128,32 +128,52 @@ def _normalize_standard(dag: DAGCircuit, node) -> bool:
 
 def _normalize_other(dag: DAGCircuit, node) -> bool:
     """Keep, drop, decompose or refuse any other operation.  True if the node is kept."""
-    op = node.op
-    if isinstance(op, ControlFlowOp):
-        kept = True
-        if isinstance(op, IfElseOp) and any(_shadowed(block) for block in op.blocks):
-            op, kept = op.replace_blocks([by_definition(block) for block in op.blocks]), False
-            node = dag.substitute_node(node, op)
-        if isinstance(op, IfElseOp) and (len(node.qargs) == 1 or any(diagonal_flags(op))):
-            return kept  # a conditioned one-qubit block, or one conditioned controlled/diagonal gate
+    try:
+        op = node.op
+    except NotImplementedError as exc:  # an operation Qiskit's own init stage made and cannot hand back
         raise UnsupportedOperationError(
-            f"classical control flow ({op.name} on {len(node.qargs)} qubits) in the input circuit is not "
-            "supported yet; only if-blocks on one qubit, or holding one two-qubit gate controlled or "
-            "diagonal on a qubit, are; split the block")
+            f"operation {node.name!r} cannot be read from the circuit ({exc}); it comes from Qiskit's init "
+            "stage: transpile with init_method='qmosaic', or compile with qmosaic.compile") from None
+    if isinstance(op, ControlFlowOp):
+        return _normalize_control_flow(dag, node, op)
     if op.name in ("barrier", "delay"):
         dag.remove_op_node(node)
         return False
     if len(node.cargs) and op.name not in ("measure", "if_else"):
         raise UnsupportedOperationError(f"operation {op.name!r} with classical bits is not supported")
-    key = _key(op) if op.name != "if_else" else None  # also rejects unbound parameters
+    key = _key(op)  # also rejects unbound parameters
     n = len(node.qargs)
     if op.name in ("measure", "reset"):
         return True
     _require_definition(op, key)
-    if (n == 1 or (n == 2 and any(diagonal_flags(op)))) and not _opaque(key) and not _expanded(op):
+    if (n == 1 or (n == 2 and any(diagonal_flags(op)))) and not _opaque(key) and not _expanded(key, op):
         return True
     dag.substitute_node_with_dag(node, _decomposition(key, op))
     return False
+
+
+def _normalize_control_flow(dag: DAGCircuit, node, op) -> bool:
+    """Keep an if-block on one qubit, or holding one two-qubit gate controlled or diagonal on a qubit,
+    its blocks normalised like the circuit (Qiskit's translation behind the plugin, and the OpenQASM
+    export, read what they hold too); refuse any other control flow."""
+    kept = True
+    if isinstance(op, IfElseOp):
+        blocks = [_normalized_block(block) for block in op.blocks]
+        if any(new is not old for new, old in zip(blocks, op.blocks)):
+            op, kept = op.replace_blocks(blocks), False
+            node = dag.substitute_node(node, op)
+        if len(node.qargs) == 1 or any(diagonal_flags(op)):
+            return kept
+    raise UnsupportedOperationError(
+        f"classical control flow ({op.name} on {len(node.qargs)} qubits) in the input circuit is not "
+        "supported yet; only if-blocks on one qubit, or holding one two-qubit gate controlled or "
+        "diagonal on a qubit, are; split the block")
+
+
+def _normalized_block(block: QuantumCircuit) -> QuantumCircuit:
+    """``block`` normalised (itself if nothing changed)."""
+    out = circuit_to_dag(block)
+    return block if _normalize_nodes(out) else dag_to_circuit(out)
 
 
 @functools.cache
@@ -161,28 +181,34 @@ def _reserved() -> frozenset[str]:
     return frozenset(get_standard_gate_name_mapping()) | {"epr"}
 
 
-def _expanded(op) -> bool:
-    """A user's gate to expand into its definition even where it could stay: one named like a standard
-    gate or qmosaic's ``epr`` (no later pass, nor Qiskit's translation behind the plugin, may take it
-    for the gate of that name), or one Qiskit's OpenQASM 3 export writes in a form no reader takes
-    back: a parameter that is not a number (``PauliGate``'s label, written ``pauli(YZ)``) or a global
-    phase gate in its body (written as a call on no qubits)."""
+def _expanded(key: tuple, op) -> bool:
+    """A user's gate to expand into its definition even where it could stay (cached per gate): one
+    named like a standard gate or qmosaic's ``epr`` (no later pass, nor Qiskit's translation behind
+    the plugin, may take it for the gate of that name), or one Qiskit's OpenQASM 3 export writes in
+    a form no reader takes back (or not the same way twice); also one holding such a gate at any
+    depth (see :func:`_holds_expanded`)."""
     body = user_definition(op)
     if body is None:
         return False
-    return (op.name in _reserved() or _shadowed(body)
-            or not all(isinstance(p, (int, float, ParameterExpression)) for p in op.params)
-            or any(inst.operation.num_qubits == 0 for inst in body.data))
+    return cached(("expanded", key), lambda: op.name in _reserved() or not _numeric(op.params) or _holds_expanded(body))
 
 
-def _shadowed(circuit: QuantumCircuit) -> bool:
-    """True if a user's gate named like a standard gate or ``epr`` sits in ``circuit`` at any depth
-    (in a user gate's body, or an if-block, which Qiskit's translation also reads by name)."""
+def _numeric(params) -> bool:
+    return all(isinstance(p, (int, float, ParameterExpression)) for p in params)
+
+
+def _holds_expanded(circuit: QuantumCircuit) -> bool:
+    """True if ``circuit`` holds, at any depth: a gate :func:`_expanded` names; a gate on no qubits
+    (a global phase gate, which the export writes as a call on no qubits); a parameter that is not
+    a number (``PauliGate``'s label, written ``pauli(YZ)``); or a ``cu3``, whose definition the
+    export writes with its terms in an order that changes from run to run."""
     for inst in circuit.data:
         op = inst.operation
-        body = user_definition(op)
-        if body is not None and (op.name in _reserved() or _shadowed(body)):
+        if op.num_qubits == 0 or op.name == "cu3" or not _numeric(op.params):
             return True
-        if isinstance(op, ControlFlowOp) and any(_shadowed(block) for block in op.blocks):
+        if isinstance(op, ControlFlowOp):
+            if any(_holds_expanded(block) for block in op.blocks):
+                return True
+        elif user_definition(op) is not None and _expanded(_key(op), op):
             return True
     return False

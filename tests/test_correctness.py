@@ -501,6 +501,69 @@ def test_library_gates_without_a_definition_or_with_a_label_compile():
         check_compiled(result)
 
 
+def test_if_blocks_and_nested_user_gates_are_normalised_too():
+    """What the normalisation expands or refuses at the top level it now also finds deeper in a
+    kept user gate and inside a one-qubit if-block: a global phase two levels down, a ``cu3`` in a
+    kept body (its exported definition changed from run to run), a ``PauliGate`` and a user ``h``
+    defined as an ``x`` in an if-block; and a diagonal two-qubit user gate made by ``to_gate`` (no
+    ``to_matrix``) is recognised as diagonal, so an if-block holding it is kept."""
+    from qiskit import qasm3, transpile
+    from qiskit.circuit.library import CU3Gate, GlobalPhaseGate, PauliGate
+    from qiskit_aer import AerSimulator
+
+    from qmosaic.passes.gateinfo import diagonal_flags
+
+    phased, deeper, x, cz, cu3 = (QuantumCircuit(1), QuantumCircuit(1), QuantumCircuit(1), QuantumCircuit(2),
+                                  QuantumCircuit(2))
+    phased.append(GlobalPhaseGate(0.5), [])
+    phased.rz(0.3, 0)
+    deeper.append(_user_gate("phased", phased), [0])
+    x.x(0)
+    cz.cz(0, 1)
+    cu3.append(CU3Gate(0, 0, 0.7), [0, 1])  # diagonal: kept whole unless expanded
+    unitary = QuantumCircuit(4)
+    unitary.h([0, 1, 2])
+    unitary.append(_user_gate("deeper", deeper), [1])
+    unitary.append(_user_gate("deeper", deeper).control(1), [2, 3])
+    unitary.append(_user_gate("mycu3", cu3), [3, 1])
+    unitary.cx(3, 0)
+    dynamic = QuantumCircuit(4, 2)  # every shot reads 01: Y then X leave q1 in |0> (an h would not)
+    dynamic.x([0, 2])
+    dynamic.measure(0, 0)
+    with dynamic.if_test((dynamic.clbits[0], 1)):
+        dynamic.append(PauliGate("Y"), [1])
+        dynamic.append(_user_gate("h", x), [1])
+    with dynamic.if_test((dynamic.clbits[0], 1)):
+        dynamic.append(_user_gate("mycz", cz), [1, 2])
+    dynamic.cx(2, 3)
+    dynamic.measure(1, 1)
+    assert diagonal_flags(_user_gate("mycz", cz)) == (True, True)
+    sim = AerSimulator()
+    for translate in (True, False):
+        options = dataclasses.replace(FAST, translate=translate)
+        for qc in (unitary, dynamic):
+            result = qmosaic.compile(qc, "line-3x3", options=options)
+            text = result.qasm()
+            qasm3.loads(text)
+            assert "pauli" not in text and "cu3" not in text
+        check_compiled(qmosaic.compile(unitary, "line-3x3", options=options), shots=8)
+        counts = sim.run(transpile(result.circuit, sim), shots=64, seed_simulator=5).result().get_counts()
+        assert {key.split()[-1] for key in counts} == {"01"}
+
+
+def test_if_blocks_refuse_what_the_circuit_would():
+    from qiskit.circuit import Parameter
+    from qiskit.circuit.library import RXGate
+
+    for op in (Gate("g", 1, []), RXGate(Parameter("t"))):
+        qc = QuantumCircuit(2, 1)
+        qc.measure(0, 0)
+        with qc.if_test((qc.clbits[0], 1)):
+            qc.append(op, [1])
+        with pytest.raises(qmosaic.QmosaicError, match="opaque gate|unbound parameters"):
+            qmosaic.compile(qc, "line-3x3", options=dataclasses.replace(FAST, translate=False))
+
+
 def test_native_translation_reaches_every_universal_one_qubit_set():
     """Qiskit's equivalence library has no path from ``h`` to ``rz``/``ry``: such a QPU is reached
     through ``u``, each then written in its ZYZ Euler angles."""

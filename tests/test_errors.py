@@ -68,6 +68,7 @@ def test_errors_are_exported_from_the_root_package():
 def test_qasm2_gate_defined_in_the_file_keeps_its_definition():
     """Qiskit reads a gate named like one of its legacy gates (``sx``, ``rzz``, ``cp``, ...) as its own
     gate even where the file defines it: the file's ``gate sx a { h a; }`` is an h here."""
+    from qiskit.circuit.library import SXGate
     from qiskit.quantum_info import Operator
 
     circuit = qmosaic.load_circuit(QASM2_HEAD.replace("qreg", "gate sx a { h a; }\nqreg", 1) + "sx q[0];\n")
@@ -75,6 +76,26 @@ def test_qasm2_gate_defined_in_the_file_keeps_its_definition():
     meant.h(0)
     assert Operator(circuit).equiv(Operator(meant))
     assert qmosaic.load_circuit(QASM2_HEAD + "sx q[0];\n").data[0].operation.name == "sx"  # Qiskit's, not defined here
+    one_line = 'OPENQASM 2.0; include "qelib1.inc"; gate sx a { h a; } qreg q[2]; sx q[0]; // gate x a { h a; }\n'
+    assert Operator(qmosaic.load_circuit(one_line)).equiv(Operator(meant))
+    commented = qmosaic.load_circuit(QASM2_HEAD + "sx q[0]; // gate sx a { h a; }\n")  # a comment defines nothing
+    assert isinstance(commented.data[0].operation, SXGate)
+
+
+def test_an_operation_qiskit_cannot_hand_back_is_a_clear_error():
+    """Qiskit's own init stage can leave a node whose ``op`` raises ``NotImplementedError``."""
+    from qmosaic.passes import normalize
+    from qmosaic.targets.errors import UnsupportedOperationError
+
+    class Unreadable:
+        name = "x"
+
+        @property
+        def op(self):
+            raise NotImplementedError("Custom operations from Rust cannot be exposed to Python")
+
+    with pytest.raises(UnsupportedOperationError, match=r"operation 'x' cannot be read.*init_method='qmosaic'"):
+        normalize._normalize_other(None, Unreadable())
 
 
 def test_malformed_qasm2_names_the_line():

@@ -70,11 +70,16 @@ def test_a_unitary_gate_is_judged_by_its_matrix():
 def test_a_gate_without_a_matrix_is_treated_as_non_diagonal():
     from qiskit import QuantumCircuit
 
+    assert diagonal_flags(Gate("opaque_cz", 2, [])) == (False, False)  # safe: the normaliser refuses it
+    measured = QuantumCircuit(2)
+    measured.cz(0, 1)
+    measured.reset(0)
+    assert diagonal_flags(measured.to_instruction()) == (False, False)
     body = QuantumCircuit(2)
     body.cz(0, 1)
-    gate = body.to_gate()
-    gate.name = "opaque_cz"
-    assert diagonal_flags(gate) == (False, False)  # safe: the normaliser decomposes it
+    made = body.to_gate()  # no to_matrix: priced by its definition, multiplied out
+    made.name = "made_cz"
+    assert diagonal_flags(made) == (True, True)
 
 
 # --- user-defined gates: a name says nothing --------------------------------------------------------------
@@ -106,10 +111,10 @@ def test_two_user_gates_with_one_name_are_compiled_each_as_itself():
 
 
 def test_a_user_gate_named_like_a_diagonal_one_is_not_taken_for_it():
-    """A user's ``cz`` that is really a cx is not diagonal on both qubits (it has no matrix of its
-    own, so it counts as diagonal on neither and normalisation decomposes it)."""
-    assert diagonal_flags(_custom("cz", lambda c: c.cx(0, 1))) == (False, False)
-    assert diagonal_flags(_custom("cz", lambda c: c.cz(0, 1))) == (False, False)
+    """A user's ``cz`` that is really a cx is diagonal on its control only (priced by its
+    definition, not its name; normalisation then expands it, as it does any gate so named)."""
+    assert diagonal_flags(_custom("cz", lambda c: c.cx(0, 1))) == (True, False)
+    assert diagonal_flags(_custom("cz", lambda c: c.cz(0, 1))) == (True, True)
 
 
 class _WithMatrix(Gate):
@@ -149,13 +154,18 @@ def test_a_user_gates_matrix_is_multiplied_out_as_operator_does(seed):
     assert np.allclose(matrix(gate), Operator(gate).data, rtol=0, atol=1e-12)
 
 
-def test_a_user_gate_without_a_matrix_of_its_own_still_has_none():
+def test_a_user_gate_without_a_matrix_of_its_own_is_multiplied_out():
+    """``QuantumCircuit.to_gate`` gives no ``to_matrix``; its definition gives the matrix, and one
+    that measures or resets gives none (the caller treats the gate as non-diagonal)."""
     from qiskit import QuantumCircuit
-    from qiskit.circuit.exceptions import CircuitError
+    from qiskit.quantum_info import Operator
 
     from qmosaic.passes.gateinfo import matrix
 
     body = QuantumCircuit(2)
     body.cz(0, 1)
-    with pytest.raises(CircuitError):
-        matrix(body.to_gate())
+    body.h(1)
+    assert np.allclose(matrix(body.to_gate()), Operator(body).data, rtol=0, atol=1e-12)
+    body.reset(0)
+    with pytest.raises(Exception):
+        matrix(body.to_instruction())
