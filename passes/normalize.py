@@ -19,7 +19,7 @@ from qmosaic.targets.errors import UnsupportedOperationError
 
 from .basis import rotate_x_runs
 from .diagonal import merge_diagonal_blocks
-from .gateinfo import _key, cached, diagonal_flags, node_fact, user_definition
+from .gateinfo import _is_standard, _key, cached, diagonal_flags, node_fact, user_definition
 
 __all__ = ["NormalizeForDistribution"]
 
@@ -187,10 +187,12 @@ def _expanded(key: tuple, op) -> bool:
     the plugin, may take it for the gate of that name), or one Qiskit's OpenQASM 3 export writes in
     a form no reader takes back (or not the same way twice); also one holding such a gate at any
     depth (see :func:`_holds_expanded`)."""
-    body = user_definition(op)
-    if body is None:
-        return False
-    return cached(("expanded", key), lambda: op.name in _reserved() or not _numeric(op.params) or _holds_expanded(body))
+    return cached(("expanded", key), lambda: _must_expand(op))
+
+
+def _must_expand(op) -> bool:
+    body = user_definition(op)  # built once per gate: the caller caches the answer
+    return body is not None and (op.name in _reserved() or not _numeric(op.params) or _holds_expanded(body))
 
 
 def _numeric(params) -> bool:
@@ -209,6 +211,6 @@ def _holds_expanded(circuit: QuantumCircuit) -> bool:
         if isinstance(op, ControlFlowOp):
             if any(_holds_expanded(block) for block in op.blocks):
                 return True
-        elif user_definition(op) is not None and _expanded(_key(op), op):
+        elif not _is_standard(op) and _expanded(_key(op), op):
             return True
     return False

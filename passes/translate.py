@@ -103,7 +103,7 @@ class NativeTranslation(TransformationPass):
         return Optimize1qGatesDecomposition.run.__wrapped__(self.optimize, out)
 
 
-_EULER = (("u", "U"), ("sx", "ZSX"), ("rx", "ZXZ"), ("ry", "ZYZ"), ("r", "RR"))  # native 1q gate -> Euler basis
+_EULER = (("sx", "ZSX"), ("rx", "ZXZ"), ("ry", "ZYZ"), ("r", "RR"))  # native 1q gate -> Euler basis (not u: see below)
 
 
 def _translated(qc: QuantumCircuit, basis: list[str], gates_1q) -> QuantumCircuit:
