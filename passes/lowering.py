@@ -396,8 +396,8 @@ class _Lowerer:
             append_node(self.out, node, tuple(self.current(q) for q in qs))
             return
         away = [side for side, q in enumerate(qs) if self.located(q) != srv]
-        if len(away) == 2 and self.net.qpus[srv].comm_qubits < 2:
-            srv = self.located(qs[1])  # cannot hold both copies: run at qubit 1's home instead
+        if len(away) == 2 and self.net.qpus[srv].comm_qubits - self.residents[srv] < 2:
+            srv = self.located(qs[1])  # cannot hold both copies (qubits moved in hold the rest): run at qubit 1's
         wires, copies = [], []
         self.pinned = set()
         for side, q in enumerate(qs):

@@ -783,6 +783,7 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
     if network.has_budgets:
         check_budgets(link_usage(hg, np.array(best.placement), np.array(best.server), network), network,
                       what="the best placement found")
+    best = _floored(best, floor) if weights.plain_ebits else best
     return replace(best, seconds=time.monotonic() - start)
 
 
@@ -803,7 +804,7 @@ def _fast(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int
     otherwise the local search, ``FAST_WORK_PER_GATE`` placement evaluations (fewer on circuits
     of more than ``FAST_MAX_GATE_EVALS / FAST_WORK_PER_GATE`` gates: each scores every gate).
     No exact model, no kicks, no TeleData refinement; the status is ``heuristic`` unless the
-    spread bound proves the answer."""
+    spread bound proves the answer, and that bound is the one reported (:func:`_floored`)."""
     n, gates = hg.num_qubits, len(hg.qubits)
     floor = spread_bound(component_sizes(n, hg.qubits), capacity) if weights.plain_ebits else 0
     if weights.plain_ebits and not network.has_budgets:
@@ -813,14 +814,13 @@ def _fast(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int
         evals = max(1, min(FAST_WORK_PER_GATE, FAST_MAX_GATE_EVALS // max(1, gates)))  # each scores every gate
         placement, cost, server = local_search(hg, first, capacity, network, weights, deadline=math.inf,
                                                max_evals=evals, target=floor)
-    proven = weights.plain_ebits and cost <= floor + 1e-9
-    status, bound = (PlacementStatus.OPTIMAL, float(floor)) if proven else (PlacementStatus.HEURISTIC, None)
     if network.has_budgets:
         check_budgets(link_usage(hg, placement, server, network), network,
                       what="the placement effort='fast' found (effort='full' searches longer for one within budget)")
-    return Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
-                     status, cost, bound, 0.0 if proven else None, time.monotonic() - start, "heuristic", cost,
-                     weights.objective)
+    found = Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
+                      PlacementStatus.HEURISTIC, cost, None, None, time.monotonic() - start, "heuristic", cost,
+                      weights.objective)
+    return _floored(found, floor) if weights.plain_ebits else found
 
 
 def _fast_search(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int], *,
@@ -982,6 +982,17 @@ def _exact(model: _Model, hg: Hypergraph, warm_placement: np.ndarray, network: N
     return Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
                      status, cost, bound, _gap(cost, bound), 0.0, name, fallback.heuristic_objective,
                      fallback.objective_name)
+
+
+def _floored(best: Partition, floor: float) -> Partition:
+    """``best`` with the spread bound ``floor`` (objective ``ebits``) as its bound where nothing
+    proved more: it holds for every placement, so a solver's weaker bound (often 0 off complete
+    networks) or none at all understates what is known; a placement that meets it is optimal."""
+    if best.objective <= floor + 1e-9:
+        return replace(best, status=PlacementStatus.OPTIMAL, bound=float(floor), gap=0.0)
+    if floor <= 0 or (best.bound is not None and best.bound >= floor):
+        return best
+    return replace(best, bound=float(floor), gap=_gap(best.objective, floor))
 
 
 def _gap(cost: float, bound: float | None) -> float | None:

@@ -161,6 +161,38 @@ def test_teledata_off_spends_telegate_bursts():
     assert_lowered_verified(qc, without_dag, without)
 
 
+
+def test_gate_served_where_a_moved_in_qubit_holds_a_comm_qubit_runs_at_a_home():
+    """A qubit moved in by TeleData holds one of q0's two communication qubits; a later gate the
+    placer serves on q0 with both its qubits away would need two more: it runs at a home of its
+    qubits instead (it raised CommunicationError, 'has 2 ..., give it at least 2', with effort="fast"
+    on a 10-qubit chemistry ansatz over line-4x4)."""
+    from qiskit.converters import circuit_to_dag
+
+    from qmosaic.passes.feedforward import materialize_dag
+    from qmosaic.passes.interactions import analyse_interactions
+    from qmosaic.passes.lowering import _Lowerer
+    from qmosaic.passes.placement import Partition, PlacementStatus
+    from qmosaic.passes.teledata import Window
+
+    qc = QuantumCircuit(5)  # qubit 0 (on q1) visits q0 for its two gates with qubit 1; the cp chain between
+    qc.h([0, 3, 4])         # them runs while it is there, and cp(3, 4) is served on q0, home of neither
+    qc.cx(1, 0)
+    qc.cp(0.2, 1, 3)
+    qc.cp(0.3, 3, 4)
+    qc.cp(0.4, 3, 1)
+    qc.cx(1, 0)
+    dag = circuit_to_dag(qc)
+    inter = analyse_interactions(dag)
+    nodes = inter.node_ids
+    visit = Window(qubit=0, dest=0, first=int(nodes[0]), last=int(nodes[4]), gates=(0, 4), returns=True,
+                   saving=1.0, cost=2.0)
+    part = Partition((1, 0, 0, 1, 2), (1, 0, 0, 0, 1), 0, PlacementStatus.HEURISTIC, 0.0, None, None, 0.0, "test", 0.0)
+    low = _Lowerer(dag, qmosaic.load_network("line-3x3"), part, inter, [visit])
+    out = low.run(dag)
+    assert low.plan.teledata_moves == 2
+    assert_lowered_verified(qc, materialize_dag(out), low.plan)
+
 HETERO = """
 name = "obj-test"
 [[qpu]]

@@ -382,6 +382,21 @@ def test_spread_bound_is_below_every_proven_optimum(net, seed):
         assert (floor, part.objective) == (1, 1)
 
 
+
+@pytest.mark.parametrize("effort", ["fast", "full"])
+def test_the_reported_bound_is_never_below_the_spread_bound(effort):
+    """12 qubits that all interact, on 4 QPUs of 4: every placement spans 3 QPUs, so 2 ebits at
+    least.  The fast effort proved nothing and the solver's bound is weak within 1 s, yet both
+    report that bound and the gap to it (they reported none, and a 0, before)."""
+    qc = QuantumCircuit(12)
+    for i in range(12):
+        for j in range(i + 1, 12):
+            qc.cp(0.1 * (i + j), i, j)
+    part = _place(qc, "ring-4x4", time_limit=1, effort=effort)
+    assert part.objective > 2
+    assert part.bound == 2.0 if effort == "fast" else part.bound >= 2.0  # the solver may prove more
+    assert part.gap == pytest.approx((part.objective - part.bound) / part.objective)
+
 def test_a_heuristic_that_meets_the_spread_bound_skips_the_model(monkeypatch):
     """GHZ over 3 QPUs of 3: a chain spans 3 QPUs, so 2 ebits are optimal and neither the solver
     nor the TeleData refinement runs (moving qubits cannot beat the bound either)."""
