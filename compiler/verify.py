@@ -39,6 +39,18 @@ def _unitary_part(circuit: QuantumCircuit, what: str) -> QuantumCircuit:
     return stripped
 
 
+def _without_delays(circuit: QuantumCircuit) -> QuantumCircuit:
+    """``circuit`` without its delays: idle time is the identity here, and Aer's transpile refuses
+    delays mixing ``dt`` with seconds when no ``dt`` is given."""
+    if not any(inst.operation.name == "delay" for inst in circuit.data):
+        return circuit
+    out = circuit.copy_empty_like()
+    for inst in circuit.data:
+        if inst.operation.name != "delay":
+            out.append(inst, copy=False)
+    return out
+
+
 def _active_qubits(circuit: QuantumCircuit, must: list[int]) -> list[int]:
     active = set(must)
     for inst in circuit.data:
@@ -90,7 +102,7 @@ def process_fidelity(original: QuantumCircuit, compiled: QuantumCircuit, initial
     if not isinstance(shots, int) or isinstance(shots, bool) or shots < 1:
         raise VerificationError(f"shots must be an integer >= 1, got {shots!r}")
     compiled, initial, final = split_reuse(compiled, initial, final, reuse)
-    orig = by_definition(_unitary_part(original, "input"))
+    orig = _without_delays(by_definition(_unitary_part(original, "input")))
     n = orig.num_qubits
     if len(initial) != n or len(final) != n:
         raise VerificationError(f"the layout names {len(initial)} logical qubits but the input has {n}; "
@@ -102,6 +114,7 @@ def process_fidelity(original: QuantumCircuit, compiled: QuantumCircuit, initial
     if n == 0:
         return 1.0  # no qubits: nothing to compare
     body = by_definition(compiled.remove_final_measurements(inplace=False) if compiled.num_clbits else compiled)
+    body = _without_delays(body)
     active = _active_qubits(body, list(initial) + list(final))
     width = len(active) + n
     if width > MAX_VERIFY_QUBITS:

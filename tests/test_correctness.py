@@ -766,3 +766,24 @@ def test_one_comm_qubit_leaf_evicts_a_copy_the_gate_does_not_use():
     lowered, plan = lower(dag, net, part, inter)
     assert plan.evictions > 0
     assert_lowered_verified(qc, lowered, plan)
+
+
+def test_verify_takes_delays_in_dt_and_seconds_together():
+    """Delays are idle time, the identity to a process check: a circuit mixing ``dt`` and SI
+    delays compiles, and ``verify`` (Aer's transpile refused the mix with a raw TranspilerError)
+    still tells a right compilation from a wrong one."""
+    from qmosaic.verify import process_fidelity
+
+    qc = QuantumCircuit(3)
+    qc.h(0)
+    qc.delay(100, 0, unit="dt")
+    qc.delay(1e-6, 1, unit="s")
+    qc.cx(0, 1)
+    qc.delay(2, 2, unit="us")
+    qc.cx(1, 2)
+    result = qmosaic.compile(qc, "line-3x3", options=FAST)
+    assert_verified(result)
+    wrong = qc.copy()
+    wrong.x(2)
+    layout = result.report["layout"]
+    assert process_fidelity(wrong, result.circuit, layout["initial"], layout["final"]) < 0.5
