@@ -206,6 +206,18 @@ class _Lowerer:
             self.plan.swaps_entanglement += 1
         return start, end
 
+    def _cannot_relay(self, exc: CommunicationError, path: list[int], holders: dict[int, int | None]) -> None:
+        """Re-raise, naming the route, if a QPU with one communication qubit had to pass the copy on:
+        a relay (or a holder sending its copy onward) holds two EPR halves at once."""
+        stuck = [k for k in path[:-1] if self.net.qpus[k].comm_qubits < 2 and (k != path[0] or holders[k] is not None)]
+        if not stuck:
+            raise exc
+        a, m, b = (self.net.qpus[k].name for k in (path[0], stuck[0], path[-1]))
+        raise CommunicationError(
+            f"QPU {m!r} has {self.net.qpus[stuck[0]].comm_qubits} communication qubit(s), too few to relay "
+            f"entanglement from {a!r} to {b!r} (a relay holds two EPR halves at once); give it at least 2 "
+            f"(comm_qubits) in a network file, or link {a!r} and {b!r} directly") from None
+
     def wire(self, h: int, k: int) -> Qubit:
         comm = self.holders[h][k]
         return self.current(int(self.hg.edge_qubit[h])) if comm is None else self.comm_qubit[comm]
@@ -223,7 +235,10 @@ class _Lowerer:
         path = self._tree_path(h, k)
         for seg in self._segments(h, path):
             src_wire = self.wire(h, seg[0])
-            a, b = self.epr_pair(seg, h)
+            try:
+                a, b = self.epr_pair(seg, h)
+            except CommunicationError as exc:
+                self._cannot_relay(exc, path, holders)
             self.emit(_CX, (src_wire, self.comm_qubit[a]))
             self.correct(_X, self.comm_qubit[b], self.measure(a))
             self.release(seg[0], a)
