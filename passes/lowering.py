@@ -206,17 +206,17 @@ class _Lowerer:
             self.plan.swaps_entanglement += 1
         return start, end
 
-    def _cannot_relay(self, exc: CommunicationError, path: list[int], holders: dict[int, int | None]) -> None:
-        """Re-raise, naming the route, if a QPU with one communication qubit had to pass the copy on:
-        a relay (or a holder sending its copy onward) holds two EPR halves at once."""
+    def _relay_error(self, path: list[int], holders: dict[int, int | None]) -> CommunicationError | None:
+        """The error naming the route if a QPU with one communication qubit had to pass the copy on
+        (a relay, or a holder sending its copy onward, holds two EPR halves at once), else None."""
         stuck = [k for k in path[:-1] if self.net.qpus[k].comm_qubits < 2 and (k != path[0] or holders[k] is not None)]
         if not stuck:
-            raise exc
+            return None
         a, m, b = (self.net.qpus[k].name for k in (path[0], stuck[0], path[-1]))
-        raise CommunicationError(
+        return CommunicationError(
             f"QPU {m!r} has {self.net.qpus[stuck[0]].comm_qubits} communication qubit(s), too few to relay "
             f"entanglement from {a!r} to {b!r} (a relay holds two EPR halves at once); give it at least 2 "
-            f"(comm_qubits) in a network file, or link {a!r} and {b!r} directly") from None
+            f"(comm_qubits) in a network file, or link {a!r} and {b!r} directly")
 
     def wire(self, h: int, k: int) -> Qubit:
         comm = self.holders[h][k]
@@ -238,7 +238,7 @@ class _Lowerer:
             try:
                 a, b = self.epr_pair(seg, h)
             except CommunicationError as exc:
-                self._cannot_relay(exc, path, holders)
+                raise self._relay_error(path, holders) or exc from None
             self.emit(_CX, (src_wire, self.comm_qubit[a]))
             self.correct(_X, self.comm_qubit[b], self.measure(a))
             self.release(seg[0], a)

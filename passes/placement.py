@@ -765,7 +765,7 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
     best = Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
                      PlacementStatus.HEURISTIC, heur, None, None, 0.0, "heuristic", heur, objective)
     if heur <= floor + 1e-9:  # the heuristic meets a bound no placement beats
-        best = replace(best, status=PlacementStatus.OPTIMAL, bound=float(floor), gap=0.0)
+        best = _floored(best, floor)
     elif exact:
         model = build_model(hg, capacity, network, weights, symmetry_breaking=symmetry_breaking, shape=shape)
         if model is not None:
@@ -783,8 +783,7 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
     if network.has_budgets:
         check_budgets(link_usage(hg, np.array(best.placement), np.array(best.server), network), network,
                       what="the best placement found")
-    best = _floored(best, floor) if weights.plain_ebits else best
-    return replace(best, seconds=time.monotonic() - start)
+    return replace(_floored(best, floor), seconds=time.monotonic() - start)
 
 
 def _first(hg: Hypergraph, capacity: list[int], network: Network, weights: Weights,
@@ -820,7 +819,7 @@ def _fast(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int
     found = Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
                       PlacementStatus.HEURISTIC, cost, None, None, time.monotonic() - start, "heuristic", cost,
                       weights.objective)
-    return _floored(found, floor) if weights.plain_ebits else found
+    return _floored(found, floor)
 
 
 def _fast_search(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int], *,
@@ -985,9 +984,10 @@ def _exact(model: _Model, hg: Hypergraph, warm_placement: np.ndarray, network: N
 
 
 def _floored(best: Partition, floor: float) -> Partition:
-    """``best`` with the spread bound ``floor`` (objective ``ebits``) as its bound where nothing
-    proved more: it holds for every placement, so a solver's weaker bound (often 0 off complete
-    networks) or none at all understates what is known; a placement that meets it is optimal."""
+    """``best`` with the spread bound ``floor`` (0 for objectives other than ``ebits``, none of
+    which goes below 0) as its bound where nothing proved more: it holds for every placement, so
+    a solver's weaker bound (often 0 off complete networks) or none at all understates what is
+    known; a placement that meets it is optimal."""
     if best.objective <= floor + 1e-9:
         return replace(best, status=PlacementStatus.OPTIMAL, bound=float(floor), gap=0.0)
     if floor <= 0 or (best.bound is not None and best.bound >= floor):
