@@ -55,13 +55,15 @@ def build_hypergraph(inter: Interactions) -> Hypergraph:
     return Hypergraph(inter.num_qubits, inter.qubits, edge, edge_qubit)
 
 
-def plan_servers(hg: Hypergraph, placement: np.ndarray, network: Network) -> tuple[int, np.ndarray]:
+def plan_servers(hg: Hypergraph, placement: np.ndarray, network: Network, *,
+                 short_lived: bool = False) -> tuple[int, np.ndarray]:
     """Choose a server for every gate; return ``(ebits, server)``.
 
     Local gates run at home.  A gate diagonal on one qubit only runs at the other's home.  A
     gate diagonal on both reuses copies already paid for where it can (at either home or a
     QPU holding copies of both); the others are covered greedily, the copy serving the most
-    of them first (``_cover_flexible``).  (The hot loop of the heuristic: plain lists.)
+    of them first (``_cover_flexible``; ``short_lived``: of those, the one whose gates span
+    the fewest others).  (The hot loop of the heuristic: plain lists.)
     """
     homes_np = placement[hg.qubits]  # (G, 2)
     server = homes_np[:, 0].copy()
@@ -78,7 +80,7 @@ def plan_servers(hg: Hypergraph, placement: np.ndarray, network: Network) -> tup
         server[g] = homes[i][1 - s]
         paid.setdefault(edges[i][s], set()).add(homes[i][1 - s])
     thirds = _third_servers(network)
-    chosen = _cover_flexible([(edges[i], homes[i]) for i in flexible], paid, thirds)
+    chosen = _cover_flexible([(edges[i], homes[i]) for i in flexible], paid, thirds, short_lived=short_lived)
     for j, i in enumerate(flexible):
         shared = _holding_both(edges[i], homes[i], paid, thirds)
         server[remote[i]] = min(shared) if shared else chosen[j]
@@ -105,13 +107,15 @@ def _holding_both(edge: list[int], home: list[int], paid: dict[int, set[int]], t
 
 
 def _cover_flexible(gates: list[tuple[list[int], list[int]]], paid: dict[int, set[int]],
-                    thirds: frozenset[int]) -> dict[int, int]:
-    """Servers for the remote gates diagonal on both qubits (``gates[j]`` = hyperedges, homes),
-    by a greedy vertex cover.
+                    thirds: frozenset[int], *, short_lived: bool = False) -> dict[int, int]:
+    """Servers for the remote gates diagonal on both qubits (``gates[j]`` = hyperedges, homes,
+    in circuit order), by a greedy vertex cover.
 
     Each such gate needs one of two copies — its side-0 hyperedge at the side-1 home or the
     reverse; a copy already paid for (or a QPU holding both) covers it for free.  The copy that
-    covers the most uncovered gates is bought first (ties: lowest key), and ``paid`` grows.
+    covers the most uncovered gates is bought first (ties: lowest key, or with ``short_lived``
+    the copy whose gates lie closest together: it holds its communication qubit the shortest),
+    and ``paid`` grows.
     """
     options: dict[int, tuple[tuple[int, int], tuple[int, int]]] = {}
     users: dict[tuple[int, int], list[int]] = {}
@@ -123,11 +127,12 @@ def _cover_flexible(gates: list[tuple[list[int], list[int]]], paid: dict[int, se
         for key in options[j]:
             users.setdefault(key, []).append(j)
     degree = {key: len(gs) for key, gs in users.items()}
-    heap = [(-d, key) for key, d in degree.items()]
+    span = {key: gs[-1] - gs[0] if short_lived else 0 for key, gs in users.items()}
+    heap = [(-d, span[key], key) for key, d in degree.items()]
     heapq.heapify(heap)
     chosen: dict[int, int] = {}
     while heap:
-        d, key = heapq.heappop(heap)
+        d, _, key = heapq.heappop(heap)
         if -d != degree[key] or degree[key] == 0:
             continue
         paid.setdefault(key[0], set()).add(key[1])
@@ -138,7 +143,7 @@ def _cover_flexible(gates: list[tuple[list[int], list[int]]], paid: dict[int, se
             for other in options[j]:
                 degree[other] -= 1
                 if other != key and degree[other] > 0:
-                    heapq.heappush(heap, (-degree[other], other))
+                    heapq.heappush(heap, (-degree[other], span[other], other))
     return chosen
 
 

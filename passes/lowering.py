@@ -42,8 +42,9 @@ from qmosaic.targets.models import Network
 
 from .feedforward import CorrectionFactory, materialize_dag
 from .gateinfo import is_antidiagonal_1q, is_diagonal_1q, node_fact
-from .hypergraph import Hypergraph, build_hypergraph, copy_destinations
+from .hypergraph import Hypergraph, build_hypergraph, copy_destinations, plan_servers
 from .interactions import analyse_interactions
+from .objective import overflow
 from .nodes import append_node
 from .placement import Partition
 from .teledata import Window
@@ -413,6 +414,8 @@ class _Lowerer:
         away = [side for side, q in enumerate(qs) if self.located(q) != srv]
         if len(away) == 2 and self.net.qpus[srv].comm_qubits - self.residents[srv] < 2:
             srv = self.located(qs[1])  # cannot hold both copies (qubits moved in hold the rest): run at qubit 1's
+        elif away and (self.hg.edge[g] >= 0).all():
+            srv = self._live_server(g, qs, srv)
         wires, copies = [], []
         self.pinned = set()
         for side, q in enumerate(qs):
@@ -433,6 +436,19 @@ class _Lowerer:
             if self.last_use.get(h) == g:
                 self.close_edge(h)
 
+    def _live_server(self, g: int, qs: list[int], srv: int) -> int:
+        """``srv``, or the home of one of gate g's qubits (g diagonal on both) where a copy of the
+        other is live, when ``srv`` lacks a copy it needs: that copy would cost an ebit now (it
+        was evicted, or is not made yet); the live one costs none."""
+        edges = [int(h) for h in self.hg.edge[g]]
+        if all(self.located(q) == srv or srv in self.holders.get(h, ()) for q, h in zip(qs, edges)):
+            return srv
+        for side in (0, 1):
+            home, other = self.located(qs[side]), edges[1 - side]
+            if home != srv and qs[side] not in self.away and home in self.holders.get(other, ()):
+                return home
+        return srv
+
     def located(self, q: int) -> int:
         """QPU where logical qubit q lives now."""
         return self.away[q][0].dest if q in self.away else int(self.placement[q])
@@ -450,9 +466,27 @@ def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=
     """
     inter = interactions if interactions is not None else analyse_interactions(dag)
     hg = build_hypergraph(inter)
+    weight = np.ones(len(network.links)) if link_weight is None else np.asarray(link_weight)
+    out, plan = _lower_with(dag, network, partition, inter, hg, weight, teledata=teledata, start_away=start_away)
+    if plan.evictions:
+        placement = np.asarray(partition.placement, dtype=np.int64)
+        server = plan_servers(hg, placement, network, short_lived=True)[1]
+        if server.tolist() != list(partition.server):
+            try:
+                other = _lower_with(dag, network, replace(partition, server=tuple(server.tolist())), inter, hg,
+                                    weight, teledata=teledata, start_away=start_away)
+            except CommunicationError:  # these copies would need a relay where no QPU can be one
+                other = None
+            if other is not None and _spent(other[1], network, weight) < _spent(plan, network, weight):
+                out, plan = other
+    return (materialize_dag(out) if materialize else out), plan
+
+
+def _lower_with(dag: DAGCircuit, network: Network, partition: Partition, inter, hg: Hypergraph, weight: np.ndarray,
+                *, teledata: bool, start_away: bool) -> tuple[DAGCircuit, CommPlan]:
+    """One lowering with ``partition``'s servers (see :func:`lower`)."""
     windows: list[Window] = []
     if teledata:
-        weight = np.ones(len(network.links)) if link_weight is None else link_weight
         placement, server = np.asarray(partition.placement), np.asarray(partition.server)
         ordered = plan_windows(dag, inter, hg, placement, server, network, weight, start_away=start_away)
         if ordered.dag is not dag:  # commuting gates moved to make room for windows: renumbered
@@ -460,8 +494,13 @@ def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=
             partition = replace(partition, server=tuple(ordered.server.tolist()))
         windows = ordered.windows
     low = _Lowerer(dag, network, partition, inter, windows, hypergraph=hg)
-    out = low.run(dag)
-    return (materialize_dag(out) if materialize else out), low.plan
+    return low.run(dag), low.plan
+
+
+def _spent(plan: CommPlan, network: Network, weight: np.ndarray) -> tuple[int, float]:
+    """How a lowering ranks: EPR pairs over the links' budgets, then their objective weight."""
+    usage = np.asarray(plan.ebits_per_link)
+    return overflow(usage, network), float(usage @ weight)
 
 
 class TeleportLowering(TransformationPass):

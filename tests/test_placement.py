@@ -275,6 +275,30 @@ def test_full_effort_takes_the_gain_search_placement_when_moves_make_it_cheaper(
     assert_report_consistent(full)
     assert_verified(full, shots=4)
 
+def test_full_effort_takes_the_gain_search_placement_when_the_model_answer_evicts_copies():
+    """QFT-16 on ``ring-4x4`` (2 communication qubits per QPU): the model's placement of 18 ebits
+    keeps more copies open at once than the QPUs hold, and the lowering spends 68 on it; the
+    gain search's blocks of 4 (24 ebits) cost 24.  The gain search's answer is kept, as a
+    heuristic answer with the model's bound."""
+    from qmosaic.passes.hypergraph import build_hypergraph, plan_servers
+    from qmosaic.passes.placement import Partition, _fewer_evicted, _lowered
+
+    dag = NormalizeForDistribution().run(circuit_to_dag(qft_cp(16)))
+    inter = analyse_interactions(dag)
+    hg, net = build_hypergraph(inter), qmosaic.load_network("ring-4x4")
+    model = np.array([3, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0, 3, 3, 3, 2])
+    blocks = np.repeat(np.arange(4), 4)
+    ebits, server = plan_servers(hg, model, net)
+    best = Partition(tuple(model.tolist()), tuple(server.tolist()), ebits, PlacementStatus.OPTIMAL, float(ebits),
+                     float(ebits), 0.0, 0.0, "HiGHS", 24.0)
+    searched = (blocks, 24.0, plan_servers(hg, blocks, net)[1])
+    assert ebits == 18 and _lowered(dag, net, best, interactions=inter, start_away=True).ebits > 24
+    kept = _fewer_evicted(dag, inter, hg, best, searched, net, start_away=True)
+    assert kept.placement == tuple(blocks.tolist())
+    assert (kept.status, kept.objective, kept.bound) == (PlacementStatus.HEURISTIC, 24.0, 18.0)
+    assert _lowered(dag, net, kept, interactions=inter, start_away=True).ebits == 24
+
+
 def test_solver_overrun_is_stopped_and_the_heuristic_kept(monkeypatch):
     """HiGHS can ignore its time limit for minutes (root cut separation); the run is killed soon after the limit."""
     import time as _time
