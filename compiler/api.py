@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from qiskit import QuantumCircuit
 from qiskit.converters import circuit_to_dag, dag_to_circuit
@@ -21,7 +21,7 @@ from qmosaic.passes.schedule import schedule_circuit
 from qmosaic.passes.translate import NativeTranslation
 from qmosaic.targets.models import Network
 
-from .errors import QmosaicError
+from .errors import QmosaicError, RelayError
 from .options import CompileOptions
 from .qasmio import dump_qasm3, load_circuit
 from .report import build_report
@@ -99,7 +99,7 @@ def compile(circuit, network, *, options: CompileOptions | None = None) -> Compi
     if second is not None:
         reuse, dag, inter, partition = second
     lap("partition")
-    lowered, plan = lower(dag, net, partition, inter, materialize=False)
+    lowered, plan, partition = _lower_relaying(dag, net, opts, inter, partition)
     del dag  # large circuits: the logical DAG is not needed past lowering (peak memory is in routing)
     check_budgets(plan.ebits_per_link, net, what=f"the lowering ({plan.evictions} bursts cut short for want of "
                   "communication qubits; more comm_qubits would avoid them)")
@@ -127,6 +127,25 @@ def _place(dag, net: Network, opts: CompileOptions, inter, initial=None, share: 
     return place(dag, net, solver=opts.solver, time_limit=share * opts.time_limit, seed=opts.seed,
                  use_ilp=opts.use_ilp, objective=opts.objective, interactions=inter, initial=initial,
                  effort=opts.effort)
+
+
+def _lower_relaying(dag, net: Network, opts: CompileOptions, inter, partition: Partition):
+    """``(lowered, plan, partition)``: the lowering of ``partition``, or where a copy must pass an
+    all-to-all QPU with one communication qubit and every data qubit taken (a ``RelayError``),
+    of a placement that leaves one of that QPU's data qubits free for the relay to park an EPR
+    half on; again for the next such QPU, while the circuit still fits."""
+    room = [q.qubits for q in net.qpus]
+    while True:
+        try:
+            return (*lower(dag, net, partition, inter, materialize=False), partition)
+        except RelayError as exc:
+            k = exc.qpu
+            if k is None or net.qpus[k].coupling != "all-to-all" or room[k] < net.qpus[k].qubits \
+                    or sum(room) - 1 < dag.num_qubits():
+                raise
+            room[k] -= 1
+            narrower = replace(net, qpus=tuple(replace(q, qubits=r) for q, r in zip(net.qpus, room)))
+            partition = _place(dag, narrower, opts, inter)
 
 
 def _fit_by_reuse(dag, net: Network) -> Reuse | None:

@@ -23,8 +23,8 @@ from qmosaic.targets.models import Network
 
 from .interactions import Interactions
 
-__all__ = ["Hypergraph", "build_hypergraph", "copy_destinations", "link_usage", "plan_servers", "servers_cost",
-           "links_cost", "route_cost"]
+__all__ = ["Hypergraph", "build_hypergraph", "copy_destinations", "copy_excess", "link_usage", "plan_servers",
+           "servers_cost", "links_cost", "route_cost"]
 
 
 @dataclass(frozen=True)
@@ -156,6 +156,34 @@ def copy_destinations(hg: Hypergraph, placement: np.ndarray, server: np.ndarray)
     for h, k in zip(hg.edge[gates, sides].tolist(), server[gates].tolist()):
         out.setdefault(h, set()).add(k)
     return out
+
+
+def copy_excess(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, network: Network) -> int:
+    """Copies beyond the communication qubits, summed over QPUs at each one's busiest moment.
+
+    A copy (hyperedge, QPU) holds a communication qubit there from its first gate to its last
+    (in gate order); where more are open at once than the QPU has, the lowering evicts one and
+    makes it again later.  An estimate (the lowering's order and TeleData moves differ), in
+    NumPy: cheap enough to ask of every placement."""
+    homes = placement[hg.qubits]
+    gates, sides = np.nonzero((homes != server[:, None]) & (server[:, None] >= 0))
+    if not len(gates):
+        return 0
+    kq = len(network.qpus)
+    key = hg.edge[gates, sides] * kq + server[gates]
+    order = np.lexsort((gates, key))
+    key, gates = key[order], gates[order]
+    new = np.r_[True, key[1:] != key[:-1]]
+    first, last, qpu = gates[new], gates[np.r_[new[1:], True]], key[new] % kq
+    # +1 as a copy opens (time 2g), -1 after its last gate (2g + 1); each QPU's events sum to
+    # 0, so one running sum over the events sorted by QPU counts each QPU's open copies
+    times, qpus = np.r_[2 * first, 2 * last + 1], np.r_[qpu, qpu]
+    delta = np.r_[np.ones(len(first), dtype=np.int64), -np.ones(len(first), dtype=np.int64)]
+    order = np.lexsort((times, qpus))
+    peak = np.zeros(kq, dtype=np.int64)
+    np.maximum.at(peak, qpus[order], np.cumsum(delta[order]))
+    comm = np.array([q.comm_qubits for q in network.qpus], dtype=np.int64)
+    return int(np.maximum(peak - comm, 0).sum())
 
 
 def servers_cost(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, network: Network) -> int:

@@ -15,6 +15,10 @@ not diagonal on ``a``, or when its communication qubit is needed (LRU eviction):
 
     h c_k; measure c_k -> m; if (m) z a; reset c_k                            # disentangle
 
+A QPU with one communication qubit cannot hold both EPR halves of a relay, nor its copy and
+the half that sends it onward: an all-to-all QPU *parks* one on a data qubit no logical
+qubit uses (``cx(c, p); cx(p, c)``, p in |0>), and measures the Bell pair from there.
+
 TeleData windows (``teledata.py``) teleport a qubit into a communication qubit of the QPU
 its partners sit on, run the window's gates there locally, and teleport it back into its
 (reset) data qubit with a final local SWAP, unless the window is the qubit's last:
@@ -36,7 +40,7 @@ from qiskit.circuit.library import CXGate, HGate, Measure, Reset, SwapGate, XGat
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import TransformationPass
 
-from qmosaic.targets.errors import CommunicationError, PassError
+from qmosaic.targets.errors import CommunicationError, PassError, RelayError
 from qmosaic.targets.gates import EPRGate
 from qmosaic.targets.models import Network
 
@@ -71,6 +75,7 @@ class CommPlan:
     peak_comm_in_use: list[int] = field(default_factory=list)
     final_wires: dict[int, int] = field(default_factory=dict)  # logical qubit -> wire, if it ends in a comm qubit
     initial_wires: dict[int, int] = field(default_factory=dict)  # logical qubit -> wire, if it starts in one
+    relay_wires: dict[int, int] = field(default_factory=dict)  # virtual wire -> QPU: a free data qubit a relay parks on
 
     @property
     def ebits(self) -> int:
@@ -116,6 +121,8 @@ class _Lowerer:
         self.plan = CommPlan(n, {w: g for g, w in self.plan_wire.items()}, [0] * len(network.links),
                              peak_comm_in_use=[0] * len(network.qpus))
         self.teleport_bits: dict[int, Clbit] = {}
+        self.parked: dict[int, int] = {}  # parking key -> what it holds (a hyperedge; -1: a relay's EPR half)
+        self.spots: dict[int, list[int]] = {}  # QPU -> its parking keys (made on first use)
         self._apply = self.out.apply_operation_back
         self._correction = CorrectionFactory()
         self.holders: dict[int, dict[int, int | None]] = {}  # hyperedge -> QPU -> comm index (None: source)
@@ -170,9 +177,9 @@ class _Lowerer:
             victim = max(candidates, key=lambda ch: self.next_use(ch[1], k), default=(None,))[0]
             if victim is None:
                 q = self.net.qpus[k]
-                raise CommunicationError(
+                raise RelayError(
                     f"QPU {q.name!r} has {q.comm_qubits} communication qubit(s), too few to relay this "
-                    "entanglement; give it at least 2 (comm_qubits)")
+                    "entanglement; give it at least 2 (comm_qubits)", qpu=k)
             self.plan.evictions += 1
             self.close_copy(self.lru[k][victim], k)
         comm = self.free[k].pop(0)
@@ -182,6 +189,9 @@ class _Lowerer:
 
     def release(self, k: int, comm: int) -> None:
         self._apply(_RESET, (self.comm_qubit[comm],), (), check=False)
+        if comm < 0:  # a parking data qubit (:meth:`park`)
+            del self.parked[comm]
+            return
         self.free[k].append(comm)
         self.free[k].sort()
 
@@ -193,7 +203,8 @@ class _Lowerer:
         self.emit(_EPR, (self.comm_qubit[start], self.comm_qubit[end]))
         self.plan.ebits_per_link[self.net.link_index(path[0], path[1])] += 1
         for mid, nxt in zip(path[1:], path[2:]):
-            left, right = end, self.alloc(mid, protect)
+            left = self.park(mid, end, -1) if self._no_second(mid, protect) else end  # (-1: never ``protect``)
+            right = self.alloc(mid, protect)
             end = self.alloc(nxt, protect)
             self.emit(_EPR, (self.comm_qubit[right], self.comm_qubit[end]))
             self.plan.ebits_per_link[self.net.link_index(mid, nxt)] += 1
@@ -207,17 +218,74 @@ class _Lowerer:
             self.plan.swaps_entanglement += 1
         return start, end
 
-    def _relay_error(self, path: list[int], holders: dict[int, int | None]) -> CommunicationError | None:
+    def _no_second(self, k: int, protect: int) -> bool:
+        """QPU k has no communication qubit to give but by evicting ``protect`` or a pinned copy."""
+        return not self.free[k] and all(h == protect or (h, k) in self.pinned for h in self.lru[k].values())
+
+    def _can_park(self, k: int, protect: int) -> bool:
+        return self._spot(k, protect) is not None
+
+    def _spot(self, k: int, protect: int) -> int | None:
+        """A parking place on QPU k (key < 0; None if it has none): only on an all-to-all QPU, one
+        per data qubit no logical qubit is placed on.  An idle one, else a new one, else one
+        whose parked copy may be evicted (not of ``protect``, not pinned)."""
+        qpu = self.net.qpus[k]
+        if qpu.coupling != "all-to-all":
+            return None
+        spots = self.spots.setdefault(k, [])
+        idle = [key for key in spots if key not in self.parked]
+        if idle:
+            return idle[0]
+        if len(spots) < qpu.qubits - int(np.count_nonzero(self.placement == k)):
+            return 0  # made by :meth:`park`
+        held = [key for key in spots if self.parked[key] not in (-1, protect)
+                and (self.parked[key], k) not in self.pinned]
+        return held[0] if held else None
+
+    def park(self, k: int, comm: int, what: int) -> int:
+        """Move the state on communication qubit ``comm`` of QPU k (a relay's first EPR half,
+        ``what`` = -1, or the copy of hyperedge ``what``) to a free data qubit there with two CX
+        (it starts in |0>) and free ``comm``: how a QPU with one communication qubit relays, or
+        sends its copy onward.  Returns the parking qubit's key (< 0; :meth:`release` resets it).
+        ``CommunicationError`` where :meth:`_spot` finds none (the caller names the route).  The
+        router leaves parking qubits where they are (all-to-all: nothing moves)."""
+        key = self._spot(k, what)
+        if key is None:
+            raise RelayError(f"QPU {self.net.qpus[k].name!r} has nowhere to park an EPR half", qpu=k)
+        if key == 0:
+            key = -1 - sum(map(len, self.spots.values()))
+            name, i = self.net.qpus[k].name, len(self.spots[k])
+            qreg, creg = QuantumRegister(1, f"{name}_park{i}"), ClassicalRegister(1, f"{name}_park{i}_m")
+            self.out.add_qreg(qreg)
+            self.out.add_creg(creg)
+            self.comm_qubit[key], self.comm_bit[key] = qreg[0], creg[0]
+            self.spots[k].append(key)
+            self.plan.relay_wires[self.out.num_qubits() - 1] = k
+        elif key in self.parked:  # a parked copy makes room
+            self.plan.evictions += 1
+            self.close_copy(self.parked[key], k)
+        self.emit(_CX, (self.comm_qubit[comm], self.comm_qubit[key]))
+        self.emit(_CX, (self.comm_qubit[key], self.comm_qubit[comm]))
+        self.release(k, comm)
+        self.parked[key] = what
+        return key
+
+    def _relay_error(self, path: list[int], holders: dict[int, int | None], failed: int | None) -> RelayError | None:
         """The error naming the route if a QPU with one communication qubit had to pass the copy on
-        (a relay, or a holder sending its copy onward, holds two EPR halves at once), else None."""
+        (a relay, or a holder sending its copy onward, holds two EPR halves at once) and could
+        not park one on a free data qubit (:meth:`park`), else None.  It names ``failed`` (the
+        QPU that ran out) if that is one of them."""
         stuck = [k for k in path[:-1] if self.net.qpus[k].comm_qubits < 2 and (k != path[0] or holders[k] is not None)]
         if not stuck:
             return None
-        a, m, b = (self.net.qpus[k].name for k in (path[0], stuck[0], path[-1]))
-        return CommunicationError(
-            f"QPU {m!r} has {self.net.qpus[stuck[0]].comm_qubits} communication qubit(s), too few to relay "
+        k = failed if failed in stuck else stuck[0]
+        a, m, b = (self.net.qpus[j].name for j in (path[0], k, path[-1]))
+        park = (", or leave one of its data qubits free (an all-to-all QPU parks an EPR half there)"
+                if self.net.qpus[k].coupling == "all-to-all" else "")
+        return RelayError(
+            f"QPU {m!r} has {self.net.qpus[k].comm_qubits} communication qubit(s), too few to relay "
             f"entanglement from {a!r} to {b!r} (a relay holds two EPR halves at once); give it at least 2 "
-            f"(comm_qubits) in a network file, or link {a!r} and {b!r} directly")
+            f"(comm_qubits) in a network file, or link {a!r} and {b!r} directly{park}", qpu=k)
 
     def wire(self, h: int, k: int) -> Qubit:
         comm = self.holders[h][k]
@@ -230,16 +298,20 @@ class _Lowerer:
     def ensure_copy(self, h: int, k: int) -> Qubit:
         holders = self.holders.setdefault(h, {int(self.placement[self.hg.edge_qubit[h]]): None})
         if k in holders:
-            if holders[k] is not None:
+            if holders[k] in self.lru[k]:
                 self.lru[k].move_to_end(holders[k])
             return self.wire(h, k)
         path = self._tree_path(h, k)
         for seg in self._segments(h, path):
+            held = holders.get(seg[0])
+            if held is not None and held >= 0 and not self._spare(seg[0], h) and self._can_park(seg[0], h):
+                del self.lru[seg[0]][held]  # its only free communication qubit holds the copy to send on
+                holders[seg[0]] = self.park(seg[0], held, h)
             src_wire = self.wire(h, seg[0])
             try:
                 a, b = self.epr_pair(seg, h)
             except CommunicationError as exc:
-                raise self._relay_error(path, holders) or exc from None
+                raise self._relay_error(path, holders, getattr(exc, "qpu", None)) or exc from None
             self.emit(_CX, (src_wire, self.comm_qubit[a]))
             self.correct(_X, self.comm_qubit[b], self.measure(a))
             self.release(seg[0], a)
@@ -259,7 +331,7 @@ class _Lowerer:
             adj.setdefault(b, []).append(a)
         prev, order = {k: None}, [k]
         for node in order:
-            if node in self.holders[h] and self._spare(node, h):
+            if node in self.holders[h] and (self._spare(node, h) or self._can_park(node, h)):
                 path = [node]
                 while prev[path[-1]] is not None:
                     path.append(prev[path[-1]])
@@ -287,7 +359,7 @@ class _Lowerer:
 
     def close_copy(self, h: int, k: int) -> None:
         comm = self.holders[h].pop(k)
-        del self.lru[k][comm]
+        self.lru[k].pop(comm, None)  # a parked copy holds no communication qubit
         source = self.current(int(self.hg.edge_qubit[h]))
         self.emit(_H, (self.comm_qubit[comm],))
         self.correct(_Z, source, self.measure(comm))

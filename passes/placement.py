@@ -52,7 +52,7 @@ from qmosaic.targets.errors import BudgetError, CapacityError, CommunicationErro
 from qmosaic.targets.models import Network
 
 from .gains import gain_search
-from .hypergraph import Hypergraph, build_hypergraph, link_usage, plan_servers, route_cost, servers_cost
+from .hypergraph import Hypergraph, build_hypergraph, copy_excess, link_usage, plan_servers, route_cost, servers_cost
 from .interactions import Interactions, analyse_interactions
 from .objective import OBJECTIVES, Weights, objective_weights, overflow, score
 from .spread import component_sizes, spread_bound
@@ -747,7 +747,8 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
                             "use a larger network or fewer qubits")
     hg = build_hypergraph(inter)
     if effort == "fast":
-        return _fast(hg, network, weights, capacity, start, initial=initial)
+        return _fast(hg, network, weights, capacity, start, initial=initial,
+                     lowered=functools.partial(_fewer_evicted, dag, inter, hg, network=network, start_away=start_away))
     shape = _shape(hg, network) if use_ilp else None
     exact = shape is not None and shape.terms <= MAX_MODEL_TERMS  # else the heuristic has all the time
     first = _first(hg, capacity, network, weights, initial)
@@ -759,7 +760,7 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
                                            deadline=start + max(0.2, time_limit / 4 if exact else time_limit))
     searched = None  # effort="fast"'s answer: the model's objective may rank it worse, the lowering better
     if exact and weights.plain_ebits and not network.has_budgets and heur > floor + 1e-9:
-        searched = _fast_search(hg, network, weights, capacity, initial=initial, floor=floor)
+        searched = min(_fast_search(hg, network, weights, capacity, initial=initial, floor=floor), key=lambda f: f[1])
         if searched[1] < heur - 1e-9:
             placement, heur, server = searched
     best = Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
@@ -781,7 +782,7 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
                            deadline=max(start + time_limit, time.monotonic() + min(1.0, time_limit / 10)),
                            stall=stall * REFINE_STALL, time_limit=time_limit)
     if searched is not None:
-        best = _fewer_evicted(dag, inter, hg, best, searched, network, start_away=start_away)
+        best = _fewer_evicted(dag, inter, hg, best, searched, network=network, start_away=start_away)
     if network.has_budgets:
         check_budgets(link_usage(hg, np.array(best.placement), np.array(best.server), network), network,
                       what="the best placement found")
@@ -797,7 +798,7 @@ def _first(hg: Hypergraph, capacity: list[int], network: Network, weights: Weigh
 
 
 def _fast(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int], start: float, *,
-          initial: Sequence[int] | None) -> Partition:
+          initial: Sequence[int] | None, lowered) -> Partition:
     """The first placement improved by work-bounded searches (the same answer on any machine):
     with the ebits objective and no link budgets, :func:`~qmosaic.passes.gains.gain_search`
     from each of :func:`_starts` (``FAST_WORK_PER_GATE`` visits per gate in all, within
@@ -805,11 +806,15 @@ def _fast(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int
     otherwise the local search, ``FAST_WORK_PER_GATE`` placement evaluations (fewer on circuits
     of more than ``FAST_MAX_GATE_EVALS / FAST_WORK_PER_GATE`` gates: each scores every gate).
     No exact model, no kicks, no TeleData refinement; the status is ``heuristic`` unless the
-    spread bound proves the answer, and that bound is the one reported (:func:`_floored`)."""
+    spread bound proves the answer, and that bound is the one reported (:func:`_floored`).
+    ``lowered(best, other)`` prefers another start's answer where the lowering evicts copies
+    on the cheapest (:func:`_fewer_evicted`), asked only where :func:`copy_excess` expects it to."""
     n, gates = hg.num_qubits, len(hg.qubits)
     floor = spread_bound(component_sizes(n, hg.qubits), capacity) if weights.plain_ebits else 0
+    others = []
     if weights.plain_ebits and not network.has_budgets:
-        placement, cost, server = _fast_search(hg, network, weights, capacity, initial=initial, floor=floor)
+        others = _fast_search(hg, network, weights, capacity, initial=initial, floor=floor)
+        placement, cost, server = min(others, key=lambda f: f[1])
     else:
         first = _first(hg, capacity, network, weights, initial)
         evals = max(1, min(FAST_WORK_PER_GATE, FAST_MAX_GATE_EVALS // max(1, gates)))  # each scores every gate
@@ -821,14 +826,17 @@ def _fast(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int
     found = Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
                       PlacementStatus.HEURISTIC, cost, None, None, time.monotonic() - start, "heuristic", cost,
                       weights.objective)
+    if len(others) > 1 and copy_excess(hg, placement, server, network):  # else no lowering to pay for
+        for other in others:
+            found = lowered(found, other)
     return _floored(found, floor)
 
 
 def _fast_search(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int], *,
-                 initial: Sequence[int] | None, floor: float) -> tuple[np.ndarray, float, np.ndarray]:
+                 initial: Sequence[int] | None, floor: float) -> list[tuple[np.ndarray, float, np.ndarray]]:
     """``effort="fast"``'s gain search (ebits objective, no link budgets): from each of
     :func:`_starts` (or ``initial``), ``FAST_WORK_PER_GATE`` visits per gate in all, within
-    ``FAST_MIN_WORK`` and ``FAST_MAX_WORK``."""
+    ``FAST_MIN_WORK`` and ``FAST_MAX_WORK``; every start's answer."""
     work = min(FAST_MAX_WORK, max(FAST_MIN_WORK, FAST_WORK_PER_GATE * len(hg.qubits)))
     starts = [np.array(initial, dtype=np.int64)] if initial is not None else _starts(
         hg.num_qubits, capacity, network, lambda p: score(hg, p, network, weights), hg.qubits)
@@ -836,15 +844,14 @@ def _fast_search(hg: Hypergraph, network: Network, weights: Weights, capacity: l
 
 
 def _searched_from(hg: Hypergraph, starts: list[np.ndarray], capacity: list[int], network: Network, *,
-                   work: int, floor: float) -> tuple[np.ndarray, float, np.ndarray]:
-    """The best of a gain search from each start, each with an equal share of ``work``; the
-    starts after one that meets ``floor`` are skipped."""
-    best = None
+                   work: int, floor: float) -> list[tuple[np.ndarray, float, np.ndarray]]:
+    """A gain search from each start, each with an equal share of ``work``; the starts after one
+    that meets ``floor`` are skipped.  (``min`` by cost takes the first of equals.)"""
+    found: list[tuple[np.ndarray, float, np.ndarray]] = []
     for first in starts:
-        if best is None or best[1] > floor + 1e-9:
-            found = gain_search(hg, first, capacity, network, target=floor, work=work // len(starts))
-            best = found if best is None or found[1] < best[1] - 1e-9 else best
-    return best
+        if not found or min(f[1] for f in found) > floor + 1e-9:
+            found.append(gain_search(hg, first, capacity, network, target=floor, work=work // len(starts)))
+    return found
 
 
 def _kick(hg: Hypergraph, best: Partition, capacity: list[int], network: Network, weights: Weights, *,
@@ -938,8 +945,8 @@ def _lowered(dag: DAGCircuit, network: Network, partition: Partition, *, interac
     return lower(dag, network, partition, interactions, materialize=False, start_away=start_away)[1]
 
 
-def _fewer_evicted(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Partition, searched: tuple,
-                   network: Network, *, start_away: bool) -> Partition:
+def _fewer_evicted(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Partition, searched: tuple, *,
+                   network: Network, start_away: bool) -> Partition:
     """``best``, or the gain search's placement ``searched`` if the lowering evicts copies on
     ``best`` (too few communication qubits for them) and spends fewer ebits on ``searched``, or
     cannot lower ``best`` at all (a relay through a QPU with one communication qubit) and can

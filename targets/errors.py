@@ -17,6 +17,7 @@ __all__ = [
     "CircuitParseError",
     "UnsupportedOperationError",
     "CommunicationError",
+    "RelayError",
     "CapacityError",
     "SolverError",
     "BudgetError",
@@ -61,6 +62,15 @@ class UnsupportedOperationError(CircuitError, TranspilerError):
 
 class CommunicationError(NetworkError, TranspilerError):
     """The network has too few communication qubits for the entanglement a circuit needs."""
+
+
+class RelayError(CommunicationError):
+    """A copy must pass QPU ``qpu`` (its index), which cannot relay it: one communication qubit
+    and nowhere to park the first EPR half."""
+
+    def __init__(self, message: str = "", *, qpu: int | None = None) -> None:
+        super().__init__(message)
+        self.qpu = qpu
 
 
 class CapacityError(QmosaicError, TranspilerError):

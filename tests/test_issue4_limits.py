@@ -205,33 +205,14 @@ def test_copies_that_outlive_the_communication_qubits_are_served_short_lived(eff
     assert_verified(result)
 
 
-TRIANGLE = """
-name = "triangle"
-[[qpu]]
-name = "a"
-device = "quantinuum-h2"
-qubits = 3
-comm_qubits = 1
-[[qpu]]
-name = "b"
-device = "quantinuum-h2"
-qubits = 3
-comm_qubits = 1
-[[qpu]]
-name = "c"
-device = "quantinuum-h2"
-qubits = 3
-comm_qubits = 2
-[[link]]
-between = ["a", "c"]
-epr_fidelity = 0.95
-[[link]]
-between = ["b", "c"]
-epr_fidelity = 0.95
-[[link]]
-between = ["a", "b"]
-epr_fidelity = 0.95
-"""
+def _one_comm_network(device: str, qubits: dict[str, int], links: list[tuple[str, str]],
+                      comm: dict[str, int] | None = None):
+    """A network read as from a file: QPUs of ``device``, one communication qubit each unless ``comm`` says."""
+    comm = comm or {}
+    return qmosaic.targets.netfile.network_from_mapping({
+        "name": "test", "qpu": [{"name": n, "device": device, "qubits": q, "comm_qubits": comm.get(n, 1)}
+                                for n, q in qubits.items()],
+        "link": [{"between": list(pair), "epr_fidelity": 0.95} for pair in links]})
 
 
 def test_a_gate_diagonal_on_both_qubits_uses_a_live_copy_before_making_one():
@@ -245,10 +226,62 @@ def test_a_gate_diagonal_on_both_qubits_uses_a_live_copy_before_making_one():
     qc.h(0)
     for a, b, theta in ((4, 6, 2.15), (0, 5, 0.16), (2, 0, 1.84), (1, 0, 2.29), (2, 5, 2.77)):
         qc.cp(theta, a, b)
-    net = qmosaic.targets.netfile.network_from_mapping(__import__("tomllib").loads(TRIANGLE))
+    net = _one_comm_network("quantinuum-h2", {"a": 3, "b": 3, "c": 3}, [("a", "c"), ("b", "c"), ("a", "b")],
+                            comm={"c": 2})
     result = qmosaic.compile(qc, net, options=qmosaic.CompileOptions(effort="fast"))
     assert (result.report["ebits"]["total"], result.report["comm_evictions"]) == (2, 0)
     assert _comm_lifecycles_ok(result)
+    assert_verified(result)
+
+
+@pytest.mark.parametrize("effort", ["fast", "full"])
+def test_a_qpu_with_one_communication_qubit_relays_by_parking_on_a_free_data_qubit(effort):
+    """Three all-to-all ion traps in a line, one communication qubit each (as ion nodes have
+    today).  QFT-7 needs copies between the ends, through b; a relay holds two EPR halves at
+    once, so b parks one on a data qubit no logical qubit uses (the placement is redone to
+    leave one where b was full).  It raised CommunicationError ('too few to relay')."""
+    net = _one_comm_network("ionq-tempo", {"a": 3, "b": 3, "c": 3}, [("a", "b"), ("b", "c")])
+    result = qmosaic.compile(qft_cp(7), net, options=qmosaic.CompileOptions(time_limit=2, effort=effort))
+    placement = result.report["placement"]
+    assert placement.count("b") < 3 and {"a", "c"} <= set(placement)
+    parked = net.offsets[1] + 2  # b's data qubit that no logical qubit starts on
+    assert any(parked in (result.circuit.find_bit(q).index for q in inst.qubits) for inst in result.circuit.data)
+    assert_verified(result)
+
+
+def _random_cp_cx(seed: int, n: int = 7) -> QuantumCircuit:
+    rng = __import__("random").Random(seed)
+    qc = QuantumCircuit(n)
+    for _ in range(rng.randint(10, 24)):
+        r = rng.random()
+        if r < 0.2:
+            qc.h(rng.randrange(n))
+        elif r < 0.3:
+            qc.rx(rng.uniform(0, 3), rng.randrange(n))
+        elif r < 0.65:
+            a, b = rng.sample(range(n), 2)
+            qc.cp(rng.uniform(0.1, 3), a, b)
+        else:
+            a, b = rng.sample(range(n), 2)
+            qc.cx(a, b)
+    return qc
+
+
+@pytest.mark.parametrize("seed, modules, edges", [
+    (34, [2, 3, 2, 2], [(0, 1), (0, 2), (0, 3)]),
+    (35, [3, 2, 3, 2], [(0, 1), (1, 2), (2, 3), (3, 0)]),
+    (37, [2, 3, 2, 2], [(0, 1), (0, 2), (0, 3)]),
+])
+def test_parked_copies_evicted_and_relays_parked_stay_correct(seed, modules, edges):
+    """Random cp/cx/h circuits on all-to-all modules with one communication qubit each, where a
+    parked copy is evicted to park a relay's half or another copy (found by a search): the
+    output uses a data qubit no logical qubit is on, and it is correct."""
+    net = qmosaic.Network.from_modules(modules, edges, comm_qubits=1)
+    result = qmosaic.compile(_random_cp_cx(seed), net, options=qmosaic.CompileOptions(effort="fast"))
+    layout = result.report["layout"]
+    comm = {i for k in range(len(net.qpus)) for i in net.comm_indices(k)}
+    used = {result.circuit.find_bit(q).index for inst in result.circuit.data for q in inst.qubits}
+    assert used - comm - set(layout["initial"]) - set(layout["final"])  # a parking qubit
     assert_verified(result)
 
 

@@ -293,10 +293,51 @@ def test_full_effort_takes_the_gain_search_placement_when_the_model_answer_evict
                      float(ebits), 0.0, 0.0, "HiGHS", 24.0)
     searched = (blocks, 24.0, plan_servers(hg, blocks, net)[1])
     assert ebits == 18 and _lowered(dag, net, best, interactions=inter, start_away=True).ebits > 24
-    kept = _fewer_evicted(dag, inter, hg, best, searched, net, start_away=True)
+    kept = _fewer_evicted(dag, inter, hg, best, searched, network=net, start_away=True)
     assert kept.placement == tuple(blocks.tolist())
     assert (kept.status, kept.objective, kept.bound) == (PlacementStatus.HEURISTIC, 24.0, 18.0)
     assert _lowered(dag, net, kept, interactions=inter, start_away=True).ebits == 24
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_copy_excess_counts_the_copies_open_at_once_beyond_the_communication_qubits(seed):
+    """Against a count gate by gate: a copy (hyperedge, QPU) is open from its first gate to its last."""
+    from qmosaic.passes.hypergraph import build_hypergraph, copy_excess, plan_servers
+
+    rng = np.random.default_rng(seed)
+    qc = random_circuit(8, 24, max_operands=2, seed=seed)
+    inter = analyse_interactions(NormalizeForDistribution().run(circuit_to_dag(qc)))
+    hg = build_hypergraph(inter)
+    net = qmosaic.Network.from_modules([3, 3, 2], [(0, 1), (1, 2)], comm_qubits=1)
+    placement = rng.permutation([0, 0, 0, 1, 1, 1, 2, 2])
+    server = plan_servers(hg, placement, net)[1]
+    spans: dict[tuple[int, int], list[int]] = {}
+    for g, (qubits, edges) in enumerate(zip(hg.qubits.tolist(), hg.edge.tolist())):
+        for q, h in zip(qubits, edges):
+            if server[g] >= 0 and placement[q] != server[g]:
+                spans.setdefault((h, int(server[g])), []).append(g)
+    expected = 0
+    for k, qpu in enumerate(net.qpus):
+        open_at = [sum(1 for (_, j), gs in spans.items() if j == k and gs[0] <= t <= gs[-1])
+                   for t in range(len(server))]
+        expected += max(0, max(open_at, default=0) - qpu.comm_qubits)
+    assert copy_excess(hg, placement, server, net) == expected
+
+
+@needs_bench
+def test_fast_effort_takes_the_start_the_lowering_evicts_less_on():
+    """``adder_n28`` on ``cepheus-chiplets`` (one communication qubit per chiplet): the gain
+    search's two starts both reach 12 ebits in the model; the lowering evicts 17 copies on the
+    first (27 ebits) and 9 on the second (20).  The fast effort now keeps the second."""
+    from qmosaic.passes.placement import _lowered
+
+    dag = NormalizeForDistribution().run(circuit_to_dag(QuantumCircuit.from_qasm_file(
+        str(BENCH / "circuits" / "qasmbench_adder_n28.qasm"))))
+    inter = analyse_interactions(dag)
+    net = qmosaic.load_network("cepheus-chiplets")
+    found = place(dag, net, effort="fast", interactions=inter)
+    assert found.objective == 12 and found.status is PlacementStatus.HEURISTIC
+    assert _lowered(dag, net, found, interactions=inter, start_away=True).ebits == 20
 
 
 def test_solver_overrun_is_stopped_and_the_heuristic_kept(monkeypatch):
