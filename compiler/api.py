@@ -146,6 +146,17 @@ def _lower_relaying(dag, net: Network, opts: CompileOptions, inter, partition: P
             room[k] -= 1
             narrower = replace(net, qpus=tuple(replace(q, qubits=r) for q, r in zip(net.qpus, room)))
             partition = _place(dag, narrower, opts, inter)
+            if opts.effort != "fast":  # its own check by lowering ran where nothing could park
+                fast = _place(dag, narrower, replace(opts, effort="fast"), inter)
+                partition = min((partition, fast), key=lambda p: _spent(dag, net, p, inter))
+
+
+def _spent(dag, net: Network, partition: Partition, inter) -> float:
+    """Ebits the lowering spends on ``partition`` (infinite where it cannot lower it)."""
+    try:
+        return lower(dag, net, partition, inter, materialize=False)[1].ebits
+    except RelayError:
+        return float("inf")
 
 
 def _fit_by_reuse(dag, net: Network) -> Reuse | None:

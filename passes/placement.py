@@ -931,9 +931,12 @@ def _with_moves(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Part
 
 
 def _lowered_ebits(dag: DAGCircuit, network: Network, partition: Partition, *, interactions: Interactions,
-                   start_away: bool) -> int:
-    """The ebits the lowering spends on ``partition``."""
-    return _lowered(dag, network, partition, interactions=interactions, start_away=start_away).ebits
+                   start_away: bool) -> float:
+    """The ebits the lowering spends on ``partition`` (infinite where a relay cannot be made)."""
+    try:
+        return _lowered(dag, network, partition, interactions=interactions, start_away=start_away).ebits
+    except CommunicationError:
+        return math.inf
 
 
 def _lowered(dag: DAGCircuit, network: Network, partition: Partition, *, interactions: Interactions,

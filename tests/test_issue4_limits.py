@@ -239,11 +239,14 @@ def test_a_qpu_with_one_communication_qubit_relays_by_parking_on_a_free_data_qub
     """Three all-to-all ion traps in a line, one communication qubit each (as ion nodes have
     today).  QFT-7 needs copies between the ends, through b; a relay holds two EPR halves at
     once, so b parks one on a data qubit no logical qubit uses (the placement is redone to
-    leave one where b was full).  It raised CommunicationError ('too few to relay')."""
+    leave one where b was full).  It raised CommunicationError ('too few to relay').  6 ebits at
+    both efforts: the full effort also lowers the fast placement after re-placing, as its own
+    check by lowering ran on the narrowed network, where nothing parks (it spent 20)."""
     net = _one_comm_network("ionq-tempo", {"a": 3, "b": 3, "c": 3}, [("a", "b"), ("b", "c")])
     result = qmosaic.compile(qft_cp(7), net, options=qmosaic.CompileOptions(time_limit=2, effort=effort))
     placement = result.report["placement"]
     assert placement.count("b") < 3 and {"a", "c"} <= set(placement)
+    assert result.report["ebits"]["total"] <= 6
     parked = net.offsets[1] + 2  # b's data qubit that no logical qubit starts on
     assert any(parked in (result.circuit.find_bit(q).index for q in inst.qubits) for inst in result.circuit.data)
     assert_verified(result)
@@ -282,6 +285,18 @@ def test_parked_copies_evicted_and_relays_parked_stay_correct(seed, modules, edg
     comm = {i for k in range(len(net.qpus)) for i in net.comm_indices(k)}
     used = {result.circuit.find_bit(q).index for inst in result.circuit.data for q in inst.qubits}
     assert used - comm - set(layout["initial"]) - set(layout["final"])  # a parking qubit
+    assert_verified(result)
+
+
+@pytest.mark.parametrize("seed, modules, edges", [
+    (2, [3, 2, 3, 2], [(0, 1), (1, 2), (2, 3), (3, 0)]),
+    (19, [2, 3, 2, 2], [(0, 1), (0, 2), (0, 3)]),
+])
+def test_full_effort_weighs_placements_the_lowering_cannot_relay_on_as_infinite(seed, modules, edges):
+    """The full effort lowers the placements it compares (TeleData moves); one that needs a relay
+    no QPU can make raised RelayError from inside the placer, where the other placement compiles."""
+    net = qmosaic.Network.from_modules(modules, edges, comm_qubits=1)
+    result = qmosaic.compile(_random_cp_cx(seed), net, options=qmosaic.CompileOptions(time_limit=1))
     assert_verified(result)
 
 
