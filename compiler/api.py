@@ -12,7 +12,7 @@ from qiskit.converters import circuit_to_dag, dag_to_circuit
 
 from qmosaic.passes.feedforward import materialize
 from qmosaic.passes.interactions import analyse_interactions
-from qmosaic.passes.lowering import lower
+from qmosaic.passes.lowering import lower, spent_ebits
 from qmosaic.passes.normalize import NormalizeForDistribution
 from qmosaic.passes.placement import Partition, check_budgets, place
 from qmosaic.passes.reuse import Reuse, lifetimes, reuse_qubits, share_slots
@@ -148,15 +148,7 @@ def _lower_relaying(dag, net: Network, opts: CompileOptions, inter, partition: P
             partition = _place(dag, narrower, opts, inter)
             if opts.effort != "fast":  # its own check by lowering ran where nothing could park
                 fast = _place(dag, narrower, replace(opts, effort="fast"), inter)
-                partition = min((partition, fast), key=lambda p: _spent(dag, net, p, inter))
-
-
-def _spent(dag, net: Network, partition: Partition, inter) -> float:
-    """Ebits the lowering spends on ``partition`` (infinite where it cannot lower it)."""
-    try:
-        return lower(dag, net, partition, inter, materialize=False)[1].ebits
-    except RelayError:
-        return float("inf")
+                partition = min((partition, fast), key=lambda p: spent_ebits(dag, net, p, inter))
 
 
 def _fit_by_reuse(dag, net: Network) -> Reuse | None:

@@ -54,10 +54,11 @@ from .placement import Partition
 from .teledata import Window
 from .window_order import plan_windows
 
-__all__ = ["TeleportLowering", "CommPlan", "lower"]
+__all__ = ["TeleportLowering", "CommPlan", "lower", "spent_ebits"]
 
 _EPR, _CX, _H, _MEASURE, _RESET, _SWAP = EPRGate(), CXGate(), HGate(), Measure(), Reset(), SwapGate()
 _X, _Z = XGate(), ZGate()
+_NEW_SPOT = 0  # :meth:`_Lowerer._spot`'s answer where a parking qubit is still to be made (real keys are < 0)
 
 
 @dataclass
@@ -75,7 +76,7 @@ class CommPlan:
     peak_comm_in_use: list[int] = field(default_factory=list)
     final_wires: dict[int, int] = field(default_factory=dict)  # logical qubit -> wire, if it ends in a comm qubit
     initial_wires: dict[int, int] = field(default_factory=dict)  # logical qubit -> wire, if it starts in one
-    relay_wires: dict[int, int] = field(default_factory=dict)  # virtual wire -> QPU: a free data qubit a relay parks on
+    park_wires: dict[int, int] = field(default_factory=dict)  # virtual wire -> QPU: a free data qubit to park on
 
     @property
     def ebits(self) -> int:
@@ -222,9 +223,6 @@ class _Lowerer:
         """QPU k has no communication qubit to give but by evicting ``protect`` or a pinned copy."""
         return not self.free[k] and all(h == protect or (h, k) in self.pinned for h in self.lru[k].values())
 
-    def _can_park(self, k: int, protect: int) -> bool:
-        return self._spot(k, protect) is not None
-
     def _spot(self, k: int, protect: int) -> int | None:
         """A parking place on QPU k (key < 0; None if it has none): only on an all-to-all QPU, one
         per data qubit no logical qubit is placed on.  An idle one, else a new one, else one
@@ -237,7 +235,7 @@ class _Lowerer:
         if idle:
             return idle[0]
         if len(spots) < qpu.qubits - int(np.count_nonzero(self.placement == k)):
-            return 0  # made by :meth:`park`
+            return _NEW_SPOT  # made by :meth:`park`
         held = [key for key in spots if self.parked[key] not in (-1, protect)
                 and (self.parked[key], k) not in self.pinned]
         return held[0] if held else None
@@ -252,7 +250,7 @@ class _Lowerer:
         key = self._spot(k, what)
         if key is None:
             raise RelayError(f"QPU {self.net.qpus[k].name!r} has nowhere to park an EPR half", qpu=k)
-        if key == 0:
+        if key == _NEW_SPOT:
             key = -1 - sum(map(len, self.spots.values()))
             name, i = self.net.qpus[k].name, len(self.spots[k])
             qreg, creg = QuantumRegister(1, f"{name}_park{i}"), ClassicalRegister(1, f"{name}_park{i}_m")
@@ -260,7 +258,7 @@ class _Lowerer:
             self.out.add_creg(creg)
             self.comm_qubit[key], self.comm_bit[key] = qreg[0], creg[0]
             self.spots[k].append(key)
-            self.plan.relay_wires[self.out.num_qubits() - 1] = k
+            self.plan.park_wires[self.out.num_qubits() - 1] = k
         elif key in self.parked:  # a parked copy makes room
             self.plan.evictions += 1
             self.close_copy(self.parked[key], k)
@@ -304,7 +302,7 @@ class _Lowerer:
         path = self._tree_path(h, k)
         for seg in self._segments(h, path):
             held = holders.get(seg[0])
-            if held is not None and held >= 0 and not self._spare(seg[0], h) and self._can_park(seg[0], h):
+            if held is not None and held >= 0 and not self._spare(seg[0], h) and self._spot(seg[0], h) is not None:
                 del self.lru[seg[0]][held]  # its only free communication qubit holds the copy to send on
                 holders[seg[0]] = self.park(seg[0], held, h)
             src_wire = self.wire(h, seg[0])
@@ -331,7 +329,7 @@ class _Lowerer:
             adj.setdefault(b, []).append(a)
         prev, order = {k: None}, [k]
         for node in order:
-            if node in self.holders[h] and (self._spare(node, h) or self._can_park(node, h)):
+            if node in self.holders[h] and (self._spare(node, h) or self._spot(node, h) is not None):
                 path = [node]
                 while prev[path[-1]] is not None:
                     path.append(prev[path[-1]])
@@ -474,8 +472,9 @@ class _Lowerer:
     def two_qubit(self, node, qs: list[int]) -> None:
         g = self.gate_of[node._node_id]
         self.now = g
+        edges = self.hg.edge[g].tolist()  # one lookup per gate: read below as plain ints
         for side in (0, 1):
-            if self.hg.edge[g, side] < 0:  # not diagonal on this qubit: its copies must go first
+            if edges[side] < 0:  # not diagonal on this qubit: its copies must go first
                 self.close_qubit(qs[side])
         srv = int(self.server[g])
         if srv < 0 and any(w.qubit in qs and g in w.gates for w in self.skipped):
@@ -486,15 +485,15 @@ class _Lowerer:
         away = [side for side, q in enumerate(qs) if self.located(q) != srv]
         if len(away) == 2 and self.net.qpus[srv].comm_qubits - self.residents[srv] < 2:
             srv = self.located(qs[1])  # cannot hold both copies (qubits moved in hold the rest): run at qubit 1's
-        elif away and (self.hg.edge[g] >= 0).all():
-            srv = self._live_server(g, qs, srv)
+        elif away and min(edges) >= 0:
+            srv = self._live_server(qs, edges, srv)
         wires, copies = [], []
         self.pinned = set()
         for side, q in enumerate(qs):
             if self.located(q) == srv:
                 wires.append(self.current(q))
                 continue
-            h = int(self.hg.edge[g, side])
+            h = edges[side]
             if h < 0:
                 raise PassError(f"internal: gate {g} runs on QPU {srv} away from qubit {q}, not diagonal on it")
             wires.append(self.ensure_copy(h, srv))
@@ -508,11 +507,10 @@ class _Lowerer:
             if self.last_use.get(h) == g:
                 self.close_edge(h)
 
-    def _live_server(self, g: int, qs: list[int], srv: int) -> int:
-        """``srv``, or the home of one of gate g's qubits (g diagonal on both) where a copy of the
-        other is live, when ``srv`` lacks a copy it needs: that copy would cost an ebit now (it
-        was evicted, or is not made yet); the live one costs none."""
-        edges = [int(h) for h in self.hg.edge[g]]
+    def _live_server(self, qs: list[int], edges: list[int], srv: int) -> int:
+        """``srv``, or the home of one of a gate's qubits (the gate diagonal on both: hyperedges
+        ``edges``) where a copy of the other is live, when ``srv`` lacks a copy it needs: that
+        copy would cost an ebit now (it was evicted, or is not made yet); the live one costs none."""
         if all(self.located(q) == srv or srv in self.holders.get(h, ()) for q, h in zip(qs, edges)):
             return srv
         for side in (0, 1):
@@ -552,6 +550,16 @@ def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=
             if other is not None and _spent(other[1], network, weight) < _spent(plan, network, weight):
                 out, plan = other
     return (materialize_dag(out) if materialize else out), plan
+
+
+def spent_ebits(dag: DAGCircuit, network: Network, partition: Partition, interactions=None, *,
+                start_away: bool = True) -> float:
+    """The ebits :func:`lower` spends on ``partition``; infinite where it needs a relay that no QPU
+    can make (``CommunicationError``): how the compiler ranks placements by their lowering."""
+    try:
+        return lower(dag, network, partition, interactions, materialize=False, start_away=start_away)[1].ebits
+    except CommunicationError:
+        return math.inf
 
 
 def _lower_with(dag: DAGCircuit, network: Network, partition: Partition, inter, hg: Hypergraph, weight: np.ndarray,

@@ -932,11 +932,10 @@ def _with_moves(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Part
 
 def _lowered_ebits(dag: DAGCircuit, network: Network, partition: Partition, *, interactions: Interactions,
                    start_away: bool) -> float:
-    """The ebits the lowering spends on ``partition`` (infinite where a relay cannot be made)."""
-    try:
-        return _lowered(dag, network, partition, interactions=interactions, start_away=start_away).ebits
-    except CommunicationError:
-        return math.inf
+    """:func:`~qmosaic.passes.lowering.spent_ebits` (that module imports this one: imported here)."""
+    from .lowering import spent_ebits
+
+    return spent_ebits(dag, network, partition, interactions, start_away=start_away)
 
 
 def _lowered(dag: DAGCircuit, network: Network, partition: Partition, *, interactions: Interactions,

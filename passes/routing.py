@@ -118,7 +118,7 @@ def route(dag: DAGCircuit, network: Network, plan: CommPlan, placement, weights=
     where = {q: p for q, p in enumerate(layout)}  # logical wire -> physical
     who = {p: q for q, p in where.items()}  # physical -> logical wire (data only)
     swaps = [0] * len(network.qpus)
-    pinned = {**plan.comm_wires, **_relay_slots(network, plan, layout)}  # wire -> physical, never moved
+    pinned = {**plan.comm_wires, **_parking_slots(network, plan, layout)}  # wire -> physical, never moved
 
     def position(w: int) -> int:
         return where[w] if w < n else pinned[w]
@@ -175,17 +175,17 @@ def route(dag: DAGCircuit, network: Network, plan: CommPlan, placement, weights=
     return out, RoutingResult(initial, _final(plan, where), tuple(swaps))
 
 
-def _relay_slots(network: Network, plan: CommPlan, layout: list[int]) -> dict[int, int]:
+def _parking_slots(network: Network, plan: CommPlan, layout: list[int]) -> dict[int, int]:
     """Physical qubit of each parking wire (:meth:`~qmosaic.passes.lowering._Lowerer.park`): the
     lowest data qubit of its QPU that no logical qubit starts on and no other parking wire has
     (the lowering parks only on all-to-all QPUs, where nothing moves)."""
     taken = set(layout)
     out = {}
-    for w, k in sorted(plan.relay_wires.items()):
+    for w, k in sorted(plan.park_wires.items()):
         base = network.offsets[k]
         free = [p for p in range(base, base + network.qpus[k].qubits) if p not in taken]
         if not free:
-            raise PassError(f"internal: no free data qubit on QPU {network.qpus[k].name!r} for its relay; "
+            raise PassError(f"internal: no free data qubit on QPU {network.qpus[k].name!r} to park on; "
                             "please report this")
         out[w] = free[0]
         taken.add(free[0])
