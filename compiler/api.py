@@ -133,7 +133,9 @@ def _lower_relaying(dag, net: Network, opts: CompileOptions, inter, partition: P
     """``(lowered, plan, partition)``: the lowering of ``partition``, or where a copy must pass an
     all-to-all QPU with one communication qubit and every data qubit taken (a ``RelayError``),
     of a placement that leaves one of that QPU's data qubits free for the relay to park an EPR
-    half on; again for the next such QPU, while the circuit still fits."""
+    half on; again for the next such QPU, while the circuit still fits.  Such a placement's
+    status and bound are those of the narrowed network (a lower bound there is none on the
+    whole network): ``partition.narrowed`` names the QPUs and the qubits the placer had."""
     room = [q.qubits for q in net.qpus]
     while True:
         try:
@@ -149,6 +151,7 @@ def _lower_relaying(dag, net: Network, opts: CompileOptions, inter, partition: P
             if opts.effort != "fast":  # its own check by lowering ran where nothing could park
                 fast = _place(dag, narrower, replace(opts, effort="fast"), inter)
                 partition = min((partition, fast), key=lambda p: spent_ebits(dag, net, p, inter))
+            partition = replace(partition, narrowed=tuple((q.name, r) for q, r in zip(net.qpus, room) if r < q.qubits))
 
 
 def _fit_by_reuse(dag, net: Network) -> Reuse | None:

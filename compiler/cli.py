@@ -79,7 +79,8 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     r = result.report
     if args.output != "-":
         print(f"compiled {r['circuit']['qubits']} qubits onto {r['network']}: {r['ebits']['total']} ebits, "
-              f"{r['remote_gates']} remote gates in {r['telegate_bursts']} bursts, solver {r['solver']['status']}, "
+              f"{r['remote_gates']} remote gates in {r['telegate_bursts']} bursts, solver {r['solver']['status']}"
+              f"{_narrowed(r['solver'])}, "
               f"{r['seconds']['total']:.2f} s -> {args.output}", file=sys.stderr)
     if args.verify:
         fidelity = result.verify()
@@ -88,6 +89,15 @@ def _cmd_compile(args: argparse.Namespace) -> int:
             print(f"qmosaic: error: process fidelity {fidelity:.9f} is below 1 - {args.tolerance}", file=sys.stderr)
             return 3
     return 0
+
+
+def _narrowed(solver: dict) -> str:
+    """What the solver status is about where the placer had fewer data qubits than the network."""
+    narrowed = solver.get("narrowed")
+    if not narrowed:
+        return ""
+    held = ", ".join(f"{name} {qubits}" for name, qubits in narrowed.items())
+    return f" with data qubits left free to relay through (placed on {held})"
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:

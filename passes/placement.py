@@ -118,14 +118,18 @@ class Partition:
     solver: str
     heuristic_objective: float
     objective_name: str = "ebits"
+    narrowed: tuple[tuple[str, int], ...] = ()  # (QPU, data qubits the placer could use) where fewer than it has
 
     def to_dict(self) -> dict:
         def tidy(value: float | None) -> float | None:
             return None if value is None else round(value, 6) + 0.0
 
-        return {"objective_name": self.objective_name, "status": self.status.value, "solver": self.solver,
-                "objective": tidy(self.objective), "bound": tidy(self.bound), "gap": tidy(self.gap),
-                "seconds": round(self.seconds, 4), "heuristic_objective": tidy(self.heuristic_objective)}
+        out = {"objective_name": self.objective_name, "status": self.status.value, "solver": self.solver,
+               "objective": tidy(self.objective), "bound": tidy(self.bound), "gap": tidy(self.gap),
+               "seconds": round(self.seconds, 4), "heuristic_objective": tidy(self.heuristic_objective)}
+        if self.narrowed:
+            out["narrowed"] = dict(self.narrowed)
+        return out
 
 
 def route_weight(network: Network, weights: Weights) -> np.ndarray:
@@ -207,7 +211,8 @@ def _initial(n: int, capacity: list[int], network: Network, evaluate, pairs: np.
     return _cheapest([fill for _, fill in _fills(n, capacity, network, pairs, near=network.is_complete)], evaluate)
 
 
-def _starts(n: int, capacity: list[int], network: Network, evaluate, pairs: np.ndarray) -> list[np.ndarray]:
+def _starts(n: int, capacity: list[int], network: Network, evaluate, pairs: np.ndarray, *,
+            floor: float = -math.inf) -> list[np.ndarray]:
     """Where ``effort="fast"`` starts a gain search each: :func:`_initial`'s fill on complete
     networks; elsewhere the cheapest fill in index order and the cheapest over the interactions,
     which :func:`_initial` does not try there.  Neither start wins everywhere (from the cheaper
@@ -218,10 +223,10 @@ def _starts(n: int, capacity: list[int], network: Network, evaluate, pairs: np.n
     gets half the work).  Two starts on complete networks, where both kinds of fill are
     candidates already, cost ``dnn_n33-a2a4`` 12 -> 19 for the halved work.
 
-    Then, on either kind of network, the cheapest fill in :func:`spectral_order`, if it is
-    cheaper than every start before it.  Over the benchmark: ``qugan_n71-a2a4`` 24 -> 9 ebits,
-    ``autocomm-mctr_100-a2a10`` 243 -> 204, ``mqt-qft100-grid2x3`` 71 -> 57, 16 cases better
-    and 2 worse (``mqt-random25-grid2x2`` 129 -> 132, ``mqt-random64-grid2x3`` 494 -> 495).
+    Then, on either kind of network and unless a start meets ``floor`` (a lower bound), the
+    cheapest fill in :func:`spectral_order`, if it is cheaper than every start before it.  Over
+    the benchmark: ``qugan_n71-a2a4`` 24 -> 9 ebits, ``autocomm-mctr_100-a2a10`` 243 -> 204,
+    ``mqt-qft100-grid2x3`` 71 -> 57; 16 cases better, ``mqt-random25-grid2x2`` 129 -> 130.
     Offered as a start regardless, it cost twice the search time on ``qftnoswap`` for no ebit;
     offered among :func:`_initial`'s fills instead, the cheaper start often ended worse
     (``adder_n28-a2a3`` 2 -> 7)."""
@@ -232,11 +237,12 @@ def _starts(n: int, capacity: list[int], network: Network, evaluate, pairs: np.n
         fills = _fills(n, capacity, network, pairs, near=True)
         families = [[fill for kind, fill in fills if kind == near] for near in (False, True)]
         starts = [_cheapest(family, evaluate) for family in families if family]
-    along = spectral_order(n, pairs) if len(pairs) else None
+    least = min(evaluate(s)[0] for s in starts)
+    along = spectral_order(n, pairs) if len(pairs) and least > floor + 1e-9 else None
     if along is not None:
         fill = _cheapest([_along(fill, along) for _, fill in _fills(n, capacity, network, pairs, near=False)],
                          evaluate)
-        if evaluate(fill)[0] < min(evaluate(s)[0] for s in starts):
+        if evaluate(fill)[0] < least:
             starts.append(fill)
     return starts
 
@@ -875,7 +881,7 @@ def _fast_search(hg: Hypergraph, network: Network, weights: Weights, capacity: l
     ``FAST_MIN_WORK`` and ``FAST_MAX_WORK``; every start's answer."""
     work = min(FAST_MAX_WORK, max(FAST_MIN_WORK, FAST_WORK_PER_GATE * len(hg.qubits)))
     starts = [np.array(initial, dtype=np.int64)] if initial is not None else _starts(
-        hg.num_qubits, capacity, network, lambda p: score(hg, p, network, weights), hg.qubits)
+        hg.num_qubits, capacity, network, lambda p: score(hg, p, network, weights), hg.qubits, floor=floor)
     return _searched_from(hg, starts, capacity, network, work=work, floor=floor)
 
 

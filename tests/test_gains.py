@@ -224,7 +224,7 @@ def test_fast_effort_searches_from_both_kinds_of_start_off_complete_networks(mon
     check_compiled(result)
     both = placement._starts
     for keep in (slice(0, 1), slice(1, 2)):
-        monkeypatch.setattr(placement, "_starts", lambda *a, keep=keep: both(*a)[keep])
+        monkeypatch.setattr(placement, "_starts", lambda *a, keep=keep, **k: both(*a, **k)[keep])
         alone_result = qmosaic.compile(circuit, net, options=QUICK)
         check_compiled(alone_result, shots=4)  # fewer shots: these serve as references only
         got = alone_result.report["ebits"]["total"]

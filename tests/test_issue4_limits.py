@@ -215,6 +215,25 @@ def _one_comm_network(device: str, qubits: dict[str, int], links: list[tuple[str
         "link": [{"between": list(pair), "epr_fidelity": 0.95} for pair in links]})
 
 
+def test_the_cli_says_when_the_solver_status_is_about_a_narrowed_network(tmp_path):
+    """The relay case above through the CLI: the summary line names the QPU placed with a data
+    qubit left free, since "optimal" there is not optimal for the network as given."""
+    import subprocess
+    import sys
+
+    from qiskit import qasm2
+
+    qubits = "".join(f'[[qpu]]\nname = "{n}"\ndevice = "ionq-tempo"\nqubits = 3\ncomm_qubits = 1\n\n' for n in "abc")
+    links = "".join(f'[[link]]\nbetween = ["{x}", "{y}"]\nepr_fidelity = 0.95\n\n' for x, y in ("ab", "bc"))
+    (tmp_path / "ions.toml").write_text(f'name = "ions"\n\n{qubits}{links}')
+    (tmp_path / "qft7.qasm").write_text(qasm2.dumps(qft_cp(7)))
+    run = subprocess.run([sys.executable, "-m", "qmosaic", "compile", "qft7.qasm", "-n", "ions.toml", "-o", "out.qasm",
+                          "--time-limit", "2", "--effort", "fast"], capture_output=True, text=True, cwd=tmp_path,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "with data qubits left free to relay through (placed on b 2)" in run.stderr
+
+
 def test_a_gate_diagonal_on_both_qubits_uses_a_live_copy_before_making_one():
     """One communication qubit on a and b.  The plan serves cp(5, 2) at qubit 2's home with a copy
     of qubit 5 not made yet, while a copy of qubit 2 is live at qubit 5's home.  The gate runs
@@ -246,6 +265,7 @@ def test_a_qpu_with_one_communication_qubit_relays_by_parking_on_a_free_data_qub
     result = qmosaic.compile(qft_cp(7), net, options=qmosaic.CompileOptions(time_limit=2, effort=effort))
     placement = result.report["placement"]
     assert placement.count("b") < 3 and {"a", "c"} <= set(placement)
+    assert result.report["solver"]["narrowed"] == {"b": 2}  # its status and bound are those of b with 2
     assert result.report["ebits"]["total"] <= 6
     parked = net.offsets[1] + 2  # b's data qubit that no logical qubit starts on
     assert any(parked in (result.circuit.find_bit(q).index for q in inst.qubits) for inst in result.circuit.data)
