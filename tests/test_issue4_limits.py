@@ -205,6 +205,32 @@ def test_copies_that_outlive_the_communication_qubits_are_served_short_lived(eff
     assert_verified(result)
 
 
+def test_a_second_lowering_only_where_evictions_are_a_large_share_of_the_ebits(monkeypatch):
+    """The short-lived servers can save no more than the evictions cost.  A random circuit of 600
+    CX on 32 qubits over four QPUs of 8 in a ring with 4 communication qubits each: 25 evictions
+    of 366 ebits (7 %), lowered once (on 1000-qubit circuits such a second lowering took 15 s
+    and saved 0.04 %).  QFT-8 on ``pair-2x4`` (8 of 12, above): lowered twice."""
+    from benchmarks.scale import random_circuit
+    from qiskit.converters import circuit_to_dag
+
+    from qmosaic.passes import lowering
+    from qmosaic.passes.normalize import NormalizeForDistribution
+    from qmosaic.passes.placement import place
+
+    calls = []
+    one = lowering._lower_with
+    monkeypatch.setattr(lowering, "_lower_with", lambda *a, **k: calls.append(1) or one(*a, **k))
+    net = Network.from_modules([8] * 4, [(0, 1), (1, 2), (2, 3), (3, 0)], comm_qubits=4)
+    for circuit, network, lowerings in ((random_circuit(32, 600, seed=3), net, 1), (qft_cp(8), "pair-2x4", 2)):
+        network = qmosaic.load_network(network)
+        dag = NormalizeForDistribution().run(circuit_to_dag(circuit))
+        partition = place(dag, network, effort="fast")
+        calls.clear()
+        plan = lowering.lower(dag, network, partition)[1]
+        assert len(calls) == lowerings, (plan.evictions, plan.ebits)
+        assert plan.evictions == (25 if lowerings == 1 else 0)
+
+
 def _one_comm_network(device: str, qubits: dict[str, int], links: list[tuple[str, str]],
                       comm: dict[str, int] | None = None):
     """A network read as from a file: QPUs of ``device``, one communication qubit each unless ``comm`` says."""
