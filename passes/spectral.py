@@ -19,7 +19,8 @@ the answer depends on the input only.  Dense ``eigh`` costs O(n^3): not above
 from __future__ import annotations
 
 import numpy as np
-import rustworkx as rx
+
+from .spread import connected_sets
 
 __all__ = ["spectral_order", "MAX_QUBITS"]
 
@@ -31,29 +32,28 @@ def spectral_order(n: int, pairs: np.ndarray) -> np.ndarray | None:
     """Qubits 0..n-1 ordered by each connected set's Fiedler vector (see the module docstring);
     None if no set of three or more qubits has a well-defined one (the order would be index order,
     or near it) or a set has more than ``MAX_QUBITS`` qubits."""
-    graph = rx.PyGraph(multigraph=False)
-    graph.add_nodes_from(range(n))
-    graph.add_edges_from_no_data([tuple(e) for e in np.unique(np.sort(pairs, axis=1), axis=0).tolist()])
-    components = sorted((sorted(c) for c in rx.connected_components(graph)), key=lambda c: c[0])
-    if max(len(c) for c in components) > MAX_QUBITS:
+    sets = connected_sets(n, pairs)
+    if max(map(len, sets)) > MAX_QUBITS:
         return None
+    label, position = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    for i, members in enumerate(sets):
+        label[members], position[members] = i, np.arange(len(members))
+    by_set = np.argsort(label[pairs[:, 0]], kind="stable")  # each set's gates together, one pass
+    bounds = np.searchsorted(label[pairs[by_set, 0]], np.arange(len(sets) + 1))
     order, moved = [], False
-    for members in components:
-        ranked = _fiedler_ranked(members, pairs) if len(members) > 2 else None
+    for i, members in enumerate(sets):
+        local = position[pairs[by_set[bounds[i]:bounds[i + 1]]]]
+        ranked = _fiedler_ranked(members, local) if len(members) > 2 else None
         moved |= ranked is not None
         order.extend(members if ranked is None else ranked)
     return np.array(order, dtype=np.int64) if moved else None
 
 
-def _fiedler_ranked(members: list[int], pairs: np.ndarray) -> list[int] | None:
-    """``members`` (one connected set) sorted by their entries of the Fiedler vector, rounded to 8
-    digits of its largest entry (entries equal up to rounding error keep index order) and signed
-    so that the lowest qubit whose entry is not zero comes first; None if the second eigenvalue
-    is repeated."""
-    index = np.full(int(pairs.max()) + 1 if len(pairs) else 0, -1, dtype=np.int64)
-    index[members] = np.arange(len(members))
-    local = index[pairs]
-    local = local[(local >= 0).all(axis=1)]
+def _fiedler_ranked(members: list[int], local: np.ndarray) -> list[int] | None:
+    """``members`` (one connected set; ``local``: its gates, as positions in ``members``) sorted by
+    their entries of the Fiedler vector, rounded to 8 digits of its largest entry (entries equal
+    up to rounding error keep index order) and signed so that the lowest qubit whose entry is not
+    zero comes first; None if the second eigenvalue is repeated."""
     m = len(members)
     laplacian = np.zeros((m, m))
     np.add.at(laplacian, (local[:, 0], local[:, 1]), -1.0)

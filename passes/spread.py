@@ -18,19 +18,24 @@ from __future__ import annotations
 import numpy as np
 import rustworkx as rx
 
-__all__ = ["component_sizes", "packs", "spread_bound", "MAX_SEARCH_COMPONENTS"]
+__all__ = ["component_sizes", "connected_sets", "packs", "spread_bound", "MAX_SEARCH_COMPONENTS"]
 
 MAX_SEARCH_COMPONENTS = 16  # exact packing search only up to this many multi-qubit components
 
 
-def component_sizes(num_qubits: int, pairs: np.ndarray) -> list[int]:
-    """Sizes of the sets of qubits joined by the gates ``pairs`` (G, 2), largest first; a qubit in
-    no gate is a set of one."""
+def connected_sets(num_qubits: int, pairs: np.ndarray) -> list[list[int]]:
+    """The sets of qubits joined by the gates ``pairs`` (G, 2), each sorted, in order of their lowest
+    qubit; a qubit in no gate is a set of one."""
     graph = rx.PyGraph(multigraph=False)
     graph.add_nodes_from(range(num_qubits))
     graph.add_edges_from_no_data([(int(a), int(b)) for a, b in np.unique(np.sort(pairs, axis=1), axis=0)]
                                  if len(pairs) else [])
-    return sorted((len(c) for c in rx.connected_components(graph)), reverse=True)
+    return sorted((sorted(c) for c in rx.connected_components(graph)), key=lambda c: c[0])
+
+
+def component_sizes(num_qubits: int, pairs: np.ndarray) -> list[int]:
+    """Sizes of :func:`connected_sets`, largest first."""
+    return sorted(map(len, connected_sets(num_qubits, pairs)), reverse=True)
 
 
 def packs(sizes: list[int], capacities: list[int]) -> bool | None:
