@@ -243,7 +243,8 @@ def _one_comm_network(device: str, qubits: dict[str, int], links: list[tuple[str
 
 def test_the_cli_says_when_the_solver_status_is_about_a_narrowed_network(tmp_path):
     """The relay case above through the CLI: the summary line names the QPU placed with a data
-    qubit left free, since "optimal" there is not optimal for the network as given."""
+    qubit left free, since "optimal" there is not optimal for the network as given; the output is
+    simulated (``--verify`` exits non-zero below fidelity 1)."""
     import subprocess
     import sys
 
@@ -253,11 +254,13 @@ def test_the_cli_says_when_the_solver_status_is_about_a_narrowed_network(tmp_pat
     links = "".join(f'[[link]]\nbetween = ["{x}", "{y}"]\nepr_fidelity = 0.95\n\n' for x, y in ("ab", "bc"))
     (tmp_path / "ions.toml").write_text(f'name = "ions"\n\n{qubits}{links}')
     (tmp_path / "qft7.qasm").write_text(qasm2.dumps(qft_cp(7)))
-    run = subprocess.run([sys.executable, "-m", "qmosaic", "compile", "qft7.qasm", "-n", "ions.toml", "-o", "out.qasm",
-                          "--time-limit", "2", "--effort", "fast"], capture_output=True, text=True, cwd=tmp_path,
+    args = ["compile", "qft7.qasm", "-n", "ions.toml", "-o", "out.qasm", "--time-limit", "2", "--effort", "fast",
+            "--verify"]
+    run = subprocess.run([sys.executable, "-m", "qmosaic", *args], capture_output=True, text=True, cwd=tmp_path,
                          timeout=300)
     assert run.returncode == 0, run.stderr
     assert "with data qubits left free to relay through (placed on b 2)" in run.stderr
+    assert "process fidelity 1.000000000" in run.stderr
 
 
 def test_a_gate_diagonal_on_both_qubits_uses_a_live_copy_before_making_one():
