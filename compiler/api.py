@@ -12,16 +12,16 @@ from qiskit.converters import circuit_to_dag, dag_to_circuit
 
 from qmosaic.passes.feedforward import materialize
 from qmosaic.passes.interactions import analyse_interactions
-from qmosaic.passes.lowering import lower, spent_ebits
 from qmosaic.passes.normalize import NormalizeForDistribution
 from qmosaic.passes.placement import Partition, check_budgets, place
+from qmosaic.passes.relay import lower_relaying
 from qmosaic.passes.reuse import Reuse, lifetimes, reuse_qubits, share_slots
 from qmosaic.passes.routing import route
 from qmosaic.passes.schedule import schedule_circuit
 from qmosaic.passes.translate import NativeTranslation
 from qmosaic.targets.models import Network
 
-from .errors import QmosaicError, RelayError
+from .errors import QmosaicError
 from .options import CompileOptions
 from .qasmio import dump_qasm3, load_circuit
 from .report import build_report
@@ -130,28 +130,12 @@ def _place(dag, net: Network, opts: CompileOptions, inter, initial=None, share: 
 
 
 def _lower_relaying(dag, net: Network, opts: CompileOptions, inter, partition: Partition):
-    """``(lowered, plan, partition)``: the lowering of ``partition``, or where a copy must pass an
-    all-to-all QPU with one communication qubit and every data qubit taken (a ``RelayError``),
-    of a placement that leaves one of that QPU's data qubits free for the relay to park an EPR
-    half on; again for the next such QPU, while the circuit still fits.  Such a placement's
-    status and bound are those of the narrowed network (a lower bound there is none on the
-    whole network): ``partition.narrowed`` names the QPUs and the qubits the placer had."""
-    room = [q.qubits for q in net.qpus]
-    while True:
-        try:
-            return (*lower(dag, net, partition, inter, materialize=False), partition)
-        except RelayError as exc:
-            k = exc.qpu
-            if k is None or net.qpus[k].coupling != "all-to-all" or room[k] < net.qpus[k].qubits \
-                    or sum(room) - 1 < dag.num_qubits():
-                raise
-            room[k] -= 1
-            narrower = replace(net, qpus=tuple(replace(q, qubits=r) for q, r in zip(net.qpus, room)))
-            partition = _place(dag, narrower, opts, inter)
-            if opts.effort != "fast":  # its own check by lowering ran where nothing could park
-                fast = _place(dag, narrower, replace(opts, effort="fast"), inter)
-                partition = min((partition, fast), key=lambda p: spent_ebits(dag, net, p, inter))
-            partition = replace(partition, narrowed=tuple((q.name, r) for q, r in zip(net.qpus, room) if r < q.qubits))
+    """``(lowered, plan, partition)``: the lowering of ``partition``, or of one placed again with a
+    data qubit left free where a one-communication-qubit QPU must relay (:mod:`~qmosaic.passes.relay`)."""
+    def placer(narrower: Network, effort: str) -> Partition:
+        return _place(dag, narrower, replace(opts, effort=effort), inter)
+
+    return lower_relaying(dag, net, inter, partition, placer, effort=opts.effort)
 
 
 def _fit_by_reuse(dag, net: Network) -> Reuse | None:

@@ -10,8 +10,10 @@ for the ``layout``, ``routing`` and ``scheduling`` stages of Qiskit's preset pas
 
 ``layout`` (:class:`QmosaicLayoutPlugin`)
     ``NormalizeForDistribution`` -> ``InteractionAnalysis`` -> ``ILPPlacement`` ->
-    :class:`QmosaicEmbedding` -> ``FullAncillaAllocation`` / ``EnlargeWithAncilla`` /
-    ``ApplyLayout``.  The placer decides each qubit's QPU; the embedding puts it on the data
+    ``RelayRoom`` -> :class:`QmosaicEmbedding` -> ``FullAncillaAllocation`` /
+    ``EnlargeWithAncilla`` / ``ApplyLayout``.  The placer decides each qubit's QPU (placing
+    again, as ``qmosaic.compile`` does, where an all-to-all QPU with one communication qubit
+    must relay and needs a data qubit free to park on); the embedding puts it on the data
     qubit the local router will start it on (a QPU's busiest qubits nearest its
     communication qubits) and writes ``layout``.  The circuit leaving the stage is the
     normalised input over all of the target's qubits, not yet valid on the target: remote
@@ -32,7 +34,9 @@ for the ``layout``, ``routing`` and ``scheduling`` stages of Qiskit's preset pas
 Layout and routing come as a pair: each refuses to run without the other.  Placer options
 (objective, solver, time limit, seed, ``use_ilp``, ``effort``) travel on the target, not in global state:
 ``qmosaic.targets.network_target(network, qmosaic_options=qmosaic.CompileOptions(...))``.
-Without options the placer uses ``CompileOptions()`` with ``seed_transpiler`` as its seed.
+Without options the placer uses ``CompileOptions()`` with ``seed_transpiler`` as its seed, and
+``effort="fast"`` at ``optimization_level`` 0 and 1 (Qiskit's default level 2 and level 3 search
+with the full effort).
 ``CompileOptions.translate`` has no effect here: Qiskit's translation stage translates.
 
 Errors: a target that is not a network target, a circuit wider than the network's data
@@ -57,6 +61,7 @@ from qmosaic.passes.interactions import InteractionAnalysis, Interactions, analy
 from qmosaic.passes.lowering import lower
 from qmosaic.passes.normalize import NormalizeForDistribution
 from qmosaic.passes.placement import ILPPlacement, Partition, check_budgets
+from qmosaic.passes.relay import RelayRoom
 from qmosaic.passes.routing import initial_layout, route
 from qmosaic.targets.models import Network
 from qmosaic.targets.target import QmosaicTarget
@@ -105,12 +110,14 @@ def _stage_network(config, stage: str) -> Network:
     return target.network.for_objective(placer_options(target, config.seed_transpiler).objective)
 
 
-def placer_options(target: QmosaicTarget, seed_transpiler: int | None = None) -> CompileOptions:
-    """The placer's options: ``target.qmosaic_options``, else defaults seeded with ``seed_transpiler``."""
+def placer_options(target: QmosaicTarget, seed_transpiler: int | None = None,
+                   optimization_level: int | None = None) -> CompileOptions:
+    """The placer's options: ``target.qmosaic_options``, else defaults seeded with ``seed_transpiler``,
+    with ``effort="fast"`` at optimization levels 0 and 1 (``"full"`` at 2, 3 or none given)."""
     options = target.qmosaic_options
     if options is None:
         seed = seed_transpiler if isinstance(seed_transpiler, int) and seed_transpiler >= 0 else 0
-        return CompileOptions(seed=seed)
+        return CompileOptions(seed=seed, effort="fast" if optimization_level in (0, 1) else "full")
     if not isinstance(options, CompileOptions):
         raise PassError(f"target.qmosaic_options must be a qmosaic.CompileOptions or None, got "
                         f"{type(options).__name__}; build the target with "
@@ -178,13 +185,15 @@ class QmosaicLayoutPlugin(PassManagerStagePlugin):
         if pass_manager_config.initial_layout is not None:
             raise PassError("layout_method='qmosaic' chooses the layout itself; drop initial_layout=, "
                             "or use layout_method='trivial' for a fixed one on a single QPU")
-        options = placer_options(target, pass_manager_config.seed_transpiler)
+        options = placer_options(target, pass_manager_config.seed_transpiler, optimization_level)
         network = _stage_network(pass_manager_config, "layout")
+        placing = dict(solver=options.solver, time_limit=options.time_limit, seed=options.seed,
+                       use_ilp=options.use_ilp, objective=options.objective, effort=options.effort)
         return PassManager([
             NormalizeForDistribution(),
             InteractionAnalysis(),
-            ILPPlacement(network, solver=options.solver, time_limit=options.time_limit, seed=options.seed,
-                         use_ilp=options.use_ilp, objective=options.objective, effort=options.effort),
+            ILPPlacement(network, **placing),
+            RelayRoom(network, **placing),
             QmosaicEmbedding(network),
             FullAncillaAllocation(target),
             EnlargeWithAncilla(),

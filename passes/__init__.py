@@ -1,6 +1,6 @@
 """qmosaic's Qiskit passes (DAG in, DAG out), usable in a hand-built ``PassManager``.
 
-Order: ``NormalizeForDistribution`` -> ``InteractionAnalysis`` -> ``ILPPlacement`` ->
+Order: ``NormalizeForDistribution`` -> ``InteractionAnalysis`` -> ``ILPPlacement`` -> ``RelayRoom`` ->
 ``TeleportLowering`` -> ``LocalRouting`` -> ``NativeTranslation``.
 """
 
@@ -8,6 +8,7 @@ from .interactions import InteractionAnalysis, Interactions, analyse_interaction
 from .lowering import CommPlan, TeleportLowering, lower
 from .normalize import NormalizeForDistribution
 from .placement import ILPPlacement, Partition, PlacementStatus, place
+from .relay import RelayRoom
 from .reuse import Reuse, reuse_qubits, share_slots
 from .routing import LocalRouting, RoutingResult, route
 from .translate import NativeTranslation
@@ -15,5 +16,5 @@ from .translate import NativeTranslation
 __all__ = [
     "InteractionAnalysis", "Interactions", "analyse_interactions", "CommPlan", "TeleportLowering", "lower",
     "NormalizeForDistribution", "ILPPlacement", "Partition", "PlacementStatus", "place", "LocalRouting",
-    "RoutingResult", "route", "NativeTranslation", "Reuse", "reuse_qubits", "share_slots",
+    "RoutingResult", "route", "NativeTranslation", "RelayRoom", "Reuse", "reuse_qubits", "share_slots",
 ]

@@ -280,6 +280,60 @@ def test_fast_effort_reaches_the_placer(monkeypatch):
     assert check(qc, out, network("line-3x3")) > 1 - 1e-6
 
 
+@pytest.mark.parametrize("level, effort", [(0, "fast"), (1, "fast"), (2, "full"), (3, "full")])
+def test_the_optimization_level_chooses_the_effort_without_options(monkeypatch, level, effort):
+    """Without qmosaic options, levels 0 and 1 place with the fast effort, 2 and 3 with the full
+    one (here it proves 1 ebit optimal; the fast effort stops at 3); options on the target decide
+    it themselves."""
+    import qmosaic.passes.placement as placement
+
+    fast = []
+    real = placement._fast
+    monkeypatch.setattr(placement, "_fast", lambda *a, **k: fast.append(1) or real(*a, **k))
+    t = target("line-3x3", None)
+    assert placer_options(t, 3, level).effort == effort
+    assert placer_options(target("line-3x3"), 3, 1).effort == "full"  # OPTIONS say full
+    qc = mixed_circuit()
+    pm = generate_preset_pass_manager(level, target=t, seed_transpiler=1, **PLUGINS)
+    out = pm.run(qc)
+    assert bool(fast) == (effort == "fast")
+    assert (pm.property_set["qmosaic_partition"].status is PlacementStatus.OPTIMAL) == (effort == "full")
+    assert check(qc, out, network("line-3x3")) > 1 - 1e-6
+
+
+@pytest.mark.parametrize("effort", ["fast", "full"])
+def test_the_layout_stage_leaves_room_for_a_relay_as_compile_does(effort):
+    """Three all-to-all ion traps in a line with one communication qubit each: QFT-7 needs copies
+    between the ends through b, which can relay only by parking an EPR half on a free data qubit.
+    The layout stage places again with one of b's data qubits left free (it raised RelayError in
+    the routing stage); the output is simulated."""
+    from test_issue4_limits import _one_comm_network
+
+    from conftest import qft_cp
+
+    net = _one_comm_network("ionq-tempo", {"a": 3, "b": 3, "c": 3}, [("a", "b"), ("b", "c")])
+    qc = qft_cp(7)
+    pm = generate_preset_pass_manager(
+        2, target=network_target(net, qmosaic_options=CompileOptions(time_limit=2, seed=0, effort=effort)),
+        seed_transpiler=0, **PLUGINS)
+    out = pm.run(qc)
+    partition = pm.property_set["qmosaic_partition"]
+    assert partition.narrowed == (("b", 2),) and partition.placement.count(1) == 2
+    assert out.count_ops()["epr"] <= 6
+    assert check(qc, out, net) > 1 - 1e-6
+
+
+def test_relay_room_does_nothing_where_no_qpu_parks(monkeypatch):
+    """Networks without an all-to-all QPU of one communication qubit are not lowered in the layout
+    stage (placing again cannot help there)."""
+    import qmosaic.passes.relay as relay
+
+    monkeypatch.setattr(relay, "lower_relaying", lambda *a, **k: pytest.fail("lowered in the layout stage"))
+    qc = mixed_circuit()
+    pm = generate_preset_pass_manager(1, target=target("cepheus-chiplets"), seed_transpiler=1, **PLUGINS)
+    assert check(qc, pm.run(qc), network("cepheus-chiplets")) > 1 - 1e-6
+
+
 @pytest.mark.parametrize("objective", ["fidelity", "latency"])
 def test_objective_reaches_the_placer(objective):
     qc = mixed_circuit()

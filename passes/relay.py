@@ -1,0 +1,99 @@
+"""RelayRoom: place again where a one-communication-qubit QPU must relay and has no data qubit free.
+
+A relay holds two EPR halves at once.  A QPU with one communication qubit can relay only by
+parking the first half on a data qubit no logical qubit uses, which an all-to-all QPU can do;
+where the placement filled it, the lowering raises :class:`~qmosaic.RelayError`.
+:func:`lower_relaying` then places the circuit again on the network with one data qubit fewer
+there, and again for the next such QPU, while the circuit still fits.  The placement's status
+and bound are then those of the narrowed network (a lower bound there is none on the network
+as given): ``Partition.narrowed`` names the QPUs and the data qubits the placer had.
+
+``qmosaic.compile`` lowers through :func:`lower_relaying`; in a pass manager (the Qiskit
+plugin's layout stage) :class:`RelayRoom` runs it after ``ILPPlacement``, so the placement
+the layout fixes is one the routing stage can lower.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from qiskit.dagcircuit import DAGCircuit
+from qiskit.transpiler.basepasses import AnalysisPass
+
+from qmosaic.targets.errors import PassError, RelayError
+from qmosaic.targets.models import Network
+
+from .lowering import CommPlan, lower, spent_ebits
+from .placement import Partition, place
+
+__all__ = ["RelayRoom", "lower_relaying", "may_park"]
+
+Placer = Callable[[Network, str], Partition]  # (network, effort) -> placement
+
+
+def may_park(network: Network) -> bool:
+    """Whether some QPU could relay only by parking (one communication qubit, all-to-all): the
+    only QPUs for which placing again can help."""
+    return any(q.comm_qubits < 2 and q.coupling == "all-to-all" for q in network.qpus)
+
+
+def lower_relaying(dag: DAGCircuit, network: Network, inter, partition: Partition, placer: Placer, *,
+                   effort: str, start_away: bool = True) -> tuple[DAGCircuit, CommPlan, Partition]:
+    """``(lowered, plan, partition)``: the lowering of ``partition`` (corrections not materialized),
+    or of a placement by ``placer`` that leaves a data qubit free on each all-to-all QPU that
+    must relay with one communication qubit (see the module docstring).  Outside the fast
+    ``effort`` the fast placement is made too and the one the lowering spends less on is kept:
+    the full effort's own check by lowering ran on the narrowed network, where nothing parks."""
+    room = [q.qubits for q in network.qpus]
+    while True:
+        try:
+            lowered, plan = lower(dag, network, partition, inter, materialize=False, start_away=start_away)
+            return lowered, plan, partition
+        except RelayError as exc:
+            k = exc.qpu
+            if k is None or network.qpus[k].coupling != "all-to-all" or room[k] < network.qpus[k].qubits \
+                    or sum(room) - 1 < dag.num_qubits():
+                raise
+            room[k] -= 1
+            narrower = replace(network, qpus=tuple(replace(q, qubits=r) for q, r in zip(network.qpus, room)))
+            partition = placer(narrower, effort)
+            if effort != "fast":
+                fast = placer(narrower, "fast")
+                partition = min((partition, fast),
+                                key=lambda p: spent_ebits(dag, network, p, inter, start_away=start_away))
+            partition = replace(partition, narrowed=tuple((q.name, r) for q, r in zip(network.qpus, room)
+                                                          if r < q.qubits))
+
+
+class RelayRoom(AnalysisPass):
+    """Place again where a QPU with one communication qubit must relay and the placement filled it.
+
+    Runs only on networks with an all-to-all QPU of one communication qubit (:func:`may_park`);
+    there it lowers the placement once to find out (no qubit starts away: the layout is fixed
+    after this pass) and, on a :class:`~qmosaic.RelayError`, places again with the
+    ``ILPPlacement`` options given here.
+
+    Property set fields read: ``qmosaic_partition``, ``qmosaic_interactions``.
+    Property set values written: ``qmosaic_partition`` (with ``narrowed`` if placed again).
+    """
+
+    def __init__(self, network: Network, **placer_options):
+        super().__init__()
+        self.network, self.placer_options = network, placer_options
+
+    def run(self, dag: DAGCircuit) -> None:
+        partition: Partition | None = self.property_set["qmosaic_partition"]
+        inter = self.property_set["qmosaic_interactions"]
+        if partition is None or inter is None:
+            raise PassError("RelayRoom needs 'qmosaic_partition' and 'qmosaic_interactions'; run ILPPlacement first")
+        if not may_park(self.network):
+            return
+        options = dict(self.placer_options)
+        effort = options.pop("effort", "full")
+
+        def placer(narrower: Network, how: str) -> Partition:
+            return place(dag, narrower, interactions=inter, effort=how, start_away=False, **options)
+
+        self.property_set["qmosaic_partition"] = lower_relaying(dag, self.network, inter, partition, placer,
+                                                                effort=effort, start_away=False)[2]
