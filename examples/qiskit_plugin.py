@@ -24,7 +24,7 @@ qc.measure_all()
 
 # 1. transpile(): network.target() is all it takes; placer options ride on the target.
 target = network_target(network, qmosaic_options=qmosaic.CompileOptions(time_limit=2.0, seed=0))
-out = transpile(qc, target=target, layout_method="qmosaic", routing_method="qmosaic",
+out = transpile(qc, target=target, init_method="qmosaic", layout_method="qmosaic", routing_method="qmosaic",
                 optimization_level=2, seed_transpiler=1)
 initial = out.layout.initial_index_layout(filter_ancillas=True)
 final = out.layout.final_index_layout()
@@ -35,8 +35,8 @@ print(f"process fidelity {process_fidelity(qc, out, initial, final):.6f}")
 
 # 2. generate_preset_pass_manager(): the property set holds the placement, the
 #    communication plan and, with scheduling_method="qmosaic", the ASAP schedule.
-pm = generate_preset_pass_manager(2, target=target, layout_method="qmosaic", routing_method="qmosaic",
-                                  scheduling_method="qmosaic", seed_transpiler=1)
+pm = generate_preset_pass_manager(2, target=target, init_method="qmosaic", layout_method="qmosaic",
+                                  routing_method="qmosaic", scheduling_method="qmosaic", seed_transpiler=1)
 out = pm.run(qc)
 partition = pm.property_set["qmosaic_partition"]
 plan = pm.property_set["qmosaic_comm_plan"]
