@@ -12,7 +12,7 @@ for the ``layout``, ``routing`` and ``scheduling`` stages of Qiskit's preset pas
     ``NormalizeForDistribution`` -> ``InteractionAnalysis`` -> ``ILPPlacement`` ->
     ``RelayRoom`` -> :class:`QmosaicEmbedding` -> ``FullAncillaAllocation`` /
     ``EnlargeWithAncilla`` / ``ApplyLayout``.  The placer decides each qubit's QPU (placing
-    again, as ``qmosaic.compile`` does, where an all-to-all QPU with one communication qubit
+    again, as ``qmosaic.compile`` does, where a QPU with one communication qubit
     must relay and needs a data qubit free to park on); the embedding puts it on the data
     qubit the local router will start it on (a QPU's busiest qubits nearest its
     communication qubits) and writes ``layout``.  The circuit leaving the stage is the

@@ -16,8 +16,9 @@ not diagonal on ``a``, or when its communication qubit is needed (LRU eviction):
     h c_k; measure c_k -> m; if (m) z a; reset c_k                            # disentangle
 
 A QPU with one communication qubit cannot hold both EPR halves of a relay, nor its copy and
-the half that sends it onward: an all-to-all QPU *parks* one on a data qubit no logical
-qubit uses (``cx(c, p); cx(p, c)``, p in |0>), and measures the Bell pair from there.
+the half that sends it onward: it *parks* one on a data qubit no logical qubit uses
+(``cx(c, p); cx(p, c)``, p in |0>), and measures the Bell pair from there (on a coupled QPU
+the router brings the parking qubit beside the communication qubit with SWAPs).
 
 TeleData windows (``teledata.py``) teleport a qubit into a communication qubit of the QPU
 its partners sit on, run the window's gates there locally, and teleport it back into its
@@ -229,12 +230,10 @@ class _Lowerer:
         return not self.free[k] and all(h == protect or (h, k) in self.pinned for h in self.lru[k].values())
 
     def _spot(self, k: int, protect: int) -> int | None:
-        """A parking place on QPU k (key < 0; None if it has none): only on an all-to-all QPU, one
-        per data qubit no logical qubit is placed on.  An idle one, else a new one, else one
-        whose parked copy may be evicted (not of ``protect``, not pinned)."""
+        """A parking place on QPU k (key < 0; None if it has none): one per data qubit no logical
+        qubit is placed on.  An idle one, else a new one, else one whose parked copy may be
+        evicted (not of ``protect``, not pinned)."""
         qpu = self.net.qpus[k]
-        if qpu.coupling != "all-to-all":
-            return None
         spots = self.spots.setdefault(k, [])
         idle = [key for key in spots if key not in self.parked]
         if idle:
@@ -251,7 +250,8 @@ class _Lowerer:
         (it starts in |0>) and free ``comm``: how a QPU with one communication qubit relays, or
         sends its copy onward.  Returns the parking qubit's key (< 0; :meth:`release` resets it).
         ``CommunicationError`` where :meth:`_spot` finds none (the caller names the route).  The
-        router leaves parking qubits where they are (all-to-all: nothing moves)."""
+        router routes a parking qubit like a logical one (on a coupled QPU it comes beside the
+        communication qubit with SWAPs; on an all-to-all QPU nothing moves)."""
         key = self._spot(k, what)
         if key is None:
             raise RelayError(f"QPU {self.net.qpus[k].name!r} has nowhere to park an EPR half", qpu=k)
@@ -283,12 +283,11 @@ class _Lowerer:
             return None
         k = failed if failed in stuck else stuck[0]
         a, m, b = (self.net.qpus[j].name for j in (path[0], k, path[-1]))
-        park = (", or leave one of its data qubits free (an all-to-all QPU parks an EPR half there)"
-                if self.net.qpus[k].coupling == "all-to-all" else "")
         return RelayError(
             f"QPU {m!r} has {self.net.qpus[k].comm_qubits} communication qubit(s), too few to relay "
             f"entanglement from {a!r} to {b!r} (a relay holds two EPR halves at once); give it at least 2 "
-            f"(comm_qubits) in a network file, or link {a!r} and {b!r} directly{park}", qpu=k)
+            f"(comm_qubits) in a network file, or link {a!r} and {b!r} directly, or leave one of its data "
+            "qubits free (it parks an EPR half there)", qpu=k)
 
     def wire(self, h: int, k: int) -> Qubit:
         comm = self.holders[h][k]

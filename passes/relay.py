@@ -1,8 +1,8 @@
 """RelayRoom: place again where a one-communication-qubit QPU must relay and has no data qubit free.
 
 A relay holds two EPR halves at once.  A QPU with one communication qubit can relay only by
-parking the first half on a data qubit no logical qubit uses, which an all-to-all QPU can do;
-where the placement filled it, the lowering raises :class:`~qmosaic.RelayError`.
+parking the first half on a data qubit no logical qubit uses; where the placement filled it,
+the lowering raises :class:`~qmosaic.RelayError`.
 :func:`lower_relaying` then places the circuit again on the network with one data qubit fewer
 there, and again for the next such QPU, while the circuit still fits.  The placement's status
 and bound are then those of the narrowed network (a lower bound there is none on the network
@@ -33,16 +33,16 @@ Placer = Callable[[Network, str], Partition]  # (network, effort) -> placement
 
 
 def may_park(network: Network) -> bool:
-    """Whether some QPU could relay only by parking (one communication qubit, all-to-all): the
-    only QPUs for which placing again can help."""
-    return any(q.comm_qubits < 2 and q.coupling == "all-to-all" for q in network.qpus)
+    """Whether some QPU could relay only by parking (one communication qubit): the only QPUs for
+    which placing again can help."""
+    return any(q.comm_qubits < 2 for q in network.qpus)
 
 
 def lower_relaying(dag: DAGCircuit, network: Network, inter, partition: Partition, placer: Placer, *,
                    effort: str, start_away: bool = True) -> tuple[DAGCircuit, CommPlan, Partition]:
     """``(lowered, plan, partition)``: the lowering of ``partition`` (corrections not materialized),
-    or of a placement by ``placer`` that leaves a data qubit free on each all-to-all QPU that
-    must relay with one communication qubit (see the module docstring).  Outside the fast
+    or of a placement by ``placer`` that leaves a data qubit free on each QPU that must relay
+    with one communication qubit (see the module docstring).  Outside the fast
     ``effort`` the fast placement is made too and the one the lowering spends less on is kept:
     the full effort's own check by lowering ran on the narrowed network, where nothing parks."""
     room = [q.qubits for q in network.qpus]
@@ -52,8 +52,7 @@ def lower_relaying(dag: DAGCircuit, network: Network, inter, partition: Partitio
             return lowered, plan, partition
         except RelayError as exc:
             k = exc.qpu
-            if k is None or network.qpus[k].coupling != "all-to-all" or room[k] < network.qpus[k].qubits \
-                    or sum(room) - 1 < dag.num_qubits():
+            if k is None or room[k] < network.qpus[k].qubits or sum(room) - 1 < dag.num_qubits():
                 raise
             room[k] -= 1
             narrower = replace(network, qpus=tuple(replace(q, qubits=r) for q, r in zip(network.qpus, room)))
@@ -69,7 +68,7 @@ def lower_relaying(dag: DAGCircuit, network: Network, inter, partition: Partitio
 class RelayRoom(AnalysisPass):
     """Place again where a QPU with one communication qubit must relay and the placement filled it.
 
-    Runs only on networks with an all-to-all QPU of one communication qubit (:func:`may_park`);
+    Runs only on networks with a QPU of one communication qubit (:func:`may_park`);
     there it lowers the placement once to find out (no qubit starts away: the layout is fixed
     after this pass) and, on a :class:`~qmosaic.RelayError`, places again with the
     ``ILPPlacement`` options given here.

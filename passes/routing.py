@@ -1,6 +1,8 @@
 """LocalRouting: map logical wires onto each QPU's data qubits, inserting SWAPs where needed.
 
 Communication qubits are pinned: they never move and SWAPs never touch them or cross a link.
+A parking qubit (a free data qubit holding a relay's EPR half or a copy) is routed like a
+logical qubit.
 For a two-qubit gate on non-adjacent qubits, the data-side operand walks along a shortest
 path of *data* qubits (rustworkx BFS over integer indices) until it is adjacent to the
 other.  The initial layout puts a QPU's most-communicating logical qubits closest to its
@@ -115,13 +117,14 @@ def route(dag: DAGCircuit, network: Network, plan: CommPlan, placement, weights=
     layout = initial_layout(network, placement, weights, routers)
     initial = tuple(plan.comm_wires[plan.initial_wires[q]] if q in plan.initial_wires else p  # TeleData from the start
                     for q, p in enumerate(layout))
-    where = {q: p for q, p in enumerate(layout)}  # logical wire -> physical
-    who = {p: q for q, p in where.items()}  # physical -> logical wire (data only)
+    where = {q: p for q, p in enumerate(layout)}  # logical or parking wire -> physical
+    where.update(_parking_slots(network, plan, layout, routers))
+    who = {p: q for q, p in where.items()}  # physical -> wire (data qubits only)
     swaps = [0] * len(network.qpus)
-    pinned = {**plan.comm_wires, **_parking_slots(network, plan, layout)}  # wire -> physical, never moved
+    pinned = plan.comm_wires  # wire -> physical, never moved
 
     def position(w: int) -> int:
-        return where[w] if w < n else pinned[w]
+        return where[w] if w in where else pinned[w]
 
     bits = list(dag.qubits)
     if all(r.complete for r in routers):  # no QPU can need a SWAP: the routing is a relabelling
@@ -165,7 +168,7 @@ def route(dag: DAGCircuit, network: Network, plan: CommPlan, placement, weights=
             k = owner[pa]
             r = routers[k]
             if not r.complete and tuple(sorted((pa - r.base, pb - r.base))) not in r.adjacent:
-                mover, other = (pa, pb) if ws[0] < n else (pb, pa)
+                mover, other = (pa, pb) if ws[0] in where else (pb, pa)  # a data qubit's wire moves
                 path = r.path_to_neighbour(mover - r.base, other - r.base)
                 for a, b in zip(path, path[1:]):
                     do_swap(k, r.base + a, r.base + b)
@@ -175,20 +178,20 @@ def route(dag: DAGCircuit, network: Network, plan: CommPlan, placement, weights=
     return out, RoutingResult(initial, _final(plan, where), tuple(swaps))
 
 
-def _parking_slots(network: Network, plan: CommPlan, layout: list[int]) -> dict[int, int]:
-    """Physical qubit of each parking wire (:meth:`~qmosaic.passes.lowering._Lowerer.park`): the
-    lowest data qubit of its QPU that no logical qubit starts on and no other parking wire has
-    (the lowering parks only on all-to-all QPUs, where nothing moves)."""
+def _parking_slots(network: Network, plan: CommPlan, layout: list[int], routers: list[_QPURouter]) -> dict[int, int]:
+    """Physical qubit each parking wire (:meth:`~qmosaic.passes.lowering._Lowerer.park`) starts on:
+    the data qubit of its QPU nearest a communication qubit (then the lowest) that no logical
+    qubit starts on and no other parking wire has.  The router moves it like a logical qubit."""
     taken = set(layout)
     out = {}
     for w, k in sorted(plan.park_wires.items()):
-        base = network.offsets[k]
+        base, dist = network.offsets[k], routers[k].distance_to_comm()
         free = [p for p in range(base, base + network.qpus[k].qubits) if p not in taken]
         if not free:
             raise PassError(f"internal: no free data qubit on QPU {network.qpus[k].name!r} to park on; "
                             "please report this")
-        out[w] = free[0]
-        taken.add(free[0])
+        out[w] = min(free, key=lambda p: (dist[p - base], p))
+        taken.add(out[w])
     return out
 
 

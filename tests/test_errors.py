@@ -400,13 +400,15 @@ def test_options_that_are_not_compile_options():
         qmosaic.compile(QuantumCircuit(2), "pair-2x4", options={"time_limit": 1})
 
 
-def test_relay_through_a_chiplet_holding_a_copy_names_the_route():
-    """QFT on 25 qubits needs all four chiplets of ``cepheus-chiplets`` (8 data qubits and one
+def test_relay_through_a_full_chiplet_names_the_route():
+    """QFT on 32 qubits fills all four chiplets of ``cepheus-chiplets`` (8 data qubits and one
     communication qubit each, in a ring), so qubits on opposite chiplets interact: the copy must
-    pass a chiplet whose one communication qubit holds it already.  The error names the route."""
+    pass a chiplet whose one communication qubit holds it already, with no data qubit free to
+    park on and none to leave free.  The error names the route and the three ways out."""
     from conftest import qft_cp
 
     with pytest.raises(NetworkError) as info:
-        qmosaic.compile(qft_cp(25), "cepheus-chiplets", options=qmosaic.CompileOptions(effort="fast"))
+        qmosaic.compile(qft_cp(32), "cepheus-chiplets", options=qmosaic.CompileOptions(effort="fast"))
     assert re.search(r"QPU 'chip\d' has 1 communication qubit\(s\), too few to relay entanglement from 'chip\d' to "
-                     r"'chip\d' .* give it at least 2 \(comm_qubits\) in a network file, or link", message(info))
+                     r"'chip\d' .* give it at least 2 \(comm_qubits\) in a network file, or link 'chip\d' and "
+                     r"'chip\d' directly, or leave one of its data qubits free", message(info))

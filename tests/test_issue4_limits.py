@@ -283,6 +283,22 @@ def test_a_gate_diagonal_on_both_qubits_uses_a_live_copy_before_making_one():
 
 
 @pytest.mark.parametrize("effort", ["fast", "full"])
+def test_a_coupled_qpu_with_one_communication_qubit_relays_by_parking_too(effort):
+    """Three square-lattice chiplets in a line (3 data qubits, one communication qubit each).
+    QFT-7 needs copies between the ends through b, which raised RelayError: a coupled QPU could
+    not park.  Now b is placed with a data qubit left free (the relay parks there: nothing else
+    asks for the re-placement), the parking qubit is routed beside the communication qubit with
+    SWAPs like a logical qubit, and the output is simulated."""
+    net = _one_comm_network("rigetti-cepheus", {"a": 3, "b": 3, "c": 3}, [("a", "b"), ("b", "c")])
+    assert net.qpus[1].coupling == "square"
+    result = qmosaic.compile(qft_cp(7), net, options=qmosaic.CompileOptions(time_limit=2, effort=effort))
+    assert result.report["solver"]["narrowed"] == {"b": 2}
+    assert result.report["swaps"]["b"] > 0
+    assert result.report["ebits"]["total"] <= 6
+    assert_verified(result)
+
+
+@pytest.mark.parametrize("effort", ["fast", "full"])
 def test_a_qpu_with_one_communication_qubit_relays_by_parking_on_a_free_data_qubit(effort):
     """Three all-to-all ion traps in a line, one communication qubit each (as ion nodes have
     today).  QFT-7 needs copies between the ends, through b; a relay holds two EPR halves at
