@@ -90,6 +90,7 @@ def build_report(*, circuit: QuantumCircuit, depth: int, logical: QuantumCircuit
         "teledata_moves": plan.teledata_moves,
         "entanglement_swaps": plan.swaps_entanglement,
         "comm_evictions": plan.evictions,
+        "comm_parked": plan.parked_copies,
         "comm_qubits_peak": {q.name: plan.peak_comm_in_use[k] for k, q in enumerate(network.qpus)},
         "feed_forward": schedule.feed_forward,
         "swaps": {q.name: routing.swaps[k] for k, q in enumerate(network.qpus)},

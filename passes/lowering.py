@@ -30,6 +30,7 @@ its partners sit on, run the window's gates there locally, and teleport it back 
 
 from __future__ import annotations
 
+import functools
 import math
 from bisect import bisect_right
 from collections import OrderedDict
@@ -59,10 +60,11 @@ __all__ = ["TeleportLowering", "CommPlan", "lower", "spent_ebits"]
 
 _EPR, _CX, _H, _MEASURE, _RESET, _SWAP = EPRGate(), CXGate(), HGate(), Measure(), Reset(), SwapGate()
 _X, _Z = XGate(), ZGate()
-# Lower again with short-lived servers only where evictions are at least this share of the ebits: they
-# can save no more than that.  Where it won: QFT-16 on ``ring-4x4`` 126 evictions of 143 ebits (24 after),
-# the chemistry ansatz there 26 of 128 (120 after); on ``python -m benchmarks scale``'s random circuits
-# (8 to 10 %) it saved 0 to 0.04 % of the ebits for a second lowering (15 s at 100k gates).
+# Lower again with short-lived servers only where evictions (and copies parked instead) are at least
+# this share of the ebits: they can save no more than that.  Where it won: QFT-16 on ``ring-4x4`` 126
+# evictions of 143 ebits (24 after), the chemistry ansatz there 26 of 128 (120 after); on ``python -m
+# benchmarks scale``'s random circuits (8 to 10 %) it saved 0 to 0.04 % of the ebits for a second
+# lowering (15 s at 100k gates).
 EVICTED_SHARE = 0.125
 _NEW_SPOT = 0  # :meth:`_Lowerer._spot`'s answer where a parking qubit is still to be made (real keys are < 0)
 
@@ -78,6 +80,7 @@ class CommPlan:
     remote_gates: int = 0
     swaps_entanglement: int = 0
     evictions: int = 0
+    parked_copies: int = 0  # copies moved to a free data qubit to free a communication qubit
     teledata_moves: int = 0
     peak_comm_in_use: list[int] = field(default_factory=list)
     final_wires: dict[int, int] = field(default_factory=dict)  # logical qubit -> wire, if it ends in a comm qubit
@@ -187,12 +190,24 @@ class _Lowerer:
                 raise RelayError(
                     f"QPU {q.name!r} has {q.comm_qubits} communication qubit(s), too few to relay this "
                     "entanglement; give it at least 2 (comm_qubits)", qpu=k)
-            self.plan.evictions += 1
-            self.close_copy(self.lru[k][victim], k)
+            self._set_aside(self.lru[k][victim], k, victim)
         comm = self.free[k].pop(0)
         used = self.net.qpus[k].comm_qubits - len(self.free[k])
         self.plan.peak_comm_in_use[k] = max(self.plan.peak_comm_in_use[k], used)
         return comm
+
+    def _set_aside(self, h: int, k: int, comm: int) -> None:
+        """Free communication qubit ``comm`` of QPU k, which holds a copy of hyperedge h: park the
+        copy on a free data qubit if it serves another gate and QPU k is all-to-all (two CX, where
+        making it again would cost an ebit or more; on a coupled QPU every use would move it with
+        SWAPs), else close it (an eviction)."""
+        if self.net.qpus[k].coupling == "all-to-all" and self.next_use(h, k) < math.inf and self._free_spots(k):
+            del self.lru[k][comm]
+            self.holders[h][k] = self.park(k, comm, h)
+            self.plan.parked_copies += 1
+            return
+        self.plan.evictions += 1
+        self.close_copy(h, k)
 
     def release(self, k: int, comm: int) -> None:
         self._apply(_RESET, (self.comm_qubit[comm],), (), check=False)
@@ -233,16 +248,31 @@ class _Lowerer:
         """A parking place on QPU k (key < 0; None if it has none): one per data qubit no logical
         qubit is placed on.  An idle one, else a new one, else one whose parked copy may be
         evicted (not of ``protect``, not pinned)."""
-        qpu = self.net.qpus[k]
+        free = self._free_spot(k)
+        if free is not None:
+            return free
+        held = [key for key in self.spots[k] if self.parked[key] not in (-1, protect)
+                and (self.parked[key], k) not in self.pinned]
+        return held[0] if held else None
+
+    def _free_spot(self, k: int) -> int | None:
+        """An idle parking place on QPU k, else a new one (``_NEW_SPOT``), else None."""
         spots = self.spots.setdefault(k, [])
         idle = [key for key in spots if key not in self.parked]
         if idle:
             return idle[0]
-        if len(spots) < qpu.qubits - int(np.count_nonzero(self.placement == k)):
-            return _NEW_SPOT  # made by :meth:`park`
-        held = [key for key in spots if self.parked[key] not in (-1, protect)
-                and (self.parked[key], k) not in self.pinned]
-        return held[0] if held else None
+        return _NEW_SPOT if len(spots) < self._unplaced[k] else None  # made by :meth:`park`
+
+    def _free_spots(self, k: int) -> int:
+        """Parking places on QPU k that hold nothing (idle, or still to be made)."""
+        spots = self.spots.setdefault(k, [])
+        return self._unplaced[k] - sum(key in self.parked for key in spots)
+
+    @functools.cached_property
+    def _unplaced(self) -> list[int]:
+        """Data qubits of each QPU no logical qubit is placed on."""
+        load = np.bincount(self.placement, minlength=len(self.net.qpus))
+        return [q.qubits - int(load[k]) for k, q in enumerate(self.net.qpus)]
 
     def park(self, k: int, comm: int, what: int) -> int:
         """Move the state on communication qubit ``comm`` of QPU k (a relay's first EPR half,
@@ -542,7 +572,8 @@ def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=
     hg = build_hypergraph(inter)
     weight = np.ones(len(network.links)) if link_weight is None else np.asarray(link_weight)
     out, plan = _lower_with(dag, network, partition, inter, hg, weight, teledata=teledata, start_away=start_away)
-    if plan.evictions and plan.evictions >= EVICTED_SHARE * plan.ebits:
+    crowded = plan.evictions + plan.parked_copies  # copies set aside for want of a communication qubit
+    if crowded and crowded >= EVICTED_SHARE * plan.ebits:
         placement = np.asarray(partition.placement, dtype=np.int64)
         server = plan_servers(hg, placement, network, short_lived=True)[1]
         if server.tolist() != list(partition.server):

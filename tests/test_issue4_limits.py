@@ -282,6 +282,25 @@ def test_a_gate_diagonal_on_both_qubits_uses_a_live_copy_before_making_one():
     assert_verified(result)
 
 
+def test_a_copy_needed_again_is_parked_on_a_free_data_qubit_instead_of_evicted():
+    """Three all-to-all ion traps in a line, one communication qubit each, 7 qubits on 12 data
+    qubits (found by a search over random cp/h circuits).  Where a new copy needs a QPU's one
+    communication qubit and the copy there serves another gate later, that copy moves to a free
+    data qubit (two CX) instead of being closed and made again: 2 ebits and no eviction (3 and
+    one eviction before).  The output is simulated."""
+    qc = QuantumCircuit(7)
+    for gate in (("cp", 1.11, 2, 5), ("h", 3), ("cp", 1.43, 3, 2), ("cp", 0.1, 6, 4), ("h", 4), ("cp", 0.71, 2, 1),
+                 ("cp", 2.09, 4, 1), ("cp", 2.54, 2, 5), ("h", 0), ("cp", 2.97, 5, 4), ("cp", 1.33, 3, 6),
+                 ("cp", 1.9, 1, 4), ("h", 1), ("cp", 0.34, 4, 1), ("cp", 1.46, 4, 3), ("cp", 1.96, 4, 3), ("h", 0),
+                 ("cp", 1.15, 5, 2), ("cp", 0.43, 5, 3), ("cp", 1.58, 1, 2), ("cp", 1.2, 6, 4), ("cp", 0.17, 6, 3),
+                 ("cp", 0.69, 5, 3), ("cp", 0.74, 4, 0)):
+        qc.h(gate[1]) if gate[0] == "h" else qc.cp(*gate[1:])
+    net = _one_comm_network("quantinuum-h2", {"a": 4, "b": 4, "c": 4}, [("a", "b"), ("b", "c")])
+    result = qmosaic.compile(qc, net, options=qmosaic.CompileOptions(effort="fast"))
+    assert (result.report["ebits"]["total"], result.report["comm_evictions"], result.report["comm_parked"]) == (2, 0, 1)
+    assert_verified(result)
+
+
 @pytest.mark.parametrize("effort", ["fast", "full"])
 def test_a_coupled_qpu_with_one_communication_qubit_relays_by_parking_too(effort):
     """Three square-lattice chiplets in a line (3 data qubits, one communication qubit each).
