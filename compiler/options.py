@@ -20,7 +20,9 @@ class CompileOptions:
         estimated success probability: gate errors where gates land, EPR fidelities,
         decoherence while waiting) or ``"latency"`` (EPR generation and gate time).
     solver: ILP solver, ``"highs"`` (default, via highspy) or ``"cbc"``.
-    time_limit: seconds for the placer (heuristic + ILP); the solver runs single-threaded.
+    time_limit: seconds for the placer (heuristic + ILP); the solver runs single-threaded.  Where a
+        QPU with one communication qubit must relay and its data qubits are full, the circuit is
+        placed again (:mod:`~qmosaic.passes.relay`), with this limit again each time.
     seed: solver seed; the same input, network, options and seed give identical output.
     use_ilp: ``False`` skips the exact model and keeps the heuristic placement.
     translate: ``False`` keeps generic gates instead of each QPU's native set.
