@@ -180,7 +180,10 @@ class _Lowerer:
         return bit
 
     # --- communication qubits ----------------------------------------------------------------
-    def alloc(self, k: int, protect: int | None) -> int:
+    def alloc(self, k: int, protect: int | None, *, relay: bool = False) -> int:
+        """A free communication qubit of QPU k, setting a copy aside if none is (never ``protect``'s
+        or a pinned one); ``relay``: k relays the EPR pair being made, and may need a free data
+        qubit to park its first half on (:meth:`_set_aside` leaves one)."""
         if not self.free[k]:
             # evict the copy needed again farthest in the future (Belady); LRU order breaks ties
             candidates = [(c, h) for c, h in self.lru[k].items() if h != protect and (h, k) not in self.pinned]
@@ -190,18 +193,19 @@ class _Lowerer:
                 raise RelayError(
                     f"QPU {q.name!r} has {q.comm_qubits} communication qubit(s), too few to relay this "
                     "entanglement; give it at least 2 (comm_qubits)", qpu=k)
-            self._set_aside(self.lru[k][victim], k, victim)
+            self._set_aside(self.lru[k][victim], k, victim, keep=int(relay))
         comm = self.free[k].pop(0)
         used = self.net.qpus[k].comm_qubits - len(self.free[k])
         self.plan.peak_comm_in_use[k] = max(self.plan.peak_comm_in_use[k], used)
         return comm
 
-    def _set_aside(self, h: int, k: int, comm: int) -> None:
+    def _set_aside(self, h: int, k: int, comm: int, *, keep: int = 0) -> None:
         """Free communication qubit ``comm`` of QPU k, which holds a copy of hyperedge h: park the
         copy on a free data qubit if it serves another gate and QPU k is all-to-all (two CX, where
         making it again would cost an ebit or more; on a coupled QPU every use would move it with
-        SWAPs), else close it (an eviction)."""
-        if self.net.qpus[k].coupling == "all-to-all" and self.next_use(h, k) < math.inf and self._free_spots(k):
+        SWAPs), leaving ``keep`` free data qubits for a relay, else close it (an eviction)."""
+        if self.net.qpus[k].coupling == "all-to-all" and self.next_use(h, k) < math.inf \
+                and self._free_spots(k) > keep:
             del self.lru[k][comm]
             self.holders[h][k] = self.park(k, comm, h)
             self.plan.parked_copies += 1
@@ -221,13 +225,13 @@ class _Lowerer:
     def epr_pair(self, path: list[int], protect: int) -> tuple[int, int]:
         """An EPR pair between comm qubits at path[0] and path[-1], swapping at the middles."""
         start = self.alloc(path[0], protect)
-        end = self.alloc(path[1], protect)
+        end = self.alloc(path[1], protect, relay=len(path) > 2)
         self.emit(_EPR, (self.comm_qubit[start], self.comm_qubit[end]))
         self.plan.ebits_per_link[self.net.link_index(path[0], path[1])] += 1
-        for mid, nxt in zip(path[1:], path[2:]):
+        for i, (mid, nxt) in enumerate(zip(path[1:], path[2:])):
             left = self.park(mid, end, -1) if self._no_second(mid, protect) else end  # (-1: never ``protect``)
             right = self.alloc(mid, protect)
-            end = self.alloc(nxt, protect)
+            end = self.alloc(nxt, protect, relay=i + 3 < len(path))
             self.emit(_EPR, (self.comm_qubit[right], self.comm_qubit[end]))
             self.plan.ebits_per_link[self.net.link_index(mid, nxt)] += 1
             self.emit(_CX, (self.comm_qubit[left], self.comm_qubit[right]))
@@ -313,11 +317,11 @@ class _Lowerer:
             return None
         k = failed if failed in stuck else stuck[0]
         a, m, b = (self.net.qpus[j].name for j in (path[0], k, path[-1]))
+        park = ", or leave one of its data qubits free (it parks an EPR half there)" if not self._unplaced[k] else ""
         return RelayError(
             f"QPU {m!r} has {self.net.qpus[k].comm_qubits} communication qubit(s), too few to relay "
             f"entanglement from {a!r} to {b!r} (a relay holds two EPR halves at once); give it at least 2 "
-            f"(comm_qubits) in a network file, or link {a!r} and {b!r} directly, or leave one of its data "
-            "qubits free (it parks an EPR half there)", qpu=k)
+            f"(comm_qubits) in a network file, or link {a!r} and {b!r} directly{park}", qpu=k)
 
     def wire(self, h: int, k: int) -> Qubit:
         comm = self.holders[h][k]

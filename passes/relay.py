@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+import numpy as np
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import AnalysisPass
 
@@ -27,15 +28,16 @@ from qmosaic.targets.models import Network
 from .lowering import CommPlan, lower, spent_ebits
 from .placement import Partition, place
 
-__all__ = ["RelayRoom", "lower_relaying", "may_park"]
+__all__ = ["RelayRoom", "lower_relaying", "may_need_room"]
 
 Placer = Callable[[Network, str], Partition]  # (network, effort) -> placement
 
 
-def may_park(network: Network) -> bool:
-    """Whether some QPU could relay only by parking (one communication qubit): the only QPUs for
-    which placing again can help."""
-    return any(q.comm_qubits < 2 for q in network.qpus)
+def may_need_room(network: Network, placement) -> bool:
+    """Whether a QPU that relays only by parking (one communication qubit) has every data qubit
+    placed on: the only QPUs for which placing again can help (elsewhere a relay parks)."""
+    load = np.bincount(np.asarray(placement, dtype=np.int64), minlength=len(network.qpus))
+    return any(q.comm_qubits < 2 and load[k] >= q.qubits for k, q in enumerate(network.qpus))
 
 
 def lower_relaying(dag: DAGCircuit, network: Network, inter, partition: Partition, placer: Placer, *,
@@ -52,8 +54,9 @@ def lower_relaying(dag: DAGCircuit, network: Network, inter, partition: Partitio
             return lowered, plan, partition
         except RelayError as exc:
             k = exc.qpu
-            if k is None or room[k] < network.qpus[k].qubits or sum(room) - 1 < dag.num_qubits():
-                raise
+            if k is None or room[k] < network.qpus[k].qubits or partition.placement.count(k) < room[k] \
+                    or sum(room) - 1 < dag.num_qubits():
+                raise  # narrowed once already, a data qubit free already, or no room to free one
             room[k] -= 1
             narrower = replace(network, qpus=tuple(replace(q, qubits=r) for q, r in zip(network.qpus, room)))
             partition = placer(narrower, effort)
@@ -68,8 +71,8 @@ def lower_relaying(dag: DAGCircuit, network: Network, inter, partition: Partitio
 class RelayRoom(AnalysisPass):
     """Place again where a QPU with one communication qubit must relay and the placement filled it.
 
-    Runs only on networks with a QPU of one communication qubit (:func:`may_park`);
-    there it lowers the placement once to find out (no qubit starts away: the layout is fixed
+    Runs only where a QPU of one communication qubit is full (:func:`may_need_room`); there it
+    lowers the placement once to find out (no qubit starts away: the layout is fixed
     after this pass) and, on a :class:`~qmosaic.RelayError`, places again with the
     ``ILPPlacement`` options given here.
 
@@ -86,9 +89,9 @@ class RelayRoom(AnalysisPass):
         inter = self.property_set["qmosaic_interactions"]
         if partition is None or inter is None:
             raise PassError("RelayRoom needs 'qmosaic_partition' and 'qmosaic_interactions'; run ILPPlacement first")
-        if not may_park(self.network):
+        if not may_need_room(self.network, partition.placement):
             return
-        options = dict(self.placer_options)
+        options = {"objective": partition.objective_name, **self.placer_options}
         effort = options.pop("effort", "full")
 
         def placer(narrower: Network, how: str) -> Partition:

@@ -9,6 +9,7 @@ from qiskit.circuit import ControlFlowOp
 import qmosaic
 from conftest import assert_lowered_verified, assert_verified, qft_cp
 from qmosaic.errors import BudgetError
+from qmosaic.passes.interactions import analyse_interactions
 from qmosaic.targets import Network
 
 OPTS = qmosaic.CompileOptions(time_limit=3)
@@ -299,6 +300,37 @@ def test_a_copy_needed_again_is_parked_on_a_free_data_qubit_instead_of_evicted()
     result = qmosaic.compile(qc, net, options=qmosaic.CompileOptions(effort="fast"))
     assert (result.report["ebits"]["total"], result.report["comm_evictions"], result.report["comm_parked"]) == (2, 0, 1)
     assert_verified(result)
+
+
+def test_a_relay_keeps_the_free_data_qubit_it_parks_on():
+    """Ion traps a - b - c, one communication qubit each; b holds a copy of qubit 0 when a copy of
+    qubit 1 must pass from a to c.  Setting b's copy aside for the relay's EPR half, the lowering
+    closes it instead of parking it on b's one free data qubit, which the relay's first half
+    needs next (it parked the copy and closed it at once: two CX for nothing, and a parked copy
+    counted that was not).  The lowered circuit is simulated."""
+    import numpy as np
+    from qiskit.converters import circuit_to_dag
+
+    from qmosaic.passes.hypergraph import build_hypergraph, plan_servers
+    from qmosaic.passes.lowering import lower
+    from qmosaic.passes.normalize import NormalizeForDistribution
+    from qmosaic.passes.placement import Partition, PlacementStatus
+
+    net = _one_comm_network("quantinuum-h2", {"a": 3, "b": 3, "c": 3}, [("a", "b"), ("b", "c")])
+    qc = QuantumCircuit(5)
+    qc.cp(0.3, 0, 2)
+    qc.cp(0.4, 1, 4)
+    qc.cp(0.2, 0, 1)
+    qc.cp(0.5, 0, 3)
+    placement = (0, 0, 1, 1, 2)
+    dag = NormalizeForDistribution().run(circuit_to_dag(qc))
+    inter = analyse_interactions(dag)
+    ebits, server = plan_servers(build_hypergraph(inter), np.asarray(placement), net)
+    partition = Partition(placement, tuple(server.tolist()), ebits, PlacementStatus.HEURISTIC, ebits, None, None,
+                          0.0, "test", ebits)
+    lowered, plan = lower(dag, net, partition, inter, start_away=False)
+    assert (plan.evictions, plan.parked_copies) == (1, 0)
+    assert_lowered_verified(qc, lowered, plan)
 
 
 @pytest.mark.parametrize("effort", ["fast", "full"])

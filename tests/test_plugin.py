@@ -301,17 +301,18 @@ def test_the_optimization_level_chooses_the_effort_without_options(monkeypatch, 
     assert check(qc, out, network("line-3x3")) > 1 - 1e-6
 
 
-@pytest.mark.parametrize("effort", ["fast", "full"])
-def test_the_layout_stage_leaves_room_for_a_relay_as_compile_does(effort):
-    """Three all-to-all ion traps in a line with one communication qubit each: QFT-7 needs copies
-    between the ends through b, which can relay only by parking an EPR half on a free data qubit.
-    The layout stage places again with one of b's data qubits left free (it raised RelayError in
-    the routing stage); the output is simulated."""
+@pytest.mark.parametrize("effort, device", [("fast", "ionq-tempo"), ("full", "ionq-tempo"),
+                                            ("fast", "rigetti-cepheus")])
+def test_the_layout_stage_leaves_room_for_a_relay_as_compile_does(effort, device):
+    """Three ion traps (all-to-all) or square-lattice chiplets in a line with one communication
+    qubit each: QFT-7 needs copies between the ends through b, which can relay only by parking an
+    EPR half on a free data qubit.  The layout stage places again with one of b's data qubits
+    left free (it raised RelayError in the routing stage); the output is simulated."""
     from test_issue4_limits import _one_comm_network
 
     from conftest import qft_cp
 
-    net = _one_comm_network("ionq-tempo", {"a": 3, "b": 3, "c": 3}, [("a", "b"), ("b", "c")])
+    net = _one_comm_network(device, {"a": 3, "b": 3, "c": 3}, [("a", "b"), ("b", "c")])
     qc = qft_cp(7)
     pm = generate_preset_pass_manager(
         2, target=network_target(net, qmosaic_options=CompileOptions(time_limit=2, seed=0, effort=effort)),
