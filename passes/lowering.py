@@ -91,6 +91,11 @@ class CommPlan:
     def ebits(self) -> int:
         return int(sum(self.ebits_per_link))
 
+    @property
+    def crowded(self) -> int:
+        """Copies set aside for want of a communication qubit (evicted, or parked instead)."""
+        return self.evictions + self.parked_copies
+
 
 class _Lowerer:
     def __init__(self, dag: DAGCircuit, network: Network, partition: Partition, inter,
@@ -225,13 +230,14 @@ class _Lowerer:
     def epr_pair(self, path: list[int], protect: int) -> tuple[int, int]:
         """An EPR pair between comm qubits at path[0] and path[-1], swapping at the middles."""
         start = self.alloc(path[0], protect)
-        end = self.alloc(path[1], protect, relay=len(path) > 2)
+        last = len(path) - 1
+        end = self.alloc(path[1], protect, relay=1 < last)
         self.emit(_EPR, (self.comm_qubit[start], self.comm_qubit[end]))
         self.plan.ebits_per_link[self.net.link_index(path[0], path[1])] += 1
-        for i, (mid, nxt) in enumerate(zip(path[1:], path[2:])):
+        for j, (mid, nxt) in enumerate(zip(path[1:], path[2:]), start=2):  # nxt = path[j]
             left = self.park(mid, end, -1) if self._no_second(mid, protect) else end  # (-1: never ``protect``)
             right = self.alloc(mid, protect)
-            end = self.alloc(nxt, protect, relay=i + 3 < len(path))
+            end = self.alloc(nxt, protect, relay=j < last)
             self.emit(_EPR, (self.comm_qubit[right], self.comm_qubit[end]))
             self.plan.ebits_per_link[self.net.link_index(mid, nxt)] += 1
             self.emit(_CX, (self.comm_qubit[left], self.comm_qubit[right]))
@@ -274,9 +280,7 @@ class _Lowerer:
 
     @functools.cached_property
     def _unplaced(self) -> list[int]:
-        """Data qubits of each QPU no logical qubit is placed on."""
-        load = np.bincount(self.placement, minlength=len(self.net.qpus))
-        return [q.qubits - int(load[k]) for k, q in enumerate(self.net.qpus)]
+        return unplaced(self.net, self.placement)
 
     def park(self, k: int, comm: int, what: int) -> int:
         """Move the state on communication qubit ``comm`` of QPU k (a relay's first EPR half,
@@ -561,6 +565,13 @@ class _Lowerer:
         """QPU where logical qubit q lives now."""
         return self.away[q][0].dest if q in self.away else int(self.placement[q])
 
+def unplaced(network: Network, placement) -> list[int]:
+    """Data qubits of each QPU that no logical qubit of ``placement`` is placed on: where a QPU
+    parks (a relay's EPR half, a copy)."""
+    load = np.bincount(np.asarray(placement, dtype=np.int64), minlength=len(network.qpus))
+    return [q.qubits - int(load[k]) for k, q in enumerate(network.qpus)]
+
+
 def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=None, *, teledata: bool = True,
           link_weight: np.ndarray | None = None, materialize: bool = True,
           start_away: bool = True) -> tuple[DAGCircuit, CommPlan]:
@@ -576,8 +587,7 @@ def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=
     hg = build_hypergraph(inter)
     weight = np.ones(len(network.links)) if link_weight is None else np.asarray(link_weight)
     out, plan = _lower_with(dag, network, partition, inter, hg, weight, teledata=teledata, start_away=start_away)
-    crowded = plan.evictions + plan.parked_copies  # copies set aside for want of a communication qubit
-    if crowded and crowded >= EVICTED_SHARE * plan.ebits:
+    if plan.crowded and plan.crowded >= EVICTED_SHARE * plan.ebits:
         placement = np.asarray(partition.placement, dtype=np.int64)
         server = plan_servers(hg, placement, network, short_lived=True)[1]
         if server.tolist() != list(partition.server):

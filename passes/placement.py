@@ -994,10 +994,10 @@ def _lowered(dag: DAGCircuit, network: Network, partition: Partition, *, interac
 
 def _fewer_evicted(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Partition, searched: tuple, *,
                    network: Network, start_away: bool) -> Partition:
-    """``best``, or the gain search's placement ``searched`` if the lowering evicts copies on
-    ``best`` (too few communication qubits for them) and spends fewer ebits on ``searched``, or
-    cannot lower ``best`` at all (a relay through a QPU with one communication qubit) and can
-    lower ``searched``.  The model prices a copy once however long it stays open: on
+    """``best``, or the gain search's placement ``searched`` if the lowering sets copies aside on
+    ``best`` (evicts or parks them: too few communication qubits) and spends fewer ebits on
+    ``searched``, or cannot lower ``best`` at all (a relay through a QPU with one communication
+    qubit) and can lower ``searched``.  The model prices a copy once however long it stays open: on
     ``ring-4x4`` (2 communication qubits per QPU) it finds a QFT-16 placement of 18 ebits that
     the lowering spends 68 on, where the gain search's 24 costs 24.  Its status is then
     ``heuristic``, the model's bound kept."""
@@ -1008,7 +1008,7 @@ def _fewer_evicted(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: P
         plan = spent(best)
     except CommunicationError:
         plan = None
-    if plan is not None and not plan.evictions:
+    if plan is not None and not plan.crowded:
         return best
     placement, cost, server = searched
     other = replace(_moved(best, hg, placement, server, cost, network), status=PlacementStatus.HEURISTIC)

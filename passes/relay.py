@@ -18,14 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-import numpy as np
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import AnalysisPass
 
 from qmosaic.targets.errors import PassError, RelayError
 from qmosaic.targets.models import Network
 
-from .lowering import CommPlan, lower, spent_ebits
+from .lowering import CommPlan, lower, spent_ebits, unplaced
 from .placement import Partition, place
 
 __all__ = ["RelayRoom", "lower_relaying", "may_need_room"]
@@ -36,8 +35,7 @@ Placer = Callable[[Network, str], Partition]  # (network, effort) -> placement
 def may_need_room(network: Network, placement) -> bool:
     """Whether a QPU that relays only by parking (one communication qubit) has every data qubit
     placed on: the only QPUs for which placing again can help (elsewhere a relay parks)."""
-    load = np.bincount(np.asarray(placement, dtype=np.int64), minlength=len(network.qpus))
-    return any(q.comm_qubits < 2 and load[k] >= q.qubits for k, q in enumerate(network.qpus))
+    return any(q.comm_qubits < 2 and free <= 0 for q, free in zip(network.qpus, unplaced(network, placement)))
 
 
 def lower_relaying(dag: DAGCircuit, network: Network, inter, partition: Partition, placer: Placer, *,
