@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import functools
 import math
-from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
@@ -46,6 +45,7 @@ from qmosaic.targets.errors import CommunicationError, PassError, RelayError
 from qmosaic.targets.gates import EPRGate
 from qmosaic.targets.models import Network
 
+from .comm_order import scheduled
 from .feedforward import CorrectionFactory, materialize_dag
 from .gateinfo import is_antidiagonal_1q, is_diagonal_1q, node_fact
 from .hypergraph import Hypergraph, build_hypergraph, copy_destinations, plan_servers
@@ -60,11 +60,12 @@ __all__ = ["TeleportLowering", "CommPlan", "lower", "spent_ebits"]
 
 _EPR, _CX, _H, _MEASURE, _RESET, _SWAP = EPRGate(), CXGate(), HGate(), Measure(), Reset(), SwapGate()
 _X, _Z = XGate(), ZGate()
-# Lower again with short-lived servers only where evictions (and copies parked instead) are at least
-# this share of the ebits: they can save no more than that.  Where it won: QFT-16 on ``ring-4x4`` 126
-# evictions of 143 ebits (24 after), the chemistry ansatz there 26 of 128 (120 after); on ``python -m
-# benchmarks scale``'s random circuits (8 to 10 %) it saved 0 to 0.04 % of the ebits for a second
-# lowering (15 s at 100k gates).
+# Lower again (bursts finished first; short-lived servers) only where evictions (and copies parked
+# instead) are at least this share of the ebits: they can save no more than that.  Where short-lived
+# servers won: QFT-16 on ``ring-4x4`` 126 evictions of 143 ebits (24 after), the chemistry ansatz there
+# 26 of 128 (120 after); on ``python -m benchmarks scale``'s random circuits (8 to 10 %) they saved 0 to
+# 0.04 % of the ebits for a second lowering (15 s at 100k gates).  The other order: QFT-25 on four
+# ion traps of 8 in a line with one communication qubit each, 199 -> 48.
 EVICTED_SHARE = 0.125
 _NEW_SPOT = 0  # :meth:`_Lowerer._spot`'s answer where a parking qubit is still to be made (real keys are < 0)
 
@@ -99,8 +100,8 @@ class CommPlan:
 
 class _Lowerer:
     def __init__(self, dag: DAGCircuit, network: Network, partition: Partition, inter,
-                 windows: list[Window] = (), *, hypergraph: Hypergraph | None = None) -> None:
-        self.net, self.part = network, partition
+                 windows: list[Window] = (), *, hypergraph: Hypergraph | None = None, reorder: bool = False) -> None:
+        self.net, self.part, self.reorder = network, partition, reorder
         self.placement = np.asarray(partition.placement, dtype=np.int64)
         self.server_planned = np.asarray(partition.server, dtype=np.int64)
         self.server = self.server_planned.copy()
@@ -143,7 +144,8 @@ class _Lowerer:
         self.holders: dict[int, dict[int, int | None]] = {}  # hyperedge -> QPU -> comm index (None: source)
         self.lru: list[OrderedDict] = [OrderedDict() for _ in network.qpus]  # QPU -> comm -> hyperedge
         self.uses = self._copy_uses()
-        self.now = -1  # index of the gate being lowered
+        self.used = {key: 0 for key in self.uses}  # (hyperedge, QPU) -> its uses known to be lowered
+        self.done = bytearray(inter.num_gates)  # two-qubit gates lowered (or being lowered)
         self.pinned: set[tuple[int, int]] = set()  # (hyperedge, QPU) copies the current gate uses: never evicted
         self.open_edges: dict[int, set[int]] = {}  # logical qubit -> hyperedges with live copies
 
@@ -158,8 +160,13 @@ class _Lowerer:
         return out
 
     def next_use(self, h: int, k: int) -> float:
-        uses = self.uses.get((h, k), [])
-        i = bisect_right(uses, self.now)
+        """The gate that uses the copy of h on QPU k next (after the current one), inf if none."""
+        uses = self.uses.get((h, k), ())
+        i = self.used.get((h, k), 0)
+        while i < len(uses) and self.done[uses[i]]:  # a copy's uses are lowered in order (along its qubit)
+            i += 1
+        if uses:
+            self.used[h, k] = i
         return uses[i] if i < len(uses) else math.inf
 
     def _last_uses(self) -> dict[int, int]:
@@ -491,7 +498,7 @@ class _Lowerer:
         index = {b: i for i, b in enumerate(self.logical)}
         for w in self.early:
             self.begin_away(w)
-        for node in dag.topological_op_nodes():
+        for node in self._order(dag):
             qs = [index[q] for q in node.qargs]
             if node._node_id in self.starts:
                 self.leave(self.starts[node._node_id])
@@ -513,7 +520,7 @@ class _Lowerer:
 
     def two_qubit(self, node, qs: list[int]) -> None:
         g = self.gate_of[node._node_id]
-        self.now = g
+        self.done[g] = 1
         edges = self.hg.edge[g].tolist()  # one lookup per gate: read below as plain ints
         for side in (0, 1):
             if edges[side] < 0:  # not diagonal on this qubit: its copies must go first
@@ -549,6 +556,28 @@ class _Lowerer:
             if self.last_use.get(h) == g:
                 self.close_edge(h)
 
+    def _order(self, dag: DAGCircuit):
+        """The operations in topological order; with ``reorder``, in :func:`~qmosaic.passes.comm_order.scheduled`'s
+        order (remote gates whose copies are live first, then those made without an eviction)."""
+        if not self.reorder:
+            return dag.topological_op_nodes()
+        return scheduled(list(dag.topological_op_nodes()), self._is_remote, self._copy_cost)
+
+    def _is_remote(self, node) -> bool:
+        g = self.gate_of.get(node._node_id)
+        if g is None or self.server[g] < 0:
+            return False
+        srv = int(self.server[g])
+        return any(self.located(int(q)) != srv for q in self.hg.qubits[g])
+
+    def _copy_cost(self, node) -> tuple[bool, int]:
+        """(whether lowering the remote gate ``node`` now evicts a copy, copies it makes)."""
+        g = self.gate_of[node._node_id]
+        srv = int(self.server[g])
+        missing = [h for q, h in zip(self.hg.qubits[g].tolist(), self.hg.edge[g].tolist())
+                   if self.located(q) != srv and srv not in self.holders.get(h, ())]
+        return len(missing) > len(self.free[srv]), len(missing)
+
     def _live_server(self, qs: list[int], edges: list[int], srv: int) -> int:
         """``srv``, or the home of one of a gate's qubits (the gate diagonal on both: hyperedges
         ``edges``) where a copy of the other is live, when ``srv`` lacks a copy it needs: that
@@ -582,23 +611,34 @@ def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=
     leaves the corrections as :class:`~qmosaic.passes.feedforward.Correction` (the caller
     materializes the finished circuit; see that module).  ``start_away=False`` keeps every
     qubit on its data qubit at the start (when the layout is fixed already, as in a pass manager).
+
+    Where copies were set aside for want of communication qubits (``EVICTED_SHARE``), it
+    lowers again in the order that finishes bursts first, and with short-lived servers, and
+    keeps the cheapest (:func:`_retries`).
     """
     inter = interactions if interactions is not None else analyse_interactions(dag)
     hg = build_hypergraph(inter)
     weight = np.ones(len(network.links)) if link_weight is None else np.asarray(link_weight)
     out, plan = _lower_with(dag, network, partition, inter, hg, weight, teledata=teledata, start_away=start_away)
     if plan.crowded and plan.crowded >= EVICTED_SHARE * plan.ebits:
-        placement = np.asarray(partition.placement, dtype=np.int64)
-        server = plan_servers(hg, placement, network, short_lived=True)[1]
-        if server.tolist() != list(partition.server):
+        for other_partition, reorder in _retries(hg, partition, network):
             try:
-                other = _lower_with(dag, network, replace(partition, server=tuple(server.tolist())), inter, hg,
-                                    weight, teledata=teledata, start_away=start_away)
+                other = _lower_with(dag, network, other_partition, inter, hg, weight, teledata=teledata,
+                                    start_away=start_away, reorder=reorder)
             except CommunicationError:  # these copies would need a relay where no QPU can be one
-                other = None
-            if other is not None and _spent(other[1], network, weight) < _spent(plan, network, weight):
+                continue
+            if _spent(other[1], network, weight) < _spent(plan, network, weight):
                 out, plan = other
     return (materialize_dag(out) if materialize else out), plan
+
+
+def _retries(hg: Hypergraph, partition: Partition, network: Network):
+    """How :func:`lower` lowers again where copies were set aside: in the order that finishes
+    bursts first (:mod:`~qmosaic.passes.comm_order`), and with short-lived servers (if they differ)."""
+    yield partition, True
+    server = plan_servers(hg, np.asarray(partition.placement, dtype=np.int64), network, short_lived=True)[1]
+    if server.tolist() != list(partition.server):
+        yield replace(partition, server=tuple(server.tolist())), False
 
 
 def spent_ebits(dag: DAGCircuit, network: Network, partition: Partition, interactions=None, *,
@@ -612,7 +652,7 @@ def spent_ebits(dag: DAGCircuit, network: Network, partition: Partition, interac
 
 
 def _lower_with(dag: DAGCircuit, network: Network, partition: Partition, inter, hg: Hypergraph, weight: np.ndarray,
-                *, teledata: bool, start_away: bool) -> tuple[DAGCircuit, CommPlan]:
+                *, teledata: bool, start_away: bool, reorder: bool = False) -> tuple[DAGCircuit, CommPlan]:
     """One lowering with ``partition``'s servers (see :func:`lower`)."""
     windows: list[Window] = []
     if teledata:
@@ -622,7 +662,7 @@ def _lower_with(dag: DAGCircuit, network: Network, partition: Partition, inter, 
             dag, inter, hg = ordered.dag, ordered.inter, ordered.hg
             partition = replace(partition, server=tuple(ordered.server.tolist()))
         windows = ordered.windows
-    low = _Lowerer(dag, network, partition, inter, windows, hypergraph=hg)
+    low = _Lowerer(dag, network, partition, inter, windows, hypergraph=hg, reorder=reorder)
     return low.run(dag), low.plan
 
 
