@@ -20,7 +20,7 @@ from qiskit.dagcircuit import DAGOpNode
 
 __all__ = ["scheduled"]
 
-WINDOW = 64  # ready remote gates compared per choice (the lowest indices): bounds the work per gate
+WINDOW = 16  # ready remote gates compared per choice (the lowest indices): bounds the work per gate
 
 
 def scheduled(order: Sequence[DAGOpNode], remote: Callable[[DAGOpNode], bool],

@@ -144,7 +144,7 @@ class _Lowerer:
         self.holders: dict[int, dict[int, int | None]] = {}  # hyperedge -> QPU -> comm index (None: source)
         self.lru: list[OrderedDict] = [OrderedDict() for _ in network.qpus]  # QPU -> comm -> hyperedge
         self.uses = self._copy_uses()
-        self.used = {key: 0 for key in self.uses}  # (hyperedge, QPU) -> its uses known to be lowered
+        self.used: dict[tuple[int, int], int] = {}  # (hyperedge, QPU) -> its uses known to be lowered
         self.done = bytearray(inter.num_gates)  # two-qubit gates lowered (or being lowered)
         self.pinned: set[tuple[int, int]] = set()  # (hyperedge, QPU) copies the current gate uses: never evicted
         self.open_edges: dict[int, set[int]] = {}  # logical qubit -> hyperedges with live copies
@@ -165,7 +165,6 @@ class _Lowerer:
         i = self.used.get((h, k), 0)
         while i < len(uses) and self.done[uses[i]]:  # a copy's uses are lowered in order (along its qubit)
             i += 1
-        if uses:
             self.used[h, k] = i
         return uses[i] if i < len(uses) else math.inf
 
@@ -565,18 +564,30 @@ class _Lowerer:
 
     def _is_remote(self, node) -> bool:
         g = self.gate_of.get(node._node_id)
-        if g is None or self.server[g] < 0:
+        if g is None:
             return False
-        srv = int(self.server[g])
-        return any(self.located(int(q)) != srv for q in self.hg.qubits[g])
+        qubits, _, server, _ = self._gate_lists
+        return server[g] >= 0 and any(self._where(q) != server[g] for q in qubits[g])
 
     def _copy_cost(self, node) -> tuple[bool, int]:
         """(whether lowering the remote gate ``node`` now evicts a copy, copies it makes)."""
         g = self.gate_of[node._node_id]
-        srv = int(self.server[g])
-        missing = [h for q, h in zip(self.hg.qubits[g].tolist(), self.hg.edge[g].tolist())
-                   if self.located(q) != srv and srv not in self.holders.get(h, ())]
-        return len(missing) > len(self.free[srv]), len(missing)
+        qubits, edges, server, _ = self._gate_lists
+        srv, missing = server[g], 0
+        for q, h in zip(qubits[g], edges[g]):
+            if self._where(q) != srv and srv not in self.holders.get(h, ()):
+                missing += 1
+        return missing > len(self.free[srv]), missing
+
+    def _where(self, q: int) -> int:
+        """:meth:`located`, from plain lists (asked at every choice of the other order)."""
+        away = self.away.get(q)
+        return self._gate_lists[3][q] if away is None else away[0].dest
+
+    @functools.cached_property
+    def _gate_lists(self) -> tuple[list, list, list, list]:
+        """Each gate's qubits, hyperedges and server, and each qubit's QPU, as plain lists."""
+        return self.hg.qubits.tolist(), self.hg.edge.tolist(), self.server.tolist(), self.placement.tolist()
 
     def _live_server(self, qs: list[int], edges: list[int], srv: int) -> int:
         """``srv``, or the home of one of a gate's qubits (the gate diagonal on both: hyperedges
