@@ -87,8 +87,8 @@ class NormalizeForDistribution(TransformationPass):
     every two-qubit gate that is diagonal on neither qubit (swap, iswap, rxx, ...), into
     ``cx`` and one-qubit gates.  Keeps classically conditioned one-qubit blocks (``if (c)
     x q;``) and single conditioned two-qubit gates diagonal on a qubit (``if (c) cx a, b;``).
-    Raises ``UnsupportedOperationError`` for other classical control flow, unbound
-    parameters, or gates without a definition.  Then merges ``cx · diagonal · cx`` blocks
+    Raises ``UnsupportedOperationError`` for other classical control flow, classical
+    variables, unbound parameters, or gates without a definition.  Then merges ``cx · diagonal · cx`` blocks
     into gates diagonal on both qubits (:func:`~qmosaic.passes.diagonal.merge_diagonal_blocks`)
     and rotates runs of X-diagonal gates into the Z basis
     (:func:`~qmosaic.passes.basis.rotate_x_runs`), so ``cx`` gates sharing a target are served
@@ -98,9 +98,20 @@ class NormalizeForDistribution(TransformationPass):
     """
 
     def run(self, dag: DAGCircuit) -> DAGCircuit:
+        _refuse_variables(dag)
         order = list(dag.topological_op_nodes())
         unchanged = _normalize_nodes(dag, order)
         return rotate_x_runs(merge_diagonal_blocks(dag, order if unchanged else None))
+
+
+def _refuse_variables(dag: DAGCircuit) -> None:
+    """Classical variables (``expr.Var``, OpenQASM 3's ``bool v = ...``) are refused: the passes
+    order and move operations by their qubits and classical bits only."""
+    if dag.num_vars:
+        names = ", ".join(sorted(v.name for v in dag.iter_vars()))
+        raise UnsupportedOperationError(
+            f"the circuit uses classical variables ({names}); qmosaic compiles circuits over qubits and "
+            "classical bits only: measure into classical bits and condition on them instead")
 
 
 def _normalize_nodes(dag: DAGCircuit, order: list | None = None) -> bool:

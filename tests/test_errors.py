@@ -174,6 +174,24 @@ def test_classical_control_flow_in_the_input_is_refused():
     assert "split the block" in message(info)
 
 
+def test_classical_variables_are_refused_in_one_line():
+    """A circuit with a classical variable raised Qiskit's CircuitError from deep inside the
+    normalisation; the passes order operations by qubits and classical bits only."""
+    from qiskit.circuit.classical import expr
+
+    qc = QuantumCircuit(2, 1)
+    flag = qc.add_var("flag", expr.lift(False))
+    qc.h(0)
+    qc.measure(0, 0)
+    qc.store(flag, expr.lift(qc.clbits[0]))
+    with qc.if_test(flag):
+        qc.x(1)
+    with pytest.raises(UnsupportedOperationError) as info:
+        qmosaic.compile(qc, "pair-2x4", options=FAST)
+    assert "classical variables (flag)" in message(info)
+    assert "\n" not in message(info)
+
+
 # --- networks --------------------------------------------------------------------------------------------------
 def test_unknown_preset_lists_the_known_ones():
     with pytest.raises(NetworkError, match=r"unknown network preset 'moon-base'.*line-3x3.*toml"):
