@@ -1,4 +1,4 @@
-"""Command line of the benchmark harness: ``python -m benchmarks {run,diff,show,scale,ilp}``."""
+"""Command line of the benchmark harness: ``python -m benchmarks {run,diff,show,scale,ilp,scarce}``."""
 
 from __future__ import annotations
 
@@ -79,6 +79,16 @@ def main(argv: list[str] | None = None) -> int:
     ilp.add_argument("--shared", type=Path, default=None)
     ilp.add_argument("--out", type=Path, default=None, help="also write the rows as JSON")
 
+    scarce = sub.add_parser("scarce", help="ebits with one communication qubit per QPU (ion modules, chiplets), "
+                                           "against unbounded")
+    scarce.add_argument("--effort", choices=("fast", "full"), default="fast", help="qmosaic's effort (default fast)")
+    scarce.add_argument("--time-limit", type=_positive, default=3.0, metavar="S",
+                        help="placer time limit (default 3; full effort)")
+    scarce.add_argument("--seed", type=int, default=0)
+    scarce.add_argument("--shared", type=Path, default=None)
+    scarce.add_argument("--no-verify", action="store_true", help="skip the stim check of Clifford circuits")
+    scarce.add_argument("--out", type=Path, default=None, help="also write the rows as JSON")
+
     args = parser.parse_args(argv)
     if args.command == "run":
         from .run import DEFAULT_OUT, run_benchmarks
@@ -104,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
 
         shared = args.shared if args.shared is not None else default_shared()
         return run_ilp(shared=shared, patterns=args.cases, time_limit=args.time_limit, seed=args.seed, out=args.out)
+    if args.command == "scarce":
+        from .scarce import run_scarce
+
+        shared = args.shared if args.shared is not None else default_shared()
+        return run_scarce(shared=shared, effort=args.effort, time_limit=args.time_limit, seed=args.seed,
+                          out=args.out, verify=not args.no_verify)
     if args.command == "scale":
         from .scale import run_scale
 

@@ -92,3 +92,25 @@ def test_the_summary_counts_cases_no_slower_than_qiskit():
     assert (summary["qiskit_timed"], summary["not_slower_than_qiskit"]) == (2, 1)
     assert summary["median_time_ratio_vs_qiskit"] == 30.0
     assert _row(fast)[8] == "0.20" and _row(untimed)[8] == "-"
+
+
+def test_the_scarce_benchmark_checks_outputs_and_records_errors_on_one_line():
+    """``python -m benchmarks scarce``: four networks of 32 data qubits, one communication qubit
+    per QPU; a Clifford output is checked with stim, a case that cannot relay is a row with its
+    one-line error, not a crash of the run."""
+    from benchmarks.jobs import make_options
+    from benchmarks.scarce import _compile, scarce_networks
+    from conftest import qft_cp
+
+    nets = scarce_networks()
+    assert list(nets) == ["ions-line", "ions-ring", "ions-star", "cepheus-chiplets"]
+    for net in nets.values():
+        assert sum(q.qubits for q in net.qpus) == 32 and {q.comm_qubits for q in net.qpus} == {1}
+    ghz = QuantumCircuit(20)
+    ghz.h(0)
+    for i in range(19):
+        ghz.cx(i, i + 1)
+    row = _compile(ghz, nets["ions-ring"], make_options(effort="fast"), check=True)
+    assert row["check"] == "stim" and row["ebits"] >= 2 and row["evictions"] == 0
+    row = _compile(qft_cp(32), nets["ions-line"], make_options(effort="fast"), check=False)
+    assert row["error"].startswith("RelayError: QPU ") and "\n" not in row["error"]
