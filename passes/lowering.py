@@ -64,7 +64,7 @@ _X, _Z = XGate(), ZGate()
 # instead) are at least this share of the ebits: they can save no more than that.  Where short-lived
 # servers won: QFT-16 on ``ring-4x4`` 126 evictions of 143 ebits (24 after), the chemistry ansatz there
 # 26 of 128 (120 after); on ``python -m benchmarks scale``'s random circuits (8 to 10 %) they saved 0 to
-# 0.04 % of the ebits for a second lowering (15 s at 100k gates).  The other order: QFT-25 on four
+# 0.04 % of the ebits for a second lowering (then 15 s at 100k gates).  The other order: QFT-25 on four
 # ion traps of 8 in a line with one communication qubit each, 199 -> 48.
 EVICTED_SHARE = 0.125
 _NEW_SPOT = 0  # :meth:`_Lowerer._spot`'s answer where a parking qubit is still to be made (real keys are < 0)
@@ -103,6 +103,7 @@ class _Lowerer:
                  windows: list[Window] = (), *, hypergraph: Hypergraph | None = None, reorder: bool = False) -> None:
         self.net, self.part, self.reorder = network, partition, reorder
         self.placement = np.asarray(partition.placement, dtype=np.int64)
+        self.homes: list[int] = self.placement.tolist()
         self.server_planned = np.asarray(partition.server, dtype=np.int64)
         self.server = self.server_planned.copy()
         for w in windows:
@@ -162,9 +163,10 @@ class _Lowerer:
     def next_use(self, h: int, k: int) -> float:
         """The gate that uses the copy of h on QPU k next (after the current one), inf if none."""
         uses = self.uses.get((h, k), ())
-        i = self.used.get((h, k), 0)
+        i = first = self.used.get((h, k), 0)
         while i < len(uses) and self.done[uses[i]]:  # a copy's uses are lowered in order (along its qubit)
             i += 1
+        if i != first:
             self.used[h, k] = i
         return uses[i] if i < len(uses) else math.inf
 
@@ -556,38 +558,40 @@ class _Lowerer:
                 self.close_edge(h)
 
     def _order(self, dag: DAGCircuit):
-        """The operations in topological order; with ``reorder``, in :func:`~qmosaic.passes.comm_order.scheduled`'s
-        order (remote gates whose copies are live first, then those made without an eviction)."""
-        if not self.reorder:
+        """The operations in the DAG's topological order; with ``reorder``, in the order
+        :func:`~qmosaic.passes.comm_order.scheduled` chooses as the lowering goes (operations that
+        need no copy first, then the remote gate :meth:`_copy_cost` ranks lowest).  That order
+        follows each qubit's and clbit's wire; a DAG with classical variables (the normaliser
+        refuses them) keeps its own order."""
+        if not self.reorder or dag.num_vars:
             return dag.topological_op_nodes()
         return scheduled(list(dag.topological_op_nodes()), self._is_remote, self._copy_cost)
 
     def _is_remote(self, node) -> bool:
+        """``node`` is a two-qubit gate planned on a QPU where one of its qubits is not."""
         g = self.gate_of.get(node._node_id)
         if g is None:
             return False
-        qubits, _, server, _ = self._gate_lists
-        return server[g] >= 0 and any(self._where(q) != server[g] for q in qubits[g])
+        qubits, _, server = self._gate_lists
+        return server[g] >= 0 and any(self.located(q) != server[g] for q in qubits[g])
 
     def _copy_cost(self, node) -> tuple[bool, int]:
-        """(whether lowering the remote gate ``node`` now evicts a copy, copies it makes)."""
+        """A cheap estimate of what lowering the remote gate ``node`` now costs: (its planned QPU has
+        fewer free communication qubits than the copies it lacks there, copies it lacks).  It
+        does not look at the sending QPUs, relays, or the changes of server :meth:`two_qubit` may
+        make; it ranks the gates, the lowering decides."""
         g = self.gate_of[node._node_id]
-        qubits, edges, server, _ = self._gate_lists
+        qubits, edges, server = self._gate_lists
         srv, missing = server[g], 0
         for q, h in zip(qubits[g], edges[g]):
-            if self._where(q) != srv and srv not in self.holders.get(h, ()):
+            if self.located(q) != srv and srv not in self.holders.get(h, ()):
                 missing += 1
         return missing > len(self.free[srv]), missing
 
-    def _where(self, q: int) -> int:
-        """:meth:`located`, from plain lists (asked at every choice of the other order)."""
-        away = self.away.get(q)
-        return self._gate_lists[3][q] if away is None else away[0].dest
-
     @functools.cached_property
-    def _gate_lists(self) -> tuple[list, list, list, list]:
-        """Each gate's qubits, hyperedges and server, and each qubit's QPU, as plain lists."""
-        return self.hg.qubits.tolist(), self.hg.edge.tolist(), self.server.tolist(), self.placement.tolist()
+    def _gate_lists(self) -> tuple[list, list, list]:
+        """Each gate's qubits, hyperedges and server (fixed after setup) as plain lists."""
+        return self.hg.qubits.tolist(), self.hg.edge.tolist(), self.server.tolist()
 
     def _live_server(self, qs: list[int], edges: list[int], srv: int) -> int:
         """``srv``, or the home of one of a gate's qubits (the gate diagonal on both: hyperedges
@@ -603,7 +607,8 @@ class _Lowerer:
 
     def located(self, q: int) -> int:
         """QPU where logical qubit q lives now."""
-        return self.away[q][0].dest if q in self.away else int(self.placement[q])
+        away = self.away.get(q)
+        return self.homes[q] if away is None else away[0].dest
 
 def unplaced(network: Network, placement) -> list[int]:
     """Data qubits of each QPU that no logical qubit of ``placement`` is placed on: where a QPU
@@ -624,8 +629,8 @@ def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=
     qubit on its data qubit at the start (when the layout is fixed already, as in a pass manager).
 
     Where copies were set aside for want of communication qubits (``EVICTED_SHARE``), it
-    lowers again in the order that finishes bursts first, and with short-lived servers, and
-    keeps the cheapest (:func:`_retries`).
+    lowers again in the order that finishes bursts first, then, unless that set none aside,
+    with short-lived servers, and keeps the cheapest (:func:`_retries`).
     """
     inter = interactions if interactions is not None else analyse_interactions(dag)
     hg = build_hypergraph(inter)
@@ -640,6 +645,8 @@ def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=
                 continue
             if _spent(other[1], network, weight) < _spent(plan, network, weight):
                 out, plan = other
+            if not plan.crowded:  # nothing set aside any more: short-lived servers cannot do better
+                break
     return (materialize_dag(out) if materialize else out), plan
 
 

@@ -211,7 +211,8 @@ def test_a_second_lowering_only_where_evictions_are_a_large_share_of_the_ebits(m
     evictions cost.  A random circuit of 600 CX on 32 qubits over four QPUs of 8 in a ring with
     4 communication qubits each: 25 evictions of 366 ebits (7 %), lowered once (on 1000-qubit
     circuits a second lowering took 15 s and saved 0.04 %).  QFT-8 on ``pair-2x4`` (8 of 12,
-    above): lowered three times."""
+    above): lowered twice, the second time in the other order, which sets no copy aside (so
+    short-lived servers are not tried)."""
     from benchmarks.scale import random_circuit
     from qiskit.converters import circuit_to_dag
 
@@ -223,7 +224,7 @@ def test_a_second_lowering_only_where_evictions_are_a_large_share_of_the_ebits(m
     one = lowering._lower_with
     monkeypatch.setattr(lowering, "_lower_with", lambda *a, **k: calls.append(1) or one(*a, **k))
     net = Network.from_modules([8] * 4, [(0, 1), (1, 2), (2, 3), (3, 0)], comm_qubits=4)
-    for circuit, network, lowerings in ((random_circuit(32, 600, seed=3), net, 1), (qft_cp(8), "pair-2x4", 3)):
+    for circuit, network, lowerings in ((random_circuit(32, 600, seed=3), net, 1), (qft_cp(8), "pair-2x4", 2)):
         network = qmosaic.load_network(network)
         dag = NormalizeForDistribution().run(circuit_to_dag(circuit))
         partition = place(dag, network, effort="fast")
