@@ -18,6 +18,8 @@ from typing import Callable, Iterator, Sequence
 
 from qiskit.dagcircuit import DAGOpNode
 
+from .nodes import wire_nodes
+
 __all__ = ["scheduled"]
 
 WINDOW = 16  # ready remote gates compared per choice (the lowest indices): bounds the work per gate
@@ -69,16 +71,15 @@ def _cheapest(candidates: list[int], order: Sequence[DAGOpNode], cost: Callable[
 
 
 def _wire_dependencies(order: Sequence[DAGOpNode]) -> tuple[list[int], list[list[int]]]:
-    """``(waiting, after)``: per node, how many nodes precede it on its wires (qubits and clbits;
-    one per distinct predecessor) and the nodes that follow it directly."""
-    last: dict = {}
+    """``(waiting, after)``: per node, how many nodes precede it directly on its wires (qubits and
+    clbits, :func:`~qmosaic.passes.nodes.wire_nodes`; one per distinct predecessor) and the nodes
+    that follow it directly."""
+    index = {node._node_id: i for i, node in enumerate(order)}
+    edges = {(index[a._node_id], index[b._node_id]) for line in wire_nodes(order).values()
+             for a, b in zip(line, line[1:])}
     waiting = [0] * len(order)
     after: list[list[int]] = [[] for _ in order]
-    for i, node in enumerate(order):
-        before = {last[bit] for bit in (*node.qargs, *node.cargs) if bit in last}
-        for j in before:
-            after[j].append(i)
-        waiting[i] = len(before)
-        for bit in (*node.qargs, *node.cargs):
-            last[bit] = i
+    for i, j in sorted(edges):
+        after[i].append(j)
+        waiting[j] += 1
     return waiting, after
