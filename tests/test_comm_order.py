@@ -10,6 +10,7 @@ from qiskit.converters import circuit_to_dag
 import qmosaic
 from conftest import assert_lowered_verified, assert_verified, qft_cp
 from qmosaic.passes.comm_order import scheduled
+from qmosaic.passes.feedforward import materialize_dag
 from qmosaic.passes.hypergraph import build_hypergraph, plan_servers
 from qmosaic.passes.interactions import analyse_interactions
 from qmosaic.passes.lowering import _lower_with, lower
@@ -96,11 +97,14 @@ def test_finishing_bursts_first_spares_the_one_communication_qubit():
     """QFT-6 on two ion traps of 3, one communication qubit each, qubits 0-2 on the first: in the
     DAG's order the copies of qubits 0, 1, 2 on the second trap interleave, and each new one
     evicts the last (9 ebits, 6 evictions).  Taking first the remote gates whose copy is live,
-    each burst ends before the next starts: 3 ebits (the model's count), no eviction."""
+    each burst ends before the next starts: 3 ebits (the model's count), no eviction.  Both
+    lowerings are simulated."""
     placement = (0, 0, 0, 1, 1, 1)
-    default, reordered = (_lowered(qft_cp(6), placement, r)[1] for r in (False, True))
+    (out_default, default), (out_reordered, reordered) = (_lowered(qft_cp(6), placement, r) for r in (False, True))
     assert (default.ebits, default.evictions) == (9, 6)
     assert (reordered.ebits, reordered.evictions) == (3, 0)
+    assert_lowered_verified(qft_cp(6), materialize_dag(out_default), default)
+    assert_lowered_verified(qft_cp(6), materialize_dag(out_reordered), reordered)
 
 
 def test_lower_keeps_the_reordered_lowering_where_it_spends_least():
