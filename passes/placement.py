@@ -93,6 +93,10 @@ STALL_MIN = 1.0
 GRACE_SHARE = 0.1
 INTEGRAL_GAP = 0.999  # HiGHS's absolute gap when the objective counts ebits: below 1 is proof
 REFINE_STALL = 0.2  # share of that for the TeleData refinement (a tie-break among equal placements)
+# effort "fast": the TeleData refinement's placement evaluations x gates (each scores every gate
+# and plans the windows), not run where that leaves fewer than FAST_REFINE_MIN_EVALS
+FAST_REFINE_GATE_EVALS = 10_000
+FAST_REFINE_MIN_EVALS = 20
 
 
 class PlacementStatus(enum.Enum):
@@ -772,9 +776,9 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
     ``symmetry_breaking=False`` drops the twin-QPU ordering constraints and ``warm_start=False``
     withholds the heuristic placement from the solver; they exist to measure what each buys
     (``python -m benchmarks ilp``).  ``teledata`` (objective ``ebits``, instances the exact
-    model takes) then prefers, among placements scored alike, one where moving qubits saves
-    ebits (:func:`_refine_for_teledata`; ``start_away=False`` when the lowering will not start
-    qubits away, as in a pass manager)."""
+    model takes; at fast effort, circuits of at most 500 gates) then prefers, among placements
+    scored alike, one where moving qubits saves ebits (:func:`_refine_for_teledata`;
+    ``start_away=False`` when the lowering will not start qubits away, as in a pass manager)."""
     if effort not in EFFORTS:
         raise QmosaicError(f"unknown effort {effort!r}; choose one of {', '.join(EFFORTS)}")
     _check_solver(solver)
@@ -790,7 +794,9 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
     hg = build_hypergraph(inter)
     if effort == "fast":
         return _fast(hg, network, weights, capacity, start, initial=initial,
-                     lowered=functools.partial(_fewer_evicted, dag, inter, hg, network=network, start_away=start_away))
+                     lowered=functools.partial(_fewer_evicted, dag, inter, hg, network=network, start_away=start_away),
+                     refine=functools.partial(_fast_refine, dag, inter, hg, capacity=capacity, network=network,
+                                              weights=weights, start_away=start_away) if teledata else None)
     shape = _shape(hg, network) if use_ilp else None
     exact = shape is not None and shape.terms <= MAX_MODEL_TERMS  # else the heuristic has all the time
     first = _first(hg, capacity, network, weights, initial)
@@ -840,14 +846,15 @@ def _first(hg: Hypergraph, capacity: list[int], network: Network, weights: Weigh
 
 
 def _fast(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int], start: float, *,
-          initial: Sequence[int] | None, lowered) -> Partition:
+          initial: Sequence[int] | None, lowered, refine=None) -> Partition:
     """The first placement improved by work-bounded searches (the same answer on any machine):
     with the ebits objective and no link budgets, :func:`~qmosaic.passes.gains.gain_search`
     from each of :func:`_starts` (``FAST_WORK_PER_GATE`` visits per gate in all, within
     ``FAST_MIN_WORK`` and ``FAST_MAX_WORK``);
     otherwise the local search, ``FAST_WORK_PER_GATE`` placement evaluations (fewer on circuits
     of more than ``FAST_MAX_GATE_EVALS / FAST_WORK_PER_GATE`` gates: each scores every gate).
-    No exact model, no kicks, no TeleData refinement; the status is ``heuristic`` unless the
+    Then, above the spread bound, ``refine(best)`` (:func:`_fast_refine`: a TeleData refinement
+    bounded by work).  No exact model, no kicks; the status is ``heuristic`` unless the
     spread bound proves the answer, and that bound is the one reported (:func:`_floored`).
     ``lowered(best, other)`` prefers another start's answer where the lowering evicts copies
     on the cheapest (:func:`_fewer_evicted`), asked only where :func:`copy_excess` expects it to
@@ -870,11 +877,39 @@ def _fast(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int
     found = Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
                       PlacementStatus.HEURISTIC, cost, None, None, time.monotonic() - start, "heuristic", cost,
                       weights.objective)
+    if refine is not None and others and cost > floor + 1e-9:
+        found = refine(found)
     excess = copy_excess(hg, placement, server, network) if len(others) > 1 else 0
     for other in others if excess else ():  # else no lowering to pay for
         if copy_excess(hg, other[0], other[2], network) < excess:  # else it cannot evict fewer
             found = lowered(found, other)
     return _floored(found, floor)
+
+
+def _fast_refine(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Partition, *, capacity: list[int],
+                 network: Network, weights: Weights, start_away: bool) -> Partition:
+    """``effort="fast"``'s TeleData refinement (:func:`_refine_for_teledata`), bounded by work:
+    ``FAST_REFINE_GATE_EVALS`` gate evaluations in all, none where that is under
+    ``FAST_REFINE_MIN_EVALS`` placements (over 500 gates: no gain on the benchmark).  Its
+    answer is kept only if the lowering spends fewer ebits on it: the refinement counts windows
+    the lowering may not take, and ignores copies set aside for want of communication qubits
+    (four ion modules of 8 with one each: ``ae_25`` on the line 80 -> 102 kept blindly)."""
+    evals = FAST_REFINE_GATE_EVALS // max(1, len(hg.qubits))
+    if evals < FAST_REFINE_MIN_EVALS:
+        return best
+    other = _refine_for_teledata(timelines(dag, inter.gate_of()), hg, best, capacity, network, weights,
+                                 deadline=math.inf, stall=math.inf, start_away=start_away, max_evals=evals)
+    if other.placement == best.placement:
+        return best
+    spent = functools.partial(_lowered, dag, network, interactions=inter, start_away=start_away)
+    try:
+        ebits = spent(other).ebits
+    except CommunicationError:
+        return best
+    try:
+        return other if ebits < spent(best).ebits else best
+    except CommunicationError:  # ``best`` cannot be lowered (a relay with no room), ``other`` can
+        return other
 
 
 def _fast_search(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int], *,
@@ -921,7 +956,8 @@ def _moved(best: Partition, hg: Hypergraph, placement: np.ndarray, server: np.nd
 
 
 def _refine_for_teledata(tl: Timelines, hg: Hypergraph, best: Partition, capacity: list[int], network: Network,
-                         weights: Weights, *, deadline: float, stall: float, start_away: bool = True) -> Partition:
+                         weights: Weights, *, deadline: float, stall: float, start_away: bool = True,
+                         max_evals: int | None = None) -> Partition:
     """Among placements the model scores no worse than ``best``, one whose TeleData moves save most.
 
     The model prices every remote interaction as a cat-entanglement copy; the lowering then
@@ -946,7 +982,7 @@ def _refine_for_teledata(tl: Timelines, hg: Hypergraph, best: Partition, capacit
     homes = start[hg.qubits]
     cut = sorted(set(hg.qubits[homes[:, 0] != homes[:, 1]].ravel().tolist()))  # qubits in a remote gate
     placement, _, server = local_search(hg, start.copy(), capacity, network, weights, deadline=deadline,
-                                        cost=net_cost, movable=cut, stall=stall)
+                                        cost=net_cost, movable=cut, stall=stall, max_evals=max_evals)
     if np.array_equal(placement, start):
         return best
     return _moved(best, hg, placement, server, score(hg, placement, network, weights)[0], network)

@@ -81,6 +81,7 @@ def test_fast_effort_starts_from_the_spectral_fill_where_it_is_cheaper(monkeypat
     and swaps do not lead to cuts across (10 ebits); from the spectral fill the fast effort finds 8."""
     from qmosaic.passes import placement
 
+    monkeypatch.setattr(placement, "FAST_REFINE_MIN_EVALS", 10**9)  # the starts alone (moves: 8 and 9)
     circuit = _ladder_with_swap_test(3, layers=2)
     net = qmosaic.Network.from_modules([3, 3, 3], [(0, 1), (1, 2), (0, 2)], name="triangle-3x3", comm_qubits=4)
     result = qmosaic.compile(circuit, net, options=QUICK)
