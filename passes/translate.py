@@ -70,6 +70,10 @@ class NativeTranslation(TransformationPass):
             if self._keeps(inst.operation, k):
                 new.append(inst.operation, inst.qubits, inst.clbits)
                 continue
+            if isinstance(inst.operation, ControlFlowOp):  # a nested block: translated the same way
+                nested = inst.operation.replace_blocks([self._translate_block(b, k) for b in inst.operation.blocks])
+                new.append(nested, inst.qubits, inst.clbits)
+                continue
             steps, phase = self._recipe(inst.operation, k)
             new.global_phase += phase
             for step, local in steps:
