@@ -56,10 +56,10 @@ _seconds = _checked(float, lambda v: 0 < v < float("inf"), "a finite number of s
 
 
 def _read_circuit_arg(path: str):
-    from .qasmio import load_circuit, parse_qasm
+    from .qasmio import decode_utf8, load_circuit, parse_qasm
 
     if path == "-":
-        return parse_qasm(sys.stdin.read(), where="<stdin>")
+        return parse_qasm(decode_utf8(sys.stdin.buffer.read(), where="<stdin>"), where="<stdin>")
     return load_circuit(Path(path))
 
 

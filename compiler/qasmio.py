@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 from pathlib import Path
@@ -38,7 +40,7 @@ def load_circuit(source: QuantumCircuit | str | os.PathLike[str]) -> QuantumCirc
     if isinstance(source, os.PathLike) or (isinstance(source, str) and _looks_like_path(source)):
         path = Path(source)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = decode_utf8(path.read_bytes(), where=f"circuit file {path}")
         except OSError as exc:
             raise CircuitParseError(f"cannot read circuit file {path}: {exc.strerror}") from None
         circuit = parse_qasm(text, where=str(path))
@@ -47,6 +49,15 @@ def load_circuit(source: QuantumCircuit | str | os.PathLike[str]) -> QuantumCirc
     if isinstance(source, str):
         return parse_qasm(source, where="<qasm text>")
     raise CircuitParseError(f"expected a QuantumCircuit, OpenQASM text or a file path, got {type(source).__name__}")
+
+
+def decode_utf8(raw: bytes, *, where: str) -> str:
+    """``raw`` as UTF-8 text, or a one-line ``CircuitParseError`` naming the first bad byte."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CircuitParseError(f"{where} is not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start}); "
+                                "give an OpenQASM 2 or 3 file saved as UTF-8") from None
 
 
 def _version(text: str) -> int:
@@ -59,15 +70,18 @@ def _version(text: str) -> int:
 
 def parse_qasm(text: str, *, where: str) -> QuantumCircuit:
     """Parse OpenQASM 2 or 3 (by its header); errors carry the line."""
+    console = io.StringIO()  # the QASM 3 parser's ANTLR listener prints syntax errors to stderr
     try:
-        if _version(text) == 3:
-            return qasm3.loads(text)
-        return qasm2.loads(text, custom_instructions=_qasm2_gates(text), strict=False)
+        with contextlib.redirect_stderr(console):
+            if _version(text) == 3:
+                return qasm3.loads(text)
+            return qasm2.loads(text, custom_instructions=_qasm2_gates(text), strict=False)
     except (qasm2.QASM2ParseError, qasm3.QASM3ImporterError) as exc:
         message = " ".join(str(exc).split())
         raise CircuitParseError(f"{where}: invalid OpenQASM: {message}") from None
     except Exception as exc:  # the QASM 3 parser raises its own error classes
-        message = " ".join(str(exc).split()) or _antlr_position(exc) or "syntax error"
+        printed = console.getvalue().strip().splitlines()
+        message = " ".join(str(exc).split()) or _antlr_position(exc) or (printed[0] if printed else "syntax error")
         raise CircuitParseError(f"{where}: invalid OpenQASM 3: {message}") from None
 
 

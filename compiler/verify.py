@@ -17,7 +17,7 @@ own to be compared on.
 from __future__ import annotations
 
 from qiskit import QuantumCircuit, transpile
-from qiskit.circuit import ControlFlowOp
+from qiskit.circuit import ControlFlowOp, Gate
 from qiskit.transpiler.passes import RemoveFinalMeasurements
 
 from qmosaic.passes.gateinfo import by_definition
@@ -31,11 +31,12 @@ MAX_VERIFY_QUBITS = 28
 
 def _unitary_part(circuit: QuantumCircuit, what: str) -> QuantumCircuit:
     stripped = RemoveFinalMeasurements()(circuit.remove_final_measurements(inplace=False))
-    bad = {inst.operation.name for inst in stripped.data if inst.operation.name in ("measure", "reset")
-           or isinstance(inst.operation, ControlFlowOp)}
+    bad = {inst.operation.name for inst in stripped.data  # reset, measure, if_else, initialize, ...
+           if not isinstance(inst.operation, Gate) and inst.operation.name not in ("barrier", "delay")}
     if bad and what == "input":
-        raise VerificationError(f"the {what} circuit has mid-circuit {', '.join(sorted(bad))}; only circuits "
-                                "that are unitary up to final measurements can be verified")
+        raise VerificationError(f"the {what} circuit has mid-circuit or non-unitary operations "
+                                f"({', '.join(sorted(bad))}); only circuits that are unitary up to final "
+                                "measurements can be verified")
     return stripped
 
 
@@ -101,6 +102,11 @@ def process_fidelity(original: QuantumCircuit, compiled: QuantumCircuit, initial
     """Average process fidelity of ``compiled`` against ``original`` (see module docstring)."""
     if not isinstance(shots, int) or isinstance(shots, bool) or shots < 1:
         raise VerificationError(f"shots must be an integer >= 1, got {shots!r}")
+    for name, layout in (("initial", initial), ("final", final)):
+        if not isinstance(layout, (list, tuple)) or not all(isinstance(p, int) and not isinstance(p, bool)
+                                                            for p in layout):
+            raise VerificationError(f"layout.{name} must list a physical qubit index per logical qubit, got "
+                                    f"{str(layout)[:60]}; pass the report written with this compiled circuit")
     compiled, initial, final = split_reuse(compiled, initial, final, reuse)
     orig = _without_delays(by_definition(_unitary_part(original, "input")))
     n = orig.num_qubits

@@ -129,7 +129,8 @@ class _Lowerer:
             self.free.append(list(idx))
             if not idx:
                 continue
-            qreg, creg = QuantumRegister(len(idx), f"{qpu.name}_comm"), ClassicalRegister(len(idx), f"{qpu.name}_m")
+            qreg = QuantumRegister(len(idx), self._fresh(f"{qpu.name}_comm"))
+            creg = ClassicalRegister(len(idx), self._fresh(f"{qpu.name}_m"))
             self.out.add_qreg(qreg)
             self.out.add_creg(creg)
             for i, g in enumerate(idx):
@@ -304,7 +305,8 @@ class _Lowerer:
         if key == _NEW_SPOT:
             key = -1 - sum(map(len, self.spots.values()))
             name, i = self.net.qpus[k].name, len(self.spots[k])
-            qreg, creg = QuantumRegister(1, f"{name}_park{i}"), ClassicalRegister(1, f"{name}_park{i}_m")
+            qreg = QuantumRegister(1, self._fresh(f"{name}_park{i}"))
+            creg = ClassicalRegister(1, self._fresh(f"{name}_park{i}_m"))
             self.out.add_qreg(qreg)
             self.out.add_creg(creg)
             self.comm_qubit[key], self.comm_bit[key] = qreg[0], creg[0]
@@ -440,9 +442,18 @@ class _Lowerer:
                 return False
         return True
 
+    def _fresh(self, name: str) -> str:
+        """``name``, or ``name_1``, ``name_2``... if the circuit already has a register so named
+        (an input register may be called ``q0_m``)."""
+        taken, i, out = set(self.out.qregs) | set(self.out.cregs), 0, name
+        while out in taken:
+            i += 1
+            out = f"{name}_{i}"
+        return out
+
     def teleport_bit(self, k: int) -> Clbit:
         if k not in self.teleport_bits:
-            creg = ClassicalRegister(1, f"{self.net.qpus[k].name}_t")
+            creg = ClassicalRegister(1, self._fresh(f"{self.net.qpus[k].name}_t"))
             self.out.add_creg(creg)
             self.teleport_bits[k] = creg[0]
         return self.teleport_bits[k]

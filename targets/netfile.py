@@ -48,7 +48,7 @@ def _qpu(entry: Any, i: int, where: str) -> QPU:
     fields: dict[str, Any] = {}
     device = entry.get("device")
     if device is not None:
-        if device not in DEVICES:
+        if not isinstance(device, str) or device not in DEVICES:
             raise NetworkFileError(f"{ctx}.device: unknown device {device!r}; known: {', '.join(sorted(DEVICES))}")
         fields.update(device_fields(device))
     fields.update(entry)

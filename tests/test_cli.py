@@ -165,6 +165,8 @@ QASM2_HEAD = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n'
     ("qasm3-malformed", 'OPENQASM 3.0;\nqubit[2] q;\nh q[0]\n', "pair-2x4", ["invalid OpenQASM"]),
     ("opaque-1q", QASM2_HEAD + "opaque myst q;\nqreg q[4];\nh q[0];\nmyst q[0];\ncx q[0], q[3];\n", "pair-2x4",
      ["gate 'myst' on 1 qubit(s) has no definition"]),
+    ("qasm3-antlr", 'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nrz(p0negctrl@ q[0];\n', "pair-2x4",
+     ["invalid OpenQASM 3", "line 4"]),  # the parser's own listener printed a second, unprefixed line
 ])
 def test_compile_bad_input(tmp_path, name, circuit_text, network, fragments):
     circuit = tmp_path / f"{name}.qasm"
@@ -194,11 +196,27 @@ def test_compile_missing_input_file(tmp_path):
     assert_one_line_error(run, "cannot read circuit file", "absent.qasm")
 
 
+def test_compile_circuit_that_is_not_utf8(tmp_path):
+    circuit = tmp_path / "binary.qasm"
+    circuit.write_bytes(b"\xff\xfe OPENQASM 2.0;")
+    assert_one_line_error(qmosaic("compile", circuit, "-n", "pair-2x4", *FAST), "binary.qasm is not UTF-8 text",
+                          "byte 0xff at offset 0")
+    run = subprocess.run([sys.executable, "-m", "qmosaic", "compile", "-", "-n", "pair-2x4", *FAST],
+                         capture_output=True, input=b"OPENQASM 2.0;\xe9", cwd=ROOT, timeout=300)
+    assert_one_line_error(subprocess.CompletedProcess(run.args, run.returncode, run.stdout.decode(),
+                                                      run.stderr.decode()), "<stdin> is not UTF-8 text", "offset 13")
+
+
 def test_verify_bad_report(compiled, tmp_path):
     work, _ = compiled
     (tmp_path / "r.json").write_text("{}")
     run = qmosaic("verify", GHZ, work / "out.qasm", "--report", tmp_path / "r.json")
     assert_one_line_error(run, "layout", "qmosaic compile --report")
+    layout = json.loads((work / "r.json").read_text())["layout"]
+    for bad in ({**layout, "initial": None}, {**layout, "final": layout["final"][:-1] + [True]}):
+        (tmp_path / "r.json").write_text(json.dumps({"layout": bad}))
+        run = qmosaic("verify", GHZ, work / "out.qasm", "--report", tmp_path / "r.json")
+        assert_one_line_error(run, "must list a physical qubit index per logical qubit")
     run = qmosaic("verify", GHZ, work / "out.qasm", "--report", tmp_path / "absent.json")
     assert_one_line_error(run, "absent.json")
 

@@ -787,3 +787,24 @@ def test_verify_takes_delays_in_dt_and_seconds_together():
     wrong.x(2)
     layout = result.report["layout"]
     assert process_fidelity(wrong, result.circuit, layout["initial"], layout["final"]) < 0.5
+
+
+def test_input_registers_named_like_the_ones_qmosaic_adds():
+    """An input register called ``q0_comm`` or ``q0_m`` (names the lowering gives its own
+    communication and measurement registers) no longer clashes: the lowering's take the next
+    free name, and the output is simulated against the input."""
+    from qiskit import QuantumRegister
+
+    data, m0, m1 = QuantumRegister(6, "q0_comm"), ClassicalRegister(3, "q0_m"), ClassicalRegister(3, "q1_m")
+    qc = QuantumCircuit(data, m0, m1)
+    qc.h(0)
+    for i in range(5):
+        qc.cx(i, i + 1)
+    qc.cp(0.3, 5, 0)
+    qc.measure(range(6), list(m0) + list(m1))
+    result = qmosaic.compile(qc, "pair-2x4", options=dataclasses.replace(FAST, reuse=False))
+    assert result.report["ebits"]["total"] >= 1
+    names = [reg.name for reg in result.circuit.cregs]
+    assert names[:2] == ["q0_m", "q1_m"] and len(set(names)) == len(names)
+    assert_report_consistent(result)
+    assert_verified(result)

@@ -222,9 +222,14 @@ TWO_QPUS = NET_HEAD + '[[qpu]]\nname = "b"\ndevice = "quantinuum-h2"\n'
     ('name = "x"\n', NetworkFileError, r"'qpu' must list at least one QPU"),
     (NET_HEAD + 'gate_2q = "magic"\n', NetworkFileError, r"gate_2q 'magic' not one of"),
     ('nodes = 3\n' + NET_HEAD, NetworkFileError, r"unknown top-level field\(s\) \['nodes'\]"),
+    ('[[qpu]]\nname = "a"\ndevice = ["ionq-forte"]\n', NetworkFileError,
+     r"qpu\[0\]\.device: unknown device \['ionq-forte'\]; known: .*ionq-forte"),
+    (TWO_QPUS + '[[link]]\nbetween = ["a", "b"]\nepr_fidelity = 0.9\ndistance_m = 1e9\n', NetworkFileError,
+     r"link a-b: distance_m 1e\+09 leaves no EPR pairs \(derived rate 0/s: 1e\+05 dB of fibre loss per arm\); "
+     r"give a shorter distance_m or the measured epr_rate_hz"),
 ], ids=["negative-qubits", "unknown-field", "bad-toml", "unknown-device", "missing-fields", "missing-between",
         "unknown-qpu", "one-end", "bad-fidelity", "unknown-link-field", "unreachable", "no-qpus", "bad-gate",
-        "unknown-top-level"])
+        "unknown-top-level", "device-not-a-name", "no-pairs-at-that-distance"])
 def test_invalid_network_file(tmp_path, text, cls, pattern):
     path = tmp_path / "bad.toml"
     path.write_text(text)
@@ -370,7 +375,18 @@ def test_verifying_a_mid_circuit_measurement_is_refused():
     qc.measure(0, 0)
     qc.cx(0, 1)
     result = qmosaic.compile(qc, "pair-2x4", options=FAST)
-    with pytest.raises(VerificationError, match=r"mid-circuit measure"):
+    with pytest.raises(VerificationError, match=r"mid-circuit or non-unitary operations \(measure\)"):
+        result.verify()
+
+
+def test_verifying_a_circuit_with_initialize_is_refused():
+    """``Initialize`` resets its qubits: no process to compare (Qiskit raised CircuitError inverting it)."""
+    qc = QuantumCircuit(2)
+    qc.initialize([0, 1], 0)
+    qc.cx(0, 1)
+    result = qmosaic.compile(qc, "pair-2x4", options=FAST)
+    with pytest.raises(VerificationError, match=r"the input circuit has mid-circuit or non-unitary operations "
+                                                r"\(initialize\)"):
         result.verify()
 
 
