@@ -460,7 +460,10 @@ class _Lowerer:
 
     def teleport(self, source: Qubit, source_bit: Clbit, path: tuple[int, ...]) -> int:
         """Teleport the state of ``source`` (on path[0]) into a comm qubit at path[-1]; return it."""
-        a, b = self.epr_pair(list(path), -1)
+        try:
+            a, b = self.epr_pair(list(path), -1)
+        except CommunicationError as exc:
+            raise self._relay_error(list(path), {path[0]: None}, getattr(exc, "qpu", None)) or exc from None
         self.emit(_CX, (source, self.comm_qubit[a]))
         self.emit(_H, (source,))
         m_x = self.measure(a)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 
 from qiskit import QuantumCircuit
 from qiskit.circuit.equivalence_library import SessionEquivalenceLibrary
@@ -119,11 +120,26 @@ def _normalize_nodes(dag: DAGCircuit, order: list | None = None) -> bool:
     all were kept."""
     unchanged = True
     for node in order if order is not None else list(dag.topological_op_nodes()):
+        params = node.params
+        if params and not all(_finite(p) for p in params):
+            raise UnsupportedOperationError(
+                f"gate {node.name} has a parameter that is not a finite number "
+                f"({', '.join(str(p) for p in params)}); give finite angles")
         if node.is_standard_gate() and not node.is_parameterized() and not node.cargs:
             unchanged &= _normalize_standard(dag, node)
         else:
             unchanged &= _normalize_other(dag, node)
     return unchanged
+
+
+def _finite(param) -> bool:
+    """False for an angle of inf or nan; True for other parameters (finite, symbolic, arrays...)."""
+    if isinstance(param, float):
+        return math.isfinite(param)
+    try:
+        return math.isfinite(float(param))
+    except (TypeError, ValueError):
+        return True
 
 
 def _normalize_standard(dag: DAGCircuit, node) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 import re
 import sys
 
@@ -16,7 +18,7 @@ import qmosaic
 from conftest import FAST
 from qmosaic.errors import (
     BudgetError, CapacityError, CircuitParseError, NetworkError, NetworkFileError, PassError,
-    QmosaicError, SolverError, UnsupportedOperationError, VerificationError,
+    QmosaicError, RelayError, SolverError, UnsupportedOperationError, VerificationError,
 )
 from qmosaic.targets import QPU, Link, Network
 from qmosaic.targets.devices import device_fields
@@ -174,6 +176,21 @@ def test_classical_control_flow_in_the_input_is_refused():
     assert "split the block" in message(info)
 
 
+@pytest.mark.parametrize("angle", [math.inf, -math.inf, math.nan])
+def test_angles_that_are_not_finite_are_refused(angle):
+    """An angle of inf or nan (OpenQASM's ``1e999`` reads as inf) crashed native translation, or
+    compiled to a circuit whose fidelity was nan."""
+    qc = QuantumCircuit(2)
+    qc.rz(angle, 0)
+    qc.cx(0, 1)
+    with pytest.raises(UnsupportedOperationError, match=r"gate rz has a parameter that is not a finite number "
+                                                         r"\((-?inf|nan)\); give finite angles"):
+        qmosaic.compile(qc, "pair-2x4", options=FAST)
+    text = 'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nU(0, 0, 1e999) q[0];\ncx q[0], q[1];\n'
+    with pytest.raises(UnsupportedOperationError, match=r"gate u has a parameter that is not a finite number"):
+        qmosaic.compile(text, "pair-2x4", options=FAST)
+
+
 def test_classical_variables_are_refused_in_one_line():
     """A circuit with a classical variable raised Qiskit's CircuitError from deep inside the
     normalisation; the passes order operations by qubits and classical bits only."""
@@ -274,6 +291,9 @@ def test_network_model_validation():
         Network("n", (_qpu("a"), _qpu("b")), (_link("a", "b"), _link("b", "a")))
     with pytest.raises(NetworkError, match=r"has no QPUs"):
         Network("n", ())
+    with pytest.raises(NetworkError, match=r"qpu 'a': 100001 physical qubits \(qubits 100000 \+ comm_qubits 1\); "
+                                           r"qmosaic models at most 2048 per QPU"):
+        _qpu("a", qubits=100_000, comm_qubits=1, coupling="line")  # aborted allocating 80 GB
 
 
 @pytest.mark.parametrize("gates", [("rz",), ("rz", "x")])
@@ -294,6 +314,39 @@ def test_relay_with_one_communication_qubit_is_refused():
     with pytest.raises(NetworkError) as info:
         qmosaic.compile(qc, net, options=FAST)
     assert re.search(r"QPU 'm' has 1 communication qubit\(s\).*at least 2 \(comm_qubits\)", message(info))
+
+
+def test_a_move_home_through_a_full_relay_names_the_route():
+    """A TeleData move whose way home passes a QPU with one communication qubit and no free data
+    qubit said only "QPU 'p0' has nowhere to park an EPR half"; it names the route and the fixes
+    like a copy's relay (found by fuzzing: a star around a one-qubit neutral-atom hub)."""
+    from qmosaic.targets.netfile import network_from_mapping
+
+    net = network_from_mapping({"qpu": [
+        {"name": "p0", "device": "quera-gemini", "qubits": 1, "comm_qubits": 1},
+        {"name": "p1", "device": "ionq-forte", "qubits": 4, "comm_qubits": 2},
+        {"name": "p2", "device": "ionq-forte", "qubits": 1, "comm_qubits": 2},
+        {"name": "p3", "device": "ionq-forte", "qubits": 1, "comm_qubits": 1}],
+        "link": [{"between": ["p0", other], "epr_fidelity": 0.99, "epr_rate_hz": 10.0}
+                 for other in ("p1", "p2", "p3")]})
+    qc = QuantumCircuit(7)
+    qc.cz(0, 4)
+    qc.ryy(-1.9425279601068963, 1, 3)
+    qc.sx(0)
+    qc.cy(2, 3)
+    qc.ch(0, 4)
+    qc.cswap(2, 1, 4)
+    qc.ch(6, 1)
+    qc.rxx(0, 0, 6)
+    qc.rxx(0.5777964977872387, 0, 2)
+    qc.ryy(-math.pi / 4, 1, 2)
+    qc.ryy(0, 2, 1)
+    qc.cp(-0.5959104779494213, 3, 0)
+    qc.ccx(4, 1, 6)
+    route = r"QPU 'p0' has 1 communication qubit\(s\), too few to relay entanglement from 'p1' to 'p3'.*leave one"
+    for effort in ("fast", "full"):
+        with pytest.raises(RelayError, match=route):
+            qmosaic.compile(qc, net, options=dataclasses.replace(FAST, effort=effort, time_limit=1))
 
 
 def test_impossible_budget_is_a_budget_error():
