@@ -59,7 +59,8 @@ def _read_circuit_arg(path: str):
     from .qasmio import decode_utf8, load_circuit, parse_qasm
 
     if path == "-":
-        return parse_qasm(decode_utf8(sys.stdin.buffer.read(), where="<stdin>"), where="<stdin>")
+        raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
+        return parse_qasm(decode_utf8(raw, where="<stdin>"), where="<stdin>")
     return load_circuit(Path(path))
 
 

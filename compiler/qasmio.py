@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 import re
+import sys
 from pathlib import Path
 
 from qiskit import QuantumCircuit, qasm2, qasm3
@@ -74,8 +75,11 @@ def parse_qasm(text: str, *, where: str) -> QuantumCircuit:
     try:
         with contextlib.redirect_stderr(console):
             if _version(text) == 3:
-                return qasm3.loads(text)
-            return qasm2.loads(text, custom_instructions=_qasm2_gates(text), strict=False)
+                circuit = qasm3.loads(text)
+            else:
+                circuit = qasm2.loads(text, custom_instructions=_qasm2_gates(text), strict=False)
+        sys.stderr.write(console.getvalue())  # a successful parse's warnings, as they were
+        return circuit
     except (qasm2.QASM2ParseError, qasm3.QASM3ImporterError) as exc:
         message = " ".join(str(exc).split())
         raise CircuitParseError(f"{where}: invalid OpenQASM: {message}") from None

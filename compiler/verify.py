@@ -31,13 +31,26 @@ MAX_VERIFY_QUBITS = 28
 
 def _unitary_part(circuit: QuantumCircuit, what: str) -> QuantumCircuit:
     stripped = RemoveFinalMeasurements()(circuit.remove_final_measurements(inplace=False))
-    bad = {inst.operation.name for inst in stripped.data  # reset, measure, if_else, initialize, ...
-           if not isinstance(inst.operation, Gate) and inst.operation.name not in ("barrier", "delay")}
+    bad = {inst.operation.name for inst in stripped.data if _non_unitary(inst.operation)}
     if bad and what == "input":
         raise VerificationError(f"the {what} circuit has mid-circuit or non-unitary operations "
                                 f"({', '.join(sorted(bad))}); only circuits that are unitary up to final "
                                 "measurements can be verified")
     return stripped
+
+
+def _non_unitary(op) -> bool:
+    """A measurement, reset or control flow, or an instruction whose definition holds one at any
+    depth (``Initialize`` resets); a ``Gate`` or a unitary sub-circuit is not."""
+    if op.name in ("measure", "reset") or isinstance(op, ControlFlowOp):
+        return True
+    if isinstance(op, Gate) or op.name in ("barrier", "delay"):
+        return False
+    try:
+        body = op.definition
+    except Exception:  # noqa: BLE001 - no definition: nothing known to be non-unitary
+        return False
+    return body is not None and any(_non_unitary(inst.operation) for inst in body.data)
 
 
 def _without_delays(circuit: QuantumCircuit) -> QuantumCircuit:

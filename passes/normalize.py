@@ -124,7 +124,8 @@ def _normalize_nodes(dag: DAGCircuit, order: list | None = None) -> bool:
         if params and not all(_finite(p) for p in params):
             raise UnsupportedOperationError(
                 f"gate {node.name} has a parameter that is not a finite number "
-                f"({', '.join(str(p) for p in params)}); give finite angles")
+                f"({', '.join(str(p) if len(str(p)) <= 24 else str(p)[:21] + '...' for p in params)}); "
+                "give finite angles")
         if node.is_standard_gate() and not node.is_parameterized() and not node.cargs:
             unchanged &= _normalize_standard(dag, node)
         else:
@@ -138,6 +139,8 @@ def _finite(param) -> bool:
         return math.isfinite(param)
     try:
         return math.isfinite(float(param))
+    except OverflowError:  # an integer beyond any float
+        return False
     except (TypeError, ValueError):
         return True
 

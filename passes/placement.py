@@ -879,11 +879,12 @@ def _fast(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int
                       weights.objective)
     if refine is not None and others and cost > floor + 1e-9:
         found = refine(found)
+        placement, server = np.array(found.placement), np.array(found.server)
     excess = copy_excess(hg, placement, server, network) if len(others) > 1 else 0
     for other in others if excess else ():  # else no lowering to pay for
         if copy_excess(hg, other[0], other[2], network) < excess:  # else it cannot evict fewer
             found = lowered(found, other)
-    return _floored(found, floor)
+    return replace(_floored(found, floor), seconds=time.monotonic() - start)
 
 
 def _fast_refine(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Partition, *, capacity: list[int],

@@ -156,7 +156,7 @@ class Link:
         _check(_is_num(self.distance_m) and self.distance_m >= 0,
                f"{where}: distance_m must be a number >= 0, got {self.distance_m!r}")
         rate = self.rate_hz
-        _check(rate > 0 and math.isfinite(1.0 / rate),
+        _check(self.epr_rate_hz is not None or (rate > 0 and math.isfinite(1.0 / rate)),
                f"{where}: distance_m {self.distance_m:g} leaves no EPR pairs (derived rate {rate:.3g}/s: "
                f"{FIBRE_LOSS_DB_PER_KM * self.distance_m / 2000:.3g} dB of fibre loss per arm); give a shorter "
                "distance_m or the measured epr_rate_hz")

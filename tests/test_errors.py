@@ -125,6 +125,16 @@ def test_malformed_qasm3_names_the_line():
         qmosaic.load_circuit(text)
 
 
+def test_a_successful_parse_keeps_its_stderr_output(monkeypatch, capsys):
+    """The parser's stderr is captured only to keep ANTLR's line out of a failed parse's error."""
+    from qmosaic.qasmio import qasm2, parse_qasm
+
+    real = qasm2.loads
+    monkeypatch.setattr(qasm2, "loads", lambda *a, **k: print("a parser warning", file=sys.stderr) or real(*a, **k))
+    parse_qasm('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\nh q[0];\n', where="<text>")
+    assert "a parser warning" in capsys.readouterr().err
+
+
 def test_malformed_qasm3_is_a_parse_error():
     with pytest.raises(CircuitParseError, match=r"<qasm text>: invalid OpenQASM"):
         qmosaic.load_circuit(QASM3_HEAD + "h q[0]\ncx q[0], q[1];\n")
@@ -189,6 +199,13 @@ def test_angles_that_are_not_finite_are_refused(angle):
     text = 'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nU(0, 0, 1e999) q[0];\ncx q[0], q[1];\n'
     with pytest.raises(UnsupportedOperationError, match=r"gate u has a parameter that is not a finite number"):
         qmosaic.compile(text, "pair-2x4", options=FAST)
+
+
+def test_an_integer_angle_beyond_any_float_is_refused():
+    qc = QuantumCircuit(1)
+    qc.rz(10**400, 0)  # OverflowError converting it
+    with pytest.raises(UnsupportedOperationError, match=r"not a finite number \(10{20}\.\.\.\)"):
+        qmosaic.compile(qc, "pair-2x4", options=FAST)
 
 
 def test_classical_variables_are_refused_in_one_line():
@@ -441,6 +458,18 @@ def test_verifying_a_circuit_with_initialize_is_refused():
     with pytest.raises(VerificationError, match=r"the input circuit has mid-circuit or non-unitary operations "
                                                 r"\(initialize\)"):
         result.verify()
+
+
+def test_verifying_an_input_with_a_unitary_instruction_still_works():
+    """Refusing ``Initialize`` must not refuse a sub-circuit appended as an instruction."""
+    bell = QuantumCircuit(2, name="bell")
+    bell.h(0)
+    bell.cx(0, 1)
+    qc = QuantumCircuit(3)
+    qc.append(bell.to_instruction(), [0, 2])
+    qc.cx(2, 1)
+    result = qmosaic.compile(qc, "pair-2x4", options=FAST)
+    assert result.verify() > 1 - 1e-9
 
 
 def test_verifying_too_wide_a_circuit_is_refused():

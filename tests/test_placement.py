@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 import json
+import math
 import types
 from collections import Counter
 
@@ -359,6 +360,35 @@ def test_fast_effort_refines_the_placement_for_teledata_moves():
     assert_verified(result, shots=4)
     kept = qmosaic.compile(qft_cp(6), net, options=fast)
     assert kept.qasm() == result.qasm()
+
+
+def test_fast_teledata_refinement_is_bounded_by_work_not_time(monkeypatch):
+    """The fast effort's refinement gets FAST_REFINE_GATE_EVALS // gates evaluations, no deadline
+    and no stall (its answer must not depend on the machine), and none below FAST_REFINE_MIN_EVALS;
+    its time counts in the placement's seconds."""
+    from qmosaic.passes import placement
+
+    net = qmosaic.Network.from_modules([2, 2, 2, 2], [(0, 1), (1, 2), (2, 3), (0, 2), (0, 3), (1, 3)],
+                                       name="a2a4x2", comm_qubits=4)
+    calls, real = [], placement.local_search
+
+    def spy(*args, **kwargs):
+        if kwargs.get("cost") is not None:  # the refinement's search (it prices with TeleData moves)
+            calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(placement, "local_search", spy)
+    part = _place(qft_cp(6), net, effort="fast")
+    gates = 15  # QFT-6's controlled phases
+    assert [(c["max_evals"], c["deadline"], c["stall"]) for c in calls] == [
+        (placement.FAST_REFINE_GATE_EVALS // gates, math.inf, math.inf)]
+    slow = placement._refine_for_teledata
+    monkeypatch.setattr(placement, "_refine_for_teledata", lambda *a, **k: time.sleep(0.05) or slow(*a, **k))
+    assert _place(qft_cp(6), net, effort="fast").seconds >= 0.05  # the refinement's time is counted
+    monkeypatch.setattr(placement, "FAST_REFINE_GATE_EVALS", placement.FAST_REFINE_MIN_EVALS * gates - 1)
+    calls.clear()
+    _place(qft_cp(6), net, effort="fast")
+    assert calls == []
 
 
 def test_fast_teledata_refinement_is_kept_only_if_the_lowering_spends_less(monkeypatch):
