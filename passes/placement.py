@@ -902,15 +902,8 @@ def _fast_refine(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Par
                                  deadline=math.inf, stall=math.inf, start_away=start_away, max_evals=evals)
     if other.placement == best.placement:
         return best
-    spent = functools.partial(_lowered, dag, network, interactions=inter, start_away=start_away)
-    try:
-        ebits = spent(other).ebits
-    except CommunicationError:
-        return best
-    try:
-        return other if ebits < spent(best).ebits else best
-    except CommunicationError:  # ``best`` cannot be lowered (a relay with no room), ``other`` can
-        return other
+    spent = functools.partial(_lowered_ebits, dag, network, interactions=inter, start_away=start_away)
+    return other if spent(other) < spent(best) else best  # infinite where it cannot be lowered
 
 
 def _fast_search(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int], *,

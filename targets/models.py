@@ -155,11 +155,12 @@ class Link:
         _check(self.kind in LINK_KINDS, f"{where}: kind {self.kind!r} not one of {', '.join(LINK_KINDS)}")
         _check(_is_num(self.distance_m) and self.distance_m >= 0,
                f"{where}: distance_m must be a number >= 0, got {self.distance_m!r}")
-        rate = self.rate_hz
-        _check(self.epr_rate_hz is not None or (rate > 0 and math.isfinite(1.0 / rate)),
-               f"{where}: distance_m {self.distance_m:g} leaves no EPR pairs (derived rate {rate:.3g}/s: "
-               f"{FIBRE_LOSS_DB_PER_KM * self.distance_m / 2000:.3g} dB of fibre loss per arm); give a shorter "
-               "distance_m or the measured epr_rate_hz")
+        if self.epr_rate_hz is None:
+            rate = self.rate_hz
+            _check(rate > 0 and math.isfinite(1.0 / rate),
+                   f"{where}: distance_m {self.distance_m:g} leaves no EPR pairs (derived rate {rate:.3g}/s: "
+                   f"{FIBRE_LOSS_DB_PER_KM * self.distance_m / 2000:.3g} dB of fibre loss per arm); give a "
+                   "shorter distance_m or the measured epr_rate_hz")
         _check(self.latency_s is None or (_is_num(self.latency_s) and self.latency_s >= 0),
                f"{where}: latency_s must be a number >= 0, got {self.latency_s!r}")
         _check(self.max_ebits is None or (_is_int(self.max_ebits) and self.max_ebits >= 0),

@@ -395,30 +395,31 @@ def test_fast_teledata_refinement_is_kept_only_if_the_lowering_spends_less(monke
     """The refinement's estimate counts windows the lowering may not take: where the lowering
     spends no less on its answer, the first placement stays; where only one of the two can be
     lowered at all (a relay no QPU can make), that one is kept."""
-    from qmosaic.passes import placement
+    from qmosaic.passes import lowering, placement
 
     net = qmosaic.Network.from_modules([2, 2, 2, 2], [(0, 1), (1, 2), (2, 3), (0, 2), (0, 3), (1, 3)],
                                        name="a2a4x2", comm_qubits=4)
     plain = _place(qft_cp(6), net, effort="fast", teledata=False)
     refined = _place(qft_cp(6), net, effort="fast").placement
     assert refined != plain.placement
-    monkeypatch.setattr(placement, "_lowered", lambda *args, **kwargs: types.SimpleNamespace(ebits=6))
+    plan = types.SimpleNamespace(ebits=6)
+    monkeypatch.setattr(lowering, "lower", lambda *args, **kwargs: (None, plan))
     assert _place(qft_cp(6), net, effort="fast").placement == plain.placement
 
-    def only_refined(dag, network, partition, **kwargs):  # the first placement needs a relay no QPU makes
+    def only_refined(dag, network, partition, *args, **kwargs):  # the first needs a relay no QPU makes
         if partition.placement == plain.placement:
             raise placement.CommunicationError("no relay")
-        return types.SimpleNamespace(ebits=99)
+        return None, types.SimpleNamespace(ebits=99)
 
-    monkeypatch.setattr(placement, "_lowered", only_refined)
+    monkeypatch.setattr(lowering, "lower", only_refined)
     assert _place(qft_cp(6), net, effort="fast").placement == refined
 
-    def only_first(dag, network, partition, **kwargs):
+    def only_first(dag, network, partition, *args, **kwargs):
         if partition.placement != plain.placement:
             raise placement.CommunicationError("no relay")
-        return types.SimpleNamespace(ebits=99)
+        return None, types.SimpleNamespace(ebits=99)
 
-    monkeypatch.setattr(placement, "_lowered", only_first)
+    monkeypatch.setattr(lowering, "lower", only_first)
     assert _place(qft_cp(6), net, effort="fast").placement == plain.placement
 
 
