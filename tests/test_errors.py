@@ -450,14 +450,24 @@ def test_verifying_a_mid_circuit_measurement_is_refused():
 
 
 def test_verifying_a_circuit_with_initialize_is_refused():
-    """``Initialize`` resets its qubits: no process to compare (Qiskit raised CircuitError inverting it)."""
+    """``Initialize`` resets its qubits: no process to compare (Qiskit raised CircuitError inverting it).
+    The output is checked by sampling instead: |1> on qubit 0, copied onto qubit 1, reads 11."""
+    from qiskit import transpile
+    from qiskit_aer import AerSimulator
+
     qc = QuantumCircuit(2)
     qc.initialize([0, 1], 0)
     qc.cx(0, 1)
+    qc.measure_all()
     result = qmosaic.compile(qc, "pair-2x4", options=FAST)
     with pytest.raises(VerificationError, match=r"the input circuit has mid-circuit or non-unitary operations "
                                                 r"\(initialize\)"):
         result.verify()
+    sim = AerSimulator(seed_simulator=3)
+    counts = sim.run(transpile(result.circuit, sim), shots=200).result().get_counts()
+    meas = [reg.name for reg in result.circuit.cregs].index("meas")
+    order = list(reversed(range(len(result.circuit.cregs))))  # Qiskit prints the last register first
+    assert {key.split()[order.index(meas)] for key in counts} == {"11"}
 
 
 def test_verifying_an_input_with_a_unitary_instruction_still_works():
