@@ -2,7 +2,7 @@
 
 Runs the placer alone (normalise + analyse + place) on small benchmark cases under several
 configurations — the full model, without symmetry breaking for twin QPUs, without the
-heuristic warm start — and prints status, ebits, proven bound, gap and seconds for each.
+heuristic warm start, without the pair-capacity bound — and prints status, ebits, proven bound, gap and seconds for each.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ CONFIGS = {
     "full": {},
     "no-symmetry": {"symmetry_breaking": False},
     "no-warm-start": {"warm_start": False},
+    "no-pair-bound": {"pair_bound": False},
 }
 DEFAULT_CASES = ["qftnoswap16-a2a4", "qft_n29-a2a4", "dnn_n33-a2a4", "adder_n28-a2a4", "knn_n31-a2a4",
                  "wstate_n36-a2a4", "qugan_n39-a2a3", "cat_n35-a2a4", "mqt-graphstate25-grid2x2",

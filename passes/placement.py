@@ -21,8 +21,9 @@ A greedy + local-search heuristic gives the warm start and the fallback when the
 too large or the solver finds nothing in time; with the ebits objective and no link budgets
 ``effort="fast"``'s gain search runs too, and its placement is the warm start where the model
 scores it lower, and the answer where the lowering spends less on it (:func:`_fewer_moved`).
-When the heuristic meets the spread bound (:mod:`~qmosaic.passes.spread`) it is optimal and
-the model is not built.  With the ebits objective HiGHS stops at an absolute gap below 1 (the
+When the heuristic meets the spread bound (:mod:`~qmosaic.passes.spread`) or, with HiGHS,
+the pair-capacity bound (:mod:`~qmosaic.passes.pairbound`, ``PAIR_SHARE`` of the time limit)
+it is optimal and the model is not built; HiGHS stops at a placement that meets them.  With the ebits objective HiGHS stops at an absolute gap below 1 (the
 objective is a whole number).  The local searches (descent, kicks, TeleData refinement) stop
 once they stall for ``STALL_SHARE`` of the time limit; the model does not (its late
 improvements and proofs come without warning, see ``STALL_SHARE``).
@@ -55,6 +56,7 @@ from .gains import gain_search
 from .hypergraph import Hypergraph, build_hypergraph, copy_excess, link_usage, plan_servers, route_cost, servers_cost
 from .interactions import Interactions, analyse_interactions
 from .objective import OBJECTIVES, Weights, objective_weights, overflow, score
+from .pairbound import highs_model, pair_relaxation
 from .spectral import spectral_order
 from .spread import component_sizes, spread_bound
 from .teledata import Timelines, teledata_gain, timelines
@@ -97,6 +99,9 @@ REFINE_STALL = 0.2  # share of that for the TeleData refinement (a tie-break amo
 # and plans the windows), not run where that leaves fewer than FAST_REFINE_MIN_EVALS
 FAST_REFINE_GATE_EVALS = 10_000
 FAST_REFINE_MIN_EVALS = 20
+# the pair-capacity bound (passes/pairbound.py): its share of the time limit, and no larger relaxation
+PAIR_SHARE = 0.1
+PAIR_MAX_COLS = 20_000
 
 
 class PlacementStatus(enum.Enum):
@@ -625,12 +630,13 @@ def _child(h, conn) -> None:
     conn.close()
 
 
-def _run_highs_until(h, hard_deadline: float) -> _HighsOutcome | None:
+def _run_highs_until(h, hard_deadline: float, target: float = -math.inf) -> _HighsOutcome | None:
     """``_run_highs`` in a forked child, killed at ``hard_deadline``: HiGHS checks its time limit
     only between phases and spent 111 s of a 15 s limit in root cut separation on
     ``qftnoswap80-a2a4`` (no callback is reached there either).  When killed, the last
-    incumbent the child reported (``None`` if none).  In-process where ``os.fork`` does not
-    exist.  A bare ``os.fork``, not ``multiprocessing.Process``: that refuses to start inside
+    incumbent the child reported (``None`` if none).  An incumbent at ``target`` (a proven lower
+    bound) or below is optimal: the child is killed and it is returned as such.  In-process
+    where ``os.fork`` does not exist.  A bare ``os.fork``, not ``multiprocessing.Process``: that refuses to start inside
     daemonic processes, such as a ``multiprocessing.Pool``'s workers."""
     if not hasattr(os, "fork"):
         return _run_highs(h)
@@ -651,6 +657,8 @@ def _run_highs_until(h, hard_deadline: float) -> _HighsOutcome | None:
                 raise SolverError(f"HiGHS failed: {outcome}")
             if kind == "final":
                 return outcome
+            if outcome.objective <= target + 1e-6:
+                return replace(outcome, optimal=True, bound=outcome.objective)
             last = outcome
         return last
     except EOFError:  # the child died without a final answer
@@ -670,9 +678,10 @@ class _WarmHiGHS(pulp.HiGHS):
     models), and the run stopped at ``deadline + grace`` whatever HiGHS is doing (``_solve``
     gives it ``GRACE_SHARE`` of its limit, at least 1 s)."""
 
-    def __init__(self, warm: dict[str, float], *, deadline: float, grace: float, **kwargs):
+    def __init__(self, warm: dict[str, float], *, deadline: float, grace: float, target: float = -math.inf,
+                 **kwargs):
         super().__init__(**kwargs)
-        self.warm, self.deadline, self.grace = warm, deadline, grace
+        self.warm, self.deadline, self.grace, self.target = warm, deadline, grace, target
         self.outcome: _HighsOutcome | None = None
 
     def callSolver(self, lp):
@@ -682,7 +691,7 @@ class _WarmHiGHS(pulp.HiGHS):
             val = np.array([c[1] for c in cols], dtype=np.float64)
             lp.solverModel.setSolution(len(cols), idx, val)
         lp.solverModel.setOptionValue("time_limit", max(0.05, self.deadline - time.monotonic()))
-        self.outcome = _run_highs_until(lp.solverModel, self.deadline + self.grace)
+        self.outcome = _run_highs_until(lp.solverModel, self.deadline + self.grace, self.target)
 
     def findSolutionValues(self, lp):
         """(status, solution status) from the child's outcome; only variable values are read back."""
@@ -696,19 +705,21 @@ class _WarmHiGHS(pulp.HiGHS):
         return pulp.LpStatusOptimal, pulp.LpSolutionIntegerFeasible
 
 
-def _solve(model: _Model, warm: dict[str, float], *, solver: str, time_limit: float, seed: int, integral: bool):
+def _solve(model: _Model, warm: dict[str, float], *, solver: str, time_limit: float, seed: int, integral: bool,
+           target: float = -math.inf):
     """Run the solver; ``(status, objective, bound, solver name)`` or ``None`` without a solution.
     ``integral``: every placement's objective is a whole number, so a gap below 1 proves
-    optimality (HiGHS then stops sooner: ``qft_n29-a2a2`` 10.4 -> 8.1 s, ``wstate_n36-a2a3`` 6.0 -> 2.2 s)."""
+    optimality (HiGHS then stops sooner: ``qft_n29-a2a2`` 10.4 -> 8.1 s, ``wstate_n36-a2a3`` 6.0 -> 2.2 s).
+    ``target``: a proven lower bound; HiGHS stops at a placement that meets it."""
     if solver == "highs":
+        offset = float(model.problem.objective.constant)  # PuLP does not hand the constant to HiGHS
         engine = _WarmHiGHS(warm, deadline=time.monotonic() + time_limit, grace=max(1.0, GRACE_SHARE * time_limit),
-                            msg=False, threads=1, timeLimit=time_limit, random_seed=seed, mip_rel_gap=0.0,
-                            mip_abs_gap=INTEGRAL_GAP if integral else 0.0)
+                            target=target - offset, msg=False, threads=1, timeLimit=time_limit, random_seed=seed,
+                            mip_rel_gap=0.0, mip_abs_gap=INTEGRAL_GAP if integral else 0.0)
         model.problem.solve(engine)
         out = engine.outcome
         if out is None or not out.feasible:  # no feasible point, or stopped at the hard deadline
             return None
-        offset = float(model.problem.objective.constant)  # PuLP does not hand the constant to HiGHS
         obj = out.objective + offset
         bound = obj if out.optimal else max(0.0, out.bound + offset)  # every cost term is >= 0
         return (PlacementStatus.OPTIMAL if out.optimal else PlacementStatus.FEASIBLE), obj, bound, "HiGHS"
@@ -765,7 +776,8 @@ def _mute_highs_banner() -> None:
 def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limit: float = 10.0, seed: int = 0,
           use_ilp: bool = True, objective: str = "ebits", interactions: Interactions | None = None,
           symmetry_breaking: bool = True, warm_start: bool = True, teledata: bool = True,
-          start_away: bool = True, initial: Sequence[int] | None = None, effort: str = "full") -> Partition:
+          start_away: bool = True, initial: Sequence[int] | None = None, effort: str = "full",
+          pair_bound: bool = True) -> Partition:
     """Place every logical qubit of ``dag`` on a QPU of ``network``.
 
     ``effort="fast"`` keeps the heuristic and bounds it by work, not time (:func:`_fast`).
@@ -773,8 +785,9 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
     ``initial`` (a placement within capacity) is where the local search starts, instead of
     filling the QPUs in order; the exact model then starts from the search's answer.
 
-    ``symmetry_breaking=False`` drops the twin-QPU ordering constraints and ``warm_start=False``
-    withholds the heuristic placement from the solver; they exist to measure what each buys
+    ``symmetry_breaking=False`` drops the twin-QPU ordering constraints, ``warm_start=False``
+    withholds the heuristic placement from the solver and ``pair_bound=False`` skips the
+    pair-capacity bound (:func:`_pair_bound`); they exist to measure what each buys
     (``python -m benchmarks ilp``).  ``teledata`` (objective ``ebits``, instances the exact
     model takes; at fast effort, circuits of at most 500 gates) then prefers, among placements
     scored alike, one where moving qubits saves ebits (:func:`_refine_for_teledata`;
@@ -804,22 +817,25 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
         first = gain_search(hg, first, capacity, network, work=GAIN_WORK, deadline=start + time_limit / 2)[0]
     stall = max(STALL_MIN, STALL_SHARE * time_limit)
     floor = spread_bound(component_sizes(n, hg.qubits), capacity) if weights.plain_ebits else 0
-    placement, heur, server = local_search(hg, first, capacity, network, weights, stall=stall, target=floor,
+    least = floor  # and a bound on placements without moves (the spread bound holds with moves too)
+    if use_ilp and pair_bound and solver == "highs" and weights.plain_ebits:
+        least = max(floor, _pair_bound(hg, capacity, time_limit=PAIR_SHARE * time_limit, seed=seed))
+    placement, heur, server = local_search(hg, first, capacity, network, weights, stall=stall, target=least,
                                            deadline=start + max(0.2, time_limit / 4 if exact else time_limit))
     searched = None  # effort="fast"'s answer: the model's objective may rank it worse, the lowering better
-    if exact and weights.plain_ebits and not network.has_budgets and heur > floor + 1e-9:
-        searched = min(_fast_search(hg, network, weights, capacity, initial=initial, floor=floor), key=lambda f: f[1])
+    if exact and weights.plain_ebits and not network.has_budgets and heur > least + 1e-9:
+        searched = min(_fast_search(hg, network, weights, capacity, initial=initial, floor=least), key=lambda f: f[1])
         if searched[1] < heur - 1e-9:
             placement, heur, server = searched
     best = Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
                      PlacementStatus.HEURISTIC, heur, None, None, 0.0, "heuristic", heur, objective)
-    if heur <= floor + 1e-9:  # the heuristic meets a bound no placement beats
-        best = _floored(best, floor)
+    if heur <= least + 1e-9:  # the heuristic meets a bound no placement beats
+        best = _floored(best, least)
     elif exact:
         model = build_model(hg, capacity, network, weights, symmetry_breaking=symmetry_breaking, shape=shape)
         if model is not None:
             kicks = KICK_SHARE * time_limit if not network.is_complete and n <= KICK_MAX_QUBITS else 0.0
-            best = _exact(model, hg, placement, network, weights, best, solver=solver, seed=seed,
+            best = _exact(model, hg, placement, network, weights, best, solver=solver, seed=seed, target=least,
                           time_limit=max(0.1, time_limit - kicks - (time.monotonic() - start)), warm_start=warm_start)
             if kicks and best.status is PlacementStatus.FEASIBLE:
                 best = _kick(hg, best, capacity, network, weights, deadline=start + time_limit, seed=seed, stall=stall)
@@ -834,7 +850,7 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
     if network.has_budgets:
         check_budgets(link_usage(hg, np.array(best.placement), np.array(best.server), network), network,
                       what="the best placement found")
-    return replace(_floored(best, floor), seconds=time.monotonic() - start)
+    return replace(_floored(best, least), seconds=time.monotonic() - start)
 
 
 def _first(hg: Hypergraph, capacity: list[int], network: Network, weights: Weights,
@@ -1076,14 +1092,16 @@ def check_budgets(usage, network: Network, *, what: str) -> None:
 
 
 def _exact(model: _Model, hg: Hypergraph, warm_placement: np.ndarray, network: Network, weights: Weights,
-           fallback: Partition, *, solver: str, seed: int, time_limit: float, warm_start: bool = True) -> Partition:
+           fallback: Partition, *, solver: str, seed: int, time_limit: float, warm_start: bool = True,
+           target: float = -math.inf) -> Partition:
     # a partial start (the assignment only): HiGHS completes it with a sub-MIP that also improves
     # it, which finds better placements than a complete start (measured: 12 vs 17 ebits on
     # qftnoswap16-a2a4, 20 vs 30 on qftnoswap24-a2a4 at 10 s)
     warm_placement = canonical(warm_placement, model.twins)
     warm = {model.x[q][k].name: float(warm_placement[q] == k) for q in range(hg.num_qubits)
             for k in range(len(model.x[0]))} if warm_start else {}
-    result = _solve(model, warm, solver=solver, time_limit=time_limit, seed=seed, integral=weights.plain_ebits)
+    result = _solve(model, warm, solver=solver, time_limit=time_limit, seed=seed, integral=weights.plain_ebits,
+                    target=target)
     if result is None:
         return fallback
     status, obj, bound, name = result
@@ -1101,6 +1119,20 @@ def _exact(model: _Model, hg: Hypergraph, warm_placement: np.ndarray, network: N
     return Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
                      status, cost, bound, _gap(cost, bound), 0.0, name, fallback.heuristic_objective,
                      fallback.objective_name)
+
+
+def _pair_bound(hg: Hypergraph, capacity: list[int], *, time_limit: float, seed: int) -> float:
+    """The pair-capacity bound (:mod:`~qmosaic.passes.pairbound`): HiGHS's proven bound on the
+    relaxation after at most ``time_limit`` (its optimum if it gets there), rounded up; 0 where
+    no gate is remote-capable or the relaxation has more than ``PAIR_MAX_COLS`` columns."""
+    relax = pair_relaxation(hg, capacity)
+    if relax.num_cover == 0 or relax.num_cols > PAIR_MAX_COLS:
+        return 0.0
+    h = highs_model(relax, time_limit=time_limit, seed=seed)
+    out = _run_highs_until(h, time.monotonic() + time_limit + max(0.5, GRACE_SHARE * time_limit))
+    if out is None or not math.isfinite(out.bound):
+        return 0.0
+    return float(max(0, math.ceil(out.bound - 1e-6)))
 
 
 def _floored(best: Partition, floor: float) -> Partition:
