@@ -72,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="qiskit device: CouplingMap.from_full(N) (default) or no coupling map")
     scale.add_argument("--out", type=Path, default=None, help="also write the rows as JSON")
 
-    ilp = sub.add_parser("ilp", help="what symmetry breaking and the warm start buy the exact placer, per case")
+    ilp = sub.add_parser("ilp", help="what symmetry breaking, the warm start and the pair-capacity bound buy the "
+                                      "exact placer, per case")
     ilp.add_argument("--cases", action="append", metavar="PATTERN", help="case ids (default: 12 small cases)")
     ilp.add_argument("--time-limit", type=_positive, default=15.0, metavar="S", help="placer time limit (default 15)")
     ilp.add_argument("--seed", type=int, default=0)

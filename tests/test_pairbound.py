@@ -150,3 +150,12 @@ def test_no_bound_without_gates_that_can_run_remotely():
     qc.h(range(4))
     _, _, hg = _analysed(qc)
     assert placement._pair_bound(hg, [2, 2], time_limit=1, seed=0) == 0.0
+
+
+def test_no_bound_above_the_column_cap(monkeypatch):
+    """QFT-8 over QPUs of 4 has a bound of 4 (28 pairs and 14 hyperedges); with fewer columns
+    allowed it is not solved (a relaxation too large for its share of the time gives nothing)."""
+    _, _, hg = _analysed(qft_cp(8))
+    assert placement._pair_bound(hg, [4] * 5, time_limit=5, seed=0) == 4.0
+    monkeypatch.setattr(placement, "PAIR_MAX_COLS", 41)
+    assert placement._pair_bound(hg, [4] * 5, time_limit=5, seed=0) == 0.0
