@@ -21,7 +21,9 @@ without link budgets.  It ignores where the copies go (hops on networks that are
 complete, third-QPU sharing) and whether the "same QPU" pairs are consistent, so it is weaker
 than the model; but its integer copies make it a vertex cover, which the model's LP
 relaxation never sees (with every qubit spread evenly over the QPUs, no copy is needed there):
-on ``qft_n29-a2a4`` HiGHS's bound after 15 s on the model is 3, this bound 21 in 2 s.
+on ``qft_n29-a2a4`` HiGHS's bound after 15 s on the model is 3, this bound 18 in the placer's
+1.5 s share of a 15 s limit (21 in 2 s).  Like the model, it is limited by time: on a slower
+or busier machine it may prove less (``mqt-qft25-grid2x2``: 9 in 1.5 s, 10 in 3 s).
 It does not bound what TeleData moves save (a qubit that moves changes partners at home):
 the placer still refines for moves above it.
 """
@@ -92,7 +94,7 @@ def pair_relaxation(hg: Hypergraph, capacity: list[int]) -> PairRelaxation:
 
 def highs_model(relax: PairRelaxation, *, time_limit: float, seed: int):
     """A ``highspy.Highs`` holding the relaxation as a MIP, single-threaded, silent, stopping at an
-    absolute gap below 1 (the objective is a whole number)."""
+    absolute gap below 1 (the objective is a whole number); ``None`` if HiGHS refuses the model."""
     import highspy
 
     lp = highspy.HighsLp()
@@ -110,5 +112,4 @@ def highs_model(relax: PairRelaxation, *, time_limit: float, seed: int):
     for name, value in (("output_flag", False), ("threads", 1), ("random_seed", seed),
                         ("time_limit", max(0.05, time_limit)), ("mip_rel_gap", 0.0), ("mip_abs_gap", 0.999)):
         h.setOptionValue(name, value)
-    h.passModel(lp)
-    return h
+    return h if h.passModel(lp) == highspy.HighsStatus.kOk else None

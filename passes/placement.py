@@ -825,7 +825,8 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
     placement, heur, server = local_search(hg, first, capacity, network, weights, stall=stall, target=least,
                                            deadline=start + max(0.2, time_limit / 4 if exact else time_limit))
     searched = None  # effort="fast"'s answer: the model's objective may rank it worse, the lowering better
-    if exact and weights.plain_ebits and not network.has_budgets and heur > least + 1e-9:
+    if exact and weights.plain_ebits and not network.has_budgets and heur > floor + 1e-9:
+        # also at the pair bound: the lowering may evict fewer copies on it (_fewer_evicted)
         searched = min(_fast_search(hg, network, weights, capacity, initial=initial, floor=least), key=lambda f: f[1])
         if searched[1] < heur - 1e-9:
             placement, heur, server = searched
@@ -837,7 +838,8 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
         model = build_model(hg, capacity, network, weights, symmetry_breaking=symmetry_breaking, shape=shape)
         if model is not None:
             kicks = KICK_SHARE * time_limit if not network.is_complete and n <= KICK_MAX_QUBITS else 0.0
-            best = _exact(model, hg, placement, network, weights, best, solver=solver, seed=seed, target=least,
+            best = _exact(model, hg, placement, network, weights, best, solver=solver, seed=seed,
+                          target=least if weights.plain_ebits else -math.inf,
                           time_limit=max(0.1, time_limit - kicks - (time.monotonic() - start)), warm_start=warm_start)
             if kicks and best.status is PlacementStatus.FEASIBLE:
                 best = _kick(hg, best, capacity, network, weights, deadline=start + time_limit, seed=seed, stall=stall)
@@ -1131,6 +1133,8 @@ def _pair_bound(hg: Hypergraph, capacity: list[int], *, time_limit: float, seed:
     if relax.num_cover == 0 or relax.num_cols > PAIR_MAX_COLS:
         return 0.0
     h = highs_model(relax, time_limit=time_limit, seed=seed)
+    if h is None:
+        return 0.0
     out = _run_highs_until(h, time.monotonic() + time_limit + max(0.5, GRACE_SHARE * time_limit))
     if out is None or not math.isfinite(out.bound):
         return 0.0
@@ -1138,8 +1142,9 @@ def _pair_bound(hg: Hypergraph, capacity: list[int], *, time_limit: float, seed:
 
 
 def _floored(best: Partition, floor: float) -> Partition:
-    """``best`` with the spread bound ``floor`` (0 for objectives other than ``ebits``, none of
-    which goes below 0) as its bound where nothing proved more: it holds for every placement, so
+    """``best`` with the lower bound ``floor`` (the spread or pair-capacity bound; 0 for objectives
+    other than ``ebits``, none of which goes below 0) as its bound where nothing proved more: it
+    holds for every placement (without moves, for the pair-capacity bound), so
     a solver's weaker bound (often 0 off complete networks) or none at all understates what is
     known; a placement that meets it is optimal."""
     if best.objective <= floor + 1e-9:
