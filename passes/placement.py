@@ -23,8 +23,8 @@ too large or the solver finds nothing in time; with the ebits objective and no l
 scores it lower, and the answer where the lowering spends less on it (:func:`_fewer_moved`).
 When the heuristic meets the spread bound (:mod:`~qmosaic.passes.spread`) or, with HiGHS,
 the pair-capacity bound (:mod:`~qmosaic.passes.pairbound`, ``PAIR_SHARE`` of the time limit)
-it is optimal and the model is not built; HiGHS stops at a placement that meets them.  With the ebits objective HiGHS stops at an absolute gap below 1 (the
-objective is a whole number).  The local searches (descent, kicks, TeleData refinement) stop
+it is optimal and the model is not built; HiGHS stops at a placement that meets them.  With
+the ebits objective HiGHS stops at an absolute gap below 1 (the objective is a whole number).  The local searches (descent, kicks, TeleData refinement) stop
 once they stall for ``STALL_SHARE`` of the time limit; the model does not (its late
 improvements and proofs come without warning, see ``STALL_SHARE``).
 """
@@ -638,8 +638,8 @@ def _run_highs_until(h, hard_deadline: float, target: float = -math.inf) -> _Hig
     ``qftnoswap80-a2a4`` (no callback is reached there either).  When killed, the last
     incumbent the child reported (``None`` if none).  An incumbent at ``target`` (a proven lower
     bound) or below is optimal: the child is killed and it is returned as such.  In-process
-    where ``os.fork`` does not exist.  A bare ``os.fork``, not ``multiprocessing.Process``: that refuses to start inside
-    daemonic processes, such as a ``multiprocessing.Pool``'s workers."""
+    where ``os.fork`` does not exist.  A bare ``os.fork``, not ``multiprocessing.Process``: that
+    refuses to start inside daemonic processes, such as a ``multiprocessing.Pool``'s workers."""
     if not hasattr(os, "fork"):
         return _run_highs(h)
     receive, send = multiprocessing.Pipe(duplex=False)
@@ -712,11 +712,12 @@ def _solve(model: _Model, warm: dict[str, float], *, solver: str, time_limit: fl
     """Run the solver; ``(status, objective, bound, solver name)`` or ``None`` without a solution.
     ``integral``: every placement's objective is a whole number, so a gap below 1 proves
     optimality (HiGHS then stops sooner: ``qft_n29-a2a2`` 10.4 -> 8.1 s, ``wstate_n36-a2a3`` 6.0 -> 2.2 s).
-    ``target``: a proven lower bound; HiGHS stops at a placement that meets it."""
+    ``target``: a proven lower bound; with ``integral`` HiGHS stops at a placement that meets it
+    (other objectives come within its 1e-6 tolerance without meeting it: a latency in seconds)."""
     if solver == "highs":
         offset = float(model.problem.objective.constant)  # PuLP does not hand the constant to HiGHS
         engine = _WarmHiGHS(warm, deadline=time.monotonic() + time_limit, grace=max(1.0, GRACE_SHARE * time_limit),
-                            target=target - offset, msg=False, threads=1, timeLimit=time_limit, random_seed=seed,
+                            target=(target if integral else -math.inf) - offset, msg=False, threads=1, timeLimit=time_limit, random_seed=seed,
                             mip_rel_gap=0.0, mip_abs_gap=INTEGRAL_GAP if integral else 0.0)
         model.problem.solve(engine)
         out = engine.outcome
@@ -819,7 +820,7 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
         first = gain_search(hg, first, capacity, network, work=GAIN_WORK, deadline=start + time_limit / 2)[0]
     stall = max(STALL_MIN, STALL_SHARE * time_limit)
     floor = spread_bound(component_sizes(n, hg.qubits), capacity) if weights.plain_ebits else 0
-    least = floor  # and a bound on placements without moves (the spread bound holds with moves too)
+    least = floor  # a bound on placements without moves; ``floor`` holds with moves too
     if use_ilp and pair_bound and solver == "highs" and weights.plain_ebits:
         least = max(floor, _pair_bound(hg, capacity, time_limit=PAIR_SHARE * time_limit, seed=seed))
     placement, heur, server = local_search(hg, first, capacity, network, weights, stall=stall, target=least,
@@ -839,7 +840,7 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
         if model is not None:
             kicks = KICK_SHARE * time_limit if not network.is_complete and n <= KICK_MAX_QUBITS else 0.0
             best = _exact(model, hg, placement, network, weights, best, solver=solver, seed=seed,
-                          target=least if weights.plain_ebits else -math.inf,
+                          target=least,
                           time_limit=max(0.1, time_limit - kicks - (time.monotonic() - start)), warm_start=warm_start)
             if kicks and best.status is PlacementStatus.FEASIBLE:
                 best = _kick(hg, best, capacity, network, weights, deadline=start + time_limit, seed=seed, stall=stall)

@@ -170,13 +170,13 @@ def test_the_model_gets_no_stopping_target_under_other_objectives(monkeypatch, o
     """Those objectives are not whole numbers of ebits and have no bound above 0: a placement
     costing almost nothing (latency in seconds) must not count as proven at "0"."""
     targets = []
-    real = placement._solve
+    real = placement._run_highs_until
 
-    def spy(*args, **kwargs):
-        targets.append(kwargs.get("target"))
-        return real(*args, **kwargs)
+    def spy(h, deadline, target=-math.inf):
+        targets.append(target)
+        return real(h, deadline, target)
 
-    monkeypatch.setattr(placement, "_solve", spy)
+    monkeypatch.setattr(placement, "_run_highs_until", spy)
     part = _place_qft(9, "line-3x3", objective=objective)
     assert targets == [-math.inf] and part.status in (PlacementStatus.OPTIMAL, PlacementStatus.FEASIBLE)
 
