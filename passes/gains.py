@@ -29,7 +29,7 @@ import numpy as np
 
 from qmosaic.targets.models import Network
 
-from .hypergraph import Hypergraph, plan_servers
+from .hypergraph import Hypergraph, mask_bits, plan_servers
 
 __all__ = ["gain_search"]
 
@@ -45,24 +45,25 @@ class _Copies:
         self.home = placement.tolist()
         self.network = network
         self.owner = hg.edge_qubit.tolist()
-        self.own: list[set[int]] = [set() for _ in range(hg.num_qubits)]
-        self.partner: list[dict[int, int]] = [{} for _ in range(hg.num_qubits)]  # r -> {h: h's gates with r}
-        self.count: dict[int, dict[int, int]] = {}  # h -> {QPU: gates of h whose partner is there}
-        self.mask: dict[int, int] = {}
         self._tree = _Trees(network)
-        for h, r in _sides(hg, placement, server, larger=larger):
+        n, kq, width = hg.num_qubits, len(network.qpus), max(1, hg.num_edges)
+        edges, partners = _sides(hg, placement, server, larger=larger)
+        self.own: list[set[int]] = [set() for _ in range(n)]
+        for h in np.unique(edges).tolist():
             self.own[self.owner[h]].add(h)
-            mine = self.partner[r]
-            mine[h] = mine.get(h, 0) + 1
-            at = self.count.setdefault(h, {})
-            at[self.home[r]] = at.get(self.home[r], 0) + 1
-        for h, at in self.count.items():
-            self.mask[h] = sum(1 << k for k in at)
-        self.neighbours: list[set[int]] = [set() for _ in range(hg.num_qubits)]  # qubits sharing a gate
-        for r, mine in enumerate(self.partner):
-            for h in mine:
-                self.neighbours[r].add(self.owner[h])
-                self.neighbours[self.owner[h]].add(r)
+        self.partner: list[dict[int, int]] = [{} for _ in range(n)]  # r -> {h: h's gates with r}
+        pairs, gates = np.unique(partners * width + edges, return_counts=True)
+        for r, h, c in zip((pairs // width).tolist(), (pairs % width).tolist(), gates.tolist()):
+            self.partner[r][h] = c
+        self.count: dict[int, dict[int, int]] = {}  # h -> {QPU: gates of h whose partner is there}
+        held, gates = np.unique(edges * kq + placement[partners], return_counts=True)
+        for h, k, c in zip((held // kq).tolist(), (held % kq).tolist(), gates.tolist()):
+            self.count.setdefault(h, {})[k] = c
+        self.mask: dict[int, int] = {h: sum(1 << k for k in at) for h, at in self.count.items()}
+        self.neighbours: list[set[int]] = [set() for _ in range(n)]  # qubits sharing a gate
+        for r, q in np.unique(np.c_[pairs // width, hg.edge_qubit[pairs % width]], axis=0).tolist():
+            self.neighbours[r].add(q)
+            self.neighbours[q].add(r)
 
     def tree(self, mask: int) -> int:
         """Links of a tree joining the QPUs in ``mask`` (a bit per QPU; see :class:`_Trees`)."""
@@ -102,7 +103,7 @@ class _Copies:
             out = self._deltas_tree(q, a, range(k_all))
             out[a] = 0
             return out
-        mask, count, home, owner, bits = self.mask, self.count, self.home, self.owner, _bits
+        mask, count, home, owner, bits = self.mask, self.count, self.home, self.owner, mask_bits
         bit_a = 1 << a
         # own hyperedge h: (a in m) - (b in m); a copy of partner hyperedge h moving from a to b:
         # |S + b| - |before| with S = the set without a (if q was its last gate there) plus the owner
@@ -193,7 +194,7 @@ class _Trees(dict):
         self.network = network
 
     def __missing__(self, mask: int) -> int:
-        terminals = _bits(mask)
+        terminals = mask_bits(mask)
         length = self[mask] = (len(self.network.steiner(frozenset(terminals)))
                                if len(self.network.qpus) <= EXACT_TREE_QPUS else _spanning_length(terminals, self.hops))
         return length
@@ -221,27 +222,19 @@ def _spanning_length(terminals: tuple[int, ...], hops: list[list[int]]) -> int:
     return total
 
 
-@functools.cache
-def _bits(mask: int) -> tuple[int, ...]:
-    """The set bits of ``mask``."""
-    return tuple(k for k in range(mask.bit_length()) if mask >> k & 1)
-
-
-def _sides(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, *, larger: bool):
-    """(hyperedge, partner qubit) of every two-qubit gate: the copy that serves it when apart
+def _sides(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, *,
+           larger: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(hyperedges, partner qubits) of the two-qubit gates: the copy that serves each when apart
     (a local gate diagonal on both: the side whose hyperedge serves more gates if ``larger``,
     else fewer)."""
     size = np.bincount(hg.edge[hg.edge >= 0], minlength=hg.num_edges)
-    homes = placement[hg.qubits]
-    for (q0, q1), (e0, e1), (a, b), s in zip(hg.qubits.tolist(), hg.edge.tolist(), homes.tolist(),
-                                             server.tolist()):
-        if e0 < 0 or e1 < 0:
-            side = 0 if e0 >= 0 else 1
-        elif a != b:
-            side = 1 if s == a else 0  # the server is the home of the qubit that is not copied
-        else:
-            side = 0 if (size[e0] >= size[e1]) == larger else 1
-        yield (e0, q1) if side == 0 else (e1, q0)
+    (e0, e1), (a, b) = hg.edge.T, placement[hg.qubits].T
+    one_sided = (e0 < 0) | (e1 < 0)
+    larger_first = size[np.maximum(e0, 0)] >= size[np.maximum(e1, 0)]
+    # side 1 is copied: the only diagonal one, else the one not at the server, else by size
+    copied = np.where(one_sided, e0 < 0, np.where(a != b, server == a, larger_first != larger))
+    edges, partners = np.where(copied, e1, e0), np.where(copied, hg.qubits[:, 0], hg.qubits[:, 1])
+    return edges[edges >= 0], partners[edges >= 0]
 
 
 def _descend(copies: _Copies, capacity: list[int], active: list[int], budget: int, deadline: float) -> int:

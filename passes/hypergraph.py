@@ -14,6 +14,7 @@ scarce.
 
 from __future__ import annotations
 
+import functools
 import heapq
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ from qmosaic.targets.models import Network
 
 from .interactions import Interactions
 
-__all__ = ["Hypergraph", "build_hypergraph", "copy_destinations", "copy_excess", "link_usage", "plan_servers",
+__all__ = ["Hypergraph", "build_hypergraph", "copy_destinations", "copy_excess", "link_usage", "mask_bits", "plan_servers",
            "servers_cost", "links_cost", "route_cost"]
 
 
@@ -63,27 +64,23 @@ def plan_servers(hg: Hypergraph, placement: np.ndarray, network: Network, *,
     gate diagonal on both reuses copies already paid for where it can (at either home or a
     QPU holding copies of both); the others are covered greedily, the copy serving the most
     of them first (``_cover_flexible``; ``short_lived``: of those, the one whose gates span
-    the fewest others).  (The hot loop of the heuristic: plain lists.)
+    the fewest others).  (The hot loop of the heuristic: the copies each hyperedge holds are
+    a bit mask per hyperedge, so only the greedy choice runs gate by gate.)
     """
-    homes_np = placement[hg.qubits]  # (G, 2)
-    server = homes_np[:, 0].copy()
-    remote = np.nonzero(homes_np[:, 0] != homes_np[:, 1])[0].tolist()
-    homes, edges = homes_np[remote].tolist(), hg.edge[remote].tolist()
-    paid: dict[int, set[int]] = {}  # hyperedge -> QPUs holding a copy
-    flexible = []
-    for i, g in enumerate(remote):
-        e0, e1 = edges[i]
-        if e0 >= 0 and e1 >= 0:
-            flexible.append(i)
-            continue
-        s = 0 if e0 >= 0 else 1  # the diagonal side travels to the other's home
-        server[g] = homes[i][1 - s]
-        paid.setdefault(edges[i][s], set()).add(homes[i][1 - s])
-    thirds = _third_servers(network)
-    chosen = _cover_flexible([(edges[i], homes[i]) for i in flexible], paid, thirds, short_lived=short_lived)
-    for j, i in enumerate(flexible):
-        shared = _holding_both(edges[i], homes[i], paid, thirds)
-        server[remote[i]] = min(shared) if shared else chosen[j]
+    homes = placement[hg.qubits]  # (G, 2)
+    server = homes[:, 0].copy()
+    e0, e1 = hg.edge[:, 0], hg.edge[:, 1]
+    remote = homes[:, 0] != homes[:, 1]
+    flexible = remote & (e0 >= 0) & (e1 >= 0)
+    fixed = np.nonzero(remote & ~flexible)[0]
+    side = (e0[fixed] < 0).astype(np.int64)  # the diagonal side travels to the other's home
+    server[fixed] = homes[fixed, 1 - side]
+    kq = len(network.qpus)
+    paid = _masks(hg.num_edges, hg.edge[fixed, side], server[fixed], kq)  # hyperedge -> QPUs holding a copy
+    g = np.nonzero(flexible)[0]
+    if len(g):
+        server[g] = _cover_flexible(e0[g], e1[g], homes[g, 0], homes[g, 1], paid, kq,
+                                    _third_servers(network), short_lived=short_lived)
     return servers_cost(hg, placement, server, network), server
 
 
@@ -92,59 +89,91 @@ def _third_servers(network: Network) -> frozenset[int]:
     return frozenset(k for k, q in enumerate(network.qpus) if q.comm_qubits >= 2)
 
 
-def _holding_both(edge: list[int], home: list[int], paid: dict[int, set[int]], thirds: frozenset[int]) -> set[int]:
-    """QPUs where a gate diagonal on both qubits (hyperedges ``edge``, homes ``home``) can run on
-    what is already there: a home with a paid copy of the other qubit, or a third QPU with
-    copies of both and room for them.  (The homes differ; with no copy of one side, only the
-    other side's home can hold both: no sets are built for it.)"""
-    (e0, e1), (a, b) = edge, home
-    p0, p1 = paid.get(e0), paid.get(e1)
-    if p0 is None:
-        return {a} if p1 is not None and a in p1 else set()
-    if p1 is None:
-        return {b} if b in p0 else set()
-    return {k for k in (p0 | {a}) & (p1 | {b}) if k == a or k == b or k in thirds}
+def _bit(qpus: np.ndarray, kq: int) -> np.ndarray:
+    """``1 << qpu`` for each entry: unsigned 64-bit up to 63 QPUs, Python integers beyond."""
+    if kq < 64:
+        return np.left_shift(np.uint64(1), qpus.astype(np.uint64))
+    return np.array([1 << k for k in qpus.tolist()], dtype=object)
 
 
-def _cover_flexible(gates: list[tuple[list[int], list[int]]], paid: dict[int, set[int]],
-                    thirds: frozenset[int], *, short_lived: bool = False) -> dict[int, int]:
-    """Servers for the remote gates diagonal on both qubits (``gates[j]`` = hyperedges, homes,
-    in circuit order), by a greedy vertex cover.
+def _masks(num_edges: int, edges: np.ndarray, qpus: np.ndarray, kq: int) -> np.ndarray:
+    """A bit mask per hyperedge of the QPUs in ``qpus`` paired with it (hyperedges below 0 skipped)."""
+    masks = np.zeros(num_edges, dtype=np.uint64) if kq < 64 else np.full(num_edges, 0, dtype=object)
+    keep = edges >= 0
+    np.bitwise_or.at(masks, edges[keep], _bit(qpus[keep], kq))
+    return masks
+
+
+def _lowest(masks: np.ndarray) -> np.ndarray:
+    """Index of each mask's lowest set bit, -1 for an empty mask."""
+    if masks.dtype == object:
+        return np.array([(m & -m).bit_length() - 1 for m in masks.tolist()], dtype=np.int64)
+    low = masks & (~masks + np.uint64(1))
+    out = np.full(len(masks), -1, dtype=np.int64)
+    nonzero = low != 0
+    out[nonzero] = np.log2(low[nonzero].astype(np.float64)).astype(np.int64)  # exact for a power of two
+    return out
+
+
+def _holding_both(e0: np.ndarray, e1: np.ndarray, a: np.ndarray, b: np.ndarray, paid: np.ndarray,
+                  thirds: np.ndarray, kq: int) -> np.ndarray:
+    """The lowest QPU where each gate diagonal on both qubits (hyperedges e0, e1; homes a, b)
+    can run on what is already there, -1 if none: a home with a paid copy of the other
+    qubit, or a third QPU (``thirds``, a mask) with copies of both and room for them.  (The
+    homes differ.)"""
+    bit_a, bit_b = _bit(a, kq), _bit(b, kq)
+    return _lowest((paid[e0] | bit_a) & (paid[e1] | bit_b) & (bit_a | bit_b | thirds))
+
+
+def _cover_flexible(e0: np.ndarray, e1: np.ndarray, a: np.ndarray, b: np.ndarray, paid: np.ndarray, kq: int,
+                    thirds: frozenset[int], *, short_lived: bool = False) -> np.ndarray:
+    """Servers for the remote gates diagonal on both qubits (hyperedges e0, e1, homes a, b, in
+    circuit order), by a greedy vertex cover; ``paid`` (bit masks per hyperedge) grows.
 
     Each such gate needs one of two copies — its side-0 hyperedge at the side-1 home or the
     reverse; a copy already paid for (or a QPU holding both) covers it for free.  The copy that
-    covers the most uncovered gates is bought first (ties: lowest key, or with ``short_lived``
-    the copy whose gates lie closest together: it holds its communication qubit the shortest),
-    and ``paid`` grows.
+    covers the most uncovered gates is bought first (ties: lowest (hyperedge, QPU), or with
+    ``short_lived`` the copy whose gates lie closest together: it holds its communication
+    qubit the shortest).  Each gate then runs at the lowest QPU holding both its qubits.
     """
-    options: dict[int, tuple[tuple[int, int], tuple[int, int]]] = {}
-    users: dict[tuple[int, int], list[int]] = {}
-    for j, (edge, home) in enumerate(gates):
-        if _holding_both(edge, home, paid, thirds):
-            continue
-        (e0, e1), (a, b) = edge, home
-        options[j] = ((e0, b), (e1, a))
-        for key in options[j]:
-            users.setdefault(key, []).append(j)
-    degree = {key: len(gs) for key, gs in users.items()}
-    span = {key: gs[-1] - gs[0] if short_lived else 0 for key, gs in users.items()}
-    heap = [(-d, span[key], key) for key, d in degree.items()]
+    third_mask = _masks(1, np.zeros(len(thirds), dtype=np.int64), np.array(sorted(thirds), dtype=np.int64), kq)[0]
+    todo = np.nonzero(_holding_both(e0, e1, a, b, paid, third_mask, kq) < 0)[0]
+    if len(todo):
+        keys = np.concatenate([e0[todo] * kq + b[todo], e1[todo] * kq + a[todo]])  # copy = hyperedge * kq + QPU
+        bought = _greedy_cover(keys, todo.tolist() if short_lived else None)
+        np.bitwise_or.at(paid, bought // kq, _bit(bought % kq, kq))
+    return _holding_both(e0, e1, a, b, paid, third_mask, kq)
+
+
+def _greedy_cover(keys: np.ndarray, at: list[int] | None) -> np.ndarray:
+    """The copies the greedy cover buys: gate j (of n) is covered by copy ``keys[j]`` or
+    ``keys[n + j]``; the copy covering most uncovered gates first (see :func:`_cover_flexible`),
+    of those (``at``: each gate's position in the circuit) the one whose gates span the fewest."""
+    n = len(keys) // 2
+    copies, inverse, degree = np.unique(keys, return_inverse=True, return_counts=True)
+    option = inverse.reshape(2, n).T.tolist()  # gate -> its two copies (indices into ``copies``: key order)
+    gate = np.tile(np.arange(n), 2)
+    users, starts = gate[np.lexsort((gate, inverse))].tolist(), np.r_[0, np.cumsum(degree)].tolist()
+    degree = degree.tolist()
+    span = [0] * len(copies) if at is None else [at[users[starts[c + 1] - 1]] - at[users[starts[c]]]
+                                                 for c in range(len(copies))]
+    heap = [(-d, span[c], c) for c, d in enumerate(degree)]
     heapq.heapify(heap)
-    chosen: dict[int, int] = {}
+    covered, bought = [False] * n, []
     while heap:
-        d, _, key = heapq.heappop(heap)
-        if -d != degree[key] or degree[key] == 0:
+        d, _, c = heapq.heappop(heap)
+        if -d != degree[c] or degree[c] == 0:
             continue
-        paid.setdefault(key[0], set()).add(key[1])
-        for j in users[key]:
-            if j in chosen:
+        bought.append(c)
+        for j in users[starts[c]:starts[c + 1]]:
+            if covered[j]:
                 continue
-            chosen[j] = key[1]
-            for other in options[j]:
+            covered[j] = True
+            for other in option[j]:
                 degree[other] -= 1
-                if other != key and degree[other] > 0:
+                if other != c and degree[other] > 0:
                     heapq.heappush(heap, (-degree[other], span[other], other))
-    return chosen
+    return copies[bought]
 
 
 def copy_destinations(hg: Hypergraph, placement: np.ndarray, server: np.ndarray) -> dict[int, set[int]]:
@@ -187,11 +216,24 @@ def copy_excess(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, netwo
 
 
 def servers_cost(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, network: Network) -> int:
-    """Ebits spent for the given servers (Steiner fan-out of every hyperedge's copies)."""
-    total = 0
-    for h, dests in copy_destinations(hg, placement, server).items():
-        total += len(network.steiner(frozenset(dests | {int(placement[hg.edge_qubit[h]])})))
-    return total
+    """Ebits spent for the given servers (Steiner fan-out of every hyperedge's copies): a mask of
+    QPUs per hyperedge (its copies' and its qubit's), one tree per distinct mask."""
+    homes = placement[hg.qubits]
+    gates, sides = np.nonzero((homes != server[:, None]) & (server[:, None] >= 0))
+    if not len(gates):
+        return 0
+    kq = len(network.qpus)
+    masks = _masks(hg.num_edges, hg.edge[gates, sides], server[gates], kq)
+    used = np.nonzero(masks)[0]
+    masks = masks[used] | _bit(placement[hg.edge_qubit[used]], kq)
+    kinds, count = np.unique(masks, return_counts=True)
+    return sum(c * len(network.steiner(frozenset(mask_bits(m)))) for m, c in zip(kinds.tolist(), count.tolist()))
+
+
+@functools.cache
+def mask_bits(mask: int) -> tuple[int, ...]:
+    """The set bits of ``mask``."""
+    return tuple(k for k in range(mask.bit_length()) if mask >> k & 1)
 
 
 def link_usage(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, network: Network) -> np.ndarray:

@@ -99,6 +99,7 @@ REFINE_STALL = 0.2  # share of that for the TeleData refinement (a tie-break amo
 # and plans the windows), not run where that leaves fewer than FAST_REFINE_MIN_EVALS
 FAST_REFINE_GATE_EVALS = 10_000
 FAST_REFINE_MIN_EVALS = 20
+FAST_REFINE_PATIENCE = 50  # ... and it stops after this many evaluations in a row without a gain
 # the pair-capacity bound (passes/pairbound.py): its share of the time limit, and no larger relaxation
 # (autocomm-qft_300 over 30 QPUs of 10, 9,937 columns: HiGHS's root LP alone takes 25 s; mqt-qft360
 # over 20 QPUs, 7,368 columns: bound 124 in 1.5 s, where the spread bound is 14)
@@ -308,9 +309,10 @@ def _cheapest(fills: list[np.ndarray], evaluate) -> np.ndarray:
 def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], network: Network, weights: Weights,
                  *, deadline: float, cost=None, movable: list[int] | None = None,
                  stall: float = math.inf, target: float = -math.inf,
-                 max_evals: int | None = None) -> tuple[np.ndarray, float, np.ndarray]:
+                 max_evals: int | None = None, patience: int | None = None) -> tuple[np.ndarray, float, np.ndarray]:
     """First-improvement moves and swaps until no gain, the deadline, ``stall`` seconds
-    without a gain, ``max_evals`` evaluations, or a cost at ``target`` (a lower bound);
+    without a gain, ``max_evals`` evaluations, ``patience`` evaluations in a row without a
+    gain, or a cost at ``target`` (a lower bound);
     returns the placement, its cost and its servers.  ``cost(placement) ->
     (cost, servers)`` defaults to ``score``; ``movable`` limits the qubits moved or swapped
     (default: all that matter to the objective).
@@ -328,6 +330,7 @@ def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], net
     active = active if movable is None else movable
     improved, last = True, time.monotonic()
     evals = math.inf if max_evals is None else max_evals - 1  # the first evaluation is spent
+    idle, patience = 0, math.inf if patience is None else patience
     while improved and best > target + 1e-9 and time.monotonic() < deadline and evals > 0:
         improved = False
         for q in active:
@@ -338,15 +341,16 @@ def local_search(hg: Hypergraph, placement: np.ndarray, capacity: list[int], net
                     continue
                 partners = [None] if load[k] < capacity[k] else [r for r in active if placement[r] == k]
                 for r in partners:
-                    evals -= 1
-                    if evals < 0:
+                    evals, idle = evals - 1, idle + 1
+                    if evals < 0 or idle > patience:
+                        evals = -1
                         break
                     placement[q] = k
                     if r is not None:
                         placement[r] = home
                     value, server = cost(placement)
                     if value < best - 1e-12:
-                        best, best_server, improved, last = value, server, True, time.monotonic()
+                        best, best_server, improved, last, idle = value, server, True, time.monotonic(), 0
                         if best <= target + 1e-9:  # no placement does better
                             return placement, best, best_server
                         if r is None:
@@ -920,7 +924,8 @@ def _fast_refine(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Par
     if evals < FAST_REFINE_MIN_EVALS:
         return best
     other = _refine_for_teledata(timelines(dag, inter.gate_of()), hg, best, capacity, network, weights,
-                                 deadline=math.inf, stall=math.inf, start_away=start_away, max_evals=evals)
+                                 deadline=math.inf, stall=math.inf, start_away=start_away, max_evals=evals,
+                                 patience=FAST_REFINE_PATIENCE)
     if other.placement == best.placement:
         return best
     spent = functools.partial(_lowered_ebits, dag, network, interactions=inter, start_away=start_away)
@@ -972,7 +977,7 @@ def _moved(best: Partition, hg: Hypergraph, placement: np.ndarray, server: np.nd
 
 def _refine_for_teledata(tl: Timelines, hg: Hypergraph, best: Partition, capacity: list[int], network: Network,
                          weights: Weights, *, deadline: float, stall: float, start_away: bool = True,
-                         max_evals: int | None = None) -> Partition:
+                         max_evals: int | None = None, patience: int | None = None) -> Partition:
     """Among placements the model scores no worse than ``best``, one whose TeleData moves save most.
 
     The model prices every remote interaction as a cat-entanglement copy; the lowering then
@@ -997,7 +1002,7 @@ def _refine_for_teledata(tl: Timelines, hg: Hypergraph, best: Partition, capacit
     homes = start[hg.qubits]
     cut = sorted(set(hg.qubits[homes[:, 0] != homes[:, 1]].ravel().tolist()))  # qubits in a remote gate
     placement, _, server = local_search(hg, start.copy(), capacity, network, weights, deadline=deadline,
-                                        cost=net_cost, movable=cut, stall=stall, max_evals=max_evals)
+                                        cost=net_cost, movable=cut, stall=stall, max_evals=max_evals, patience=patience)
     if np.array_equal(placement, start):
         return best
     return _moved(best, hg, placement, server, score(hg, placement, network, weights)[0], network)

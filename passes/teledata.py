@@ -20,6 +20,7 @@ itself away at the same time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from qiskit.dagcircuit import DAGCircuit
@@ -80,8 +81,10 @@ def timelines(dag: DAGCircuit, gate_of: dict[int, int]) -> Timelines:
     return lines, order
 
 
-def _blocks(q: int, line, hg: Hypergraph, placement: np.ndarray) -> list[list[tuple[int, int, int]]]:
-    """q's two-qubit gates grouped into runs that commute on q: [(line position, gate, partner's QPU)].
+def _blocks(q: int, line, pairs: list[list[int]], edges: list[list[int]],
+            home: list[int]) -> list[list[tuple[int, int, int]]]:
+    """q's two-qubit gates grouped into runs that commute on q: [(line position, gate, partner's QPU)]
+    (``pairs``, ``edges``: the hypergraph's qubits and hyperedges as lists; ``home``: the placement).
 
     Consecutive gates in one hyperedge commute on q when only diagonal operations lie between
     them (a hyperedge also spans anti-diagonal ones, which end a run here), so their order on
@@ -90,14 +93,13 @@ def _blocks(q: int, line, hg: Hypergraph, placement: np.ndarray) -> list[list[tu
     out: list[list[tuple[int, int, int]]] = []
     previous = -1
     for pos, (_, _, g) in enumerate(line):
-        if g == FLIP:
-            previous = -1
         if g < 0:
+            if g == FLIP:
+                previous = -1
             continue
-        a, b = hg.qubits[g]
-        side = 0 if a == q else 1
-        edge = int(hg.edge[g, side])
-        entry = (pos, g, int(placement[b if side == 0 else a]))
+        a, b = pairs[g]
+        edge, partner = (edges[g][0], b) if a == q else (edges[g][1], a)
+        entry = (pos, g, home[partner])
         if edge >= 0 and edge == previous:
             out[-1].append(entry)
         else:
@@ -106,8 +108,7 @@ def _blocks(q: int, line, hg: Hypergraph, placement: np.ndarray) -> list[list[tu
     return out
 
 
-@dataclass(frozen=True)
-class _Candidate:
+class _Candidate(NamedTuple):  # a tuple: built and hashed by the thousand per placement scored
     dest: int
     inside: tuple[int, ...]  # line positions of the gates q runs at dest
     hoist: tuple[int, ...]  # positions moved before the window (first run)
@@ -115,16 +116,16 @@ class _Candidate:
     at_end: bool
 
 
-def _candidates(q: int, line, hg: Hypergraph, placement: np.ndarray) -> list[_Candidate]:
+def _candidates(home: int, runs: list[list[tuple[int, int, int]]]) -> list[_Candidate]:
     """Maximal windows of qubit q, using the freedom to reorder gates within a commuting run.
 
     A window to QPU d starts in a run holding a gate with a partner on d (the run's other
     gates are hoisted before it), spans runs whose partners are all on d, and may end in a
     run holding d-gates and others (those are sunk after it).  Starting right after a run
     all on d would only give a shorter copy of the window starting there, so it is skipped.
+    (``runs``: :func:`_blocks` of q; ``home``: q's QPU.)
     """
-    home, out = int(placement[q]), []
-    runs = _blocks(q, line, hg, placement)
+    out = []
     for j, run in enumerate(runs):
         for dest in sorted({k for _, _, k in run if k != home}):
             if j > 0 and all(k == dest for _, _, k in runs[j - 1]):
@@ -189,11 +190,11 @@ def window_options(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server:
     lines, _ = tl
     served: dict[tuple[int, int], set[int]] = {}  # (hyperedge, QPU) copy -> gates it serves
     copies_of: dict[int, list[tuple[int, int]]] = {}  # gate -> copies it uses
-    homes = placement[hg.qubits]
-    for g, i in zip(*np.nonzero((homes != server[:, None]) & (server[:, None] >= 0))):
-        key = (int(hg.edge[g, i]), int(server[g]))
-        served.setdefault(key, set()).add(int(g))
-        copies_of.setdefault(int(g), []).append(key)
+    gates, sides = np.nonzero((placement[hg.qubits] != server[:, None]) & (server[:, None] >= 0))
+    for g, h, k in zip(gates.tolist(), hg.edge[gates, sides].tolist(), server[gates].tolist()):
+        key = (h, k)
+        served.setdefault(key, set()).add(g)
+        copies_of.setdefault(g, []).append(key)
 
     dests: dict[int, set[int]] = {}  # hyperedge -> QPUs holding a copy
     for h, k in served:
@@ -207,19 +208,20 @@ def window_options(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server:
         return costs[a, b]
 
     def tree(h: int, qpus: set[int]) -> float:
-        terminals = frozenset(qpus | {int(placement[hg.edge_qubit[h]])})
+        terminals = frozenset(qpus | {home[owner[h]]})
         if terminals not in trees:
             trees[terminals] = links_cost(network, network.steiner(terminals), link_weight)
         return trees[terminals]
 
+    pairs, edges, home, owner = hg.qubits.tolist(), hg.edge.tolist(), placement.tolist(), hg.edge_qubit.tolist()
     options = []
     for q, line in enumerate(lines):
         first_gate = next((p for p, (_, _, g) in enumerate(line) if g >= 0), None)
-        for c in _candidates(q, line, hg, placement):
+        for c in _candidates(home[q], _blocks(q, line, pairs, edges, home)):
             inside = {line[p][2] for p in c.inside}
             saved = {key for g in inside for key in copies_of.get(g, ()) if served[key] <= inside}
             saving = _tree_saving(saved, dests, tree) if saved else 0.0
-            move = route(int(placement[q]), c.dest)
+            move = route(home[q], c.dest)
             # from the start: the qubit begins on dest and comes home once (never for a whole life)
             early = start_away and c.inside[0] == first_gate and not c.hoist and not c.at_end
             for away_first in (False, True) if early else (False,):
