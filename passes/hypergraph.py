@@ -43,17 +43,19 @@ class Hypergraph:
 
 
 def build_hypergraph(inter: Interactions) -> Hypergraph:
-    """Number the (qubit, segment) pairs that serve at least one gate."""
-    ids: dict[tuple[int, int], int] = {}
-    edge = np.full(inter.seg.shape, -1, dtype=np.int64)
-    for g, ((q0, q1), (s0, s1)) in enumerate(zip(inter.qubits.tolist(), inter.seg.tolist())):
-        for side, (q, s) in enumerate(((q0, s0), (q1, s1))):
-            if s >= 0:
-                edge[g, side] = ids.setdefault((q, s), len(ids))
-    edge_qubit = np.zeros(len(ids), dtype=np.int64)
-    for (q, _), h in ids.items():
-        edge_qubit[h] = q
-    return Hypergraph(inter.num_qubits, inter.qubits, edge, edge_qubit)
+    """Number the (qubit, segment) pairs that serve at least one gate, in order of first use
+    (gate by gate, side 0 first)."""
+    seg = inter.seg.ravel()
+    used = np.nonzero(seg >= 0)[0]
+    key = inter.qubits.ravel()[used] * (int(seg.max(initial=0)) + 1) + seg[used]
+    distinct, first, number = np.unique(key, return_index=True, return_inverse=True)
+    rank = np.empty(len(distinct), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(distinct))  # ids by first use
+    edge = np.full(seg.shape, -1, dtype=np.int64)
+    edge[used] = rank[number]
+    edge_qubit = np.empty(len(distinct), dtype=np.int64)
+    edge_qubit[rank] = inter.qubits.ravel()[used][first]
+    return Hypergraph(inter.num_qubits, inter.qubits, edge.reshape(inter.seg.shape), edge_qubit)
 
 
 def plan_servers(hg: Hypergraph, placement: np.ndarray, network: Network, *,
