@@ -536,11 +536,12 @@ class _Lowerer:
     def two_qubit(self, node, qs: list[int]) -> None:
         g = self.gate_of[node._node_id]
         self.done[g] = 1
-        edges = self.hg.edge[g].tolist()  # one lookup per gate: read below as plain ints
+        _, all_edges, servers = self._gate_lists
+        edges = all_edges[g]
         for side in (0, 1):
             if edges[side] < 0:  # not diagonal on this qubit: its copies must go first
                 self.close_qubit(qs[side])
-        srv = int(self.server[g])
+        srv = servers[g]
         if srv < 0 and any(w.qubit in qs and g in w.gates for w in self.skipped):
             srv = int(self.server_planned[g])  # its TeleData window could not run: use TeleGate
         if srv < 0:
