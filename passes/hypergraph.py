@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import heapq
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,7 +139,8 @@ def _cover_flexible(e0: np.ndarray, e1: np.ndarray, a: np.ndarray, b: np.ndarray
     ``short_lived`` the copy whose gates lie closest together: it holds its communication
     qubit the shortest).  Each gate then runs at the lowest QPU holding both its qubits.
     """
-    third_mask = _masks(1, np.zeros(len(thirds), dtype=np.int64), np.array(sorted(thirds), dtype=np.int64), kq)[0]
+    third_mask = sum(1 << k for k in thirds)
+    third_mask = np.uint64(third_mask) if kq < 64 else third_mask
     todo = np.nonzero(_holding_both(e0, e1, a, b, paid, third_mask, kq) < 0)[0]
     if len(todo):
         keys = np.concatenate([e0[todo] * kq + b[todo], e1[todo] * kq + a[todo]])  # copy = hyperedge * kq + QPU
@@ -152,12 +154,19 @@ def _greedy_cover(keys: np.ndarray, at: list[int] | None) -> np.ndarray:
     ``keys[n + j]``; the copy covering most uncovered gates first (see :func:`_cover_flexible`),
     of those (``at``: each gate's position in the circuit) the one whose gates span the fewest."""
     n = len(keys) // 2
-    copies, inverse, degree = np.unique(keys, return_inverse=True, return_counts=True)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    first = np.empty(len(keys), dtype=bool)  # (np.r_ costs more than the rest on small circuits)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    copies, starts = ordered[first], np.flatnonzero(first).tolist() + [len(keys)]
+    inverse = np.empty(len(keys), dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
     option = inverse.reshape(2, n).T.tolist()  # gate -> its two copies (indices into ``copies``: key order)
-    gate = np.tile(np.arange(n), 2)
-    users, starts = gate[np.lexsort((gate, inverse))].tolist(), np.r_[0, np.cumsum(degree)].tolist()
-    degree = degree.tolist()
-    span = [0] * len(copies) if at is None else [at[users[starts[c + 1] - 1]] - at[users[starts[c]]]
+    users = (order % n).tolist()  # each copy's gates: users[starts[c]:starts[c + 1]]
+    degree = [end - begin for begin, end in zip(starts, starts[1:])]
+    span = [0] * len(copies) if at is None else [max(at[j] for j in users[starts[c]:starts[c + 1]])
+                                                 - min(at[j] for j in users[starts[c]:starts[c + 1]])
                                                  for c in range(len(copies))]
     heap = [(-d, span[c], c) for c, d in enumerate(degree)]
     heapq.heapify(heap)
@@ -228,8 +237,7 @@ def servers_cost(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, netw
     masks = _masks(hg.num_edges, hg.edge[gates, sides], server[gates], kq)
     used = np.nonzero(masks)[0]
     masks = masks[used] | _bit(placement[hg.edge_qubit[used]], kq)
-    kinds, count = np.unique(masks, return_counts=True)
-    return sum(c * len(network.steiner(frozenset(mask_bits(m)))) for m, c in zip(kinds.tolist(), count.tolist()))
+    return sum(c * len(network.steiner(frozenset(mask_bits(m)))) for m, c in Counter(masks.tolist()).items())
 
 
 @functools.cache
