@@ -240,7 +240,7 @@ def servers_cost(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, netw
     return sum(c * len(network.steiner(frozenset(mask_bits(m)))) for m, c in Counter(masks.tolist()).items())
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1 << 16)  # bounded: a long-lived process sees many networks
 def mask_bits(mask: int) -> tuple[int, ...]:
     """The set bits of ``mask``."""
     return tuple(k for k in range(mask.bit_length()) if mask >> k & 1)

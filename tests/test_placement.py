@@ -17,6 +17,7 @@ from qiskit.converters import circuit_to_dag
 
 import qmosaic
 from conftest import EXAMPLES, FAST, SHARED, assert_lowered_verified, assert_report_consistent, assert_verified, qft_cp
+from qmosaic.passes.hypergraph import build_hypergraph
 from qmosaic.passes.interactions import analyse_interactions
 from qmosaic.passes.normalize import NormalizeForDistribution
 from qmosaic.passes.placement import PlacementStatus, place
@@ -380,8 +381,8 @@ def test_fast_teledata_refinement_is_bounded_by_work_not_time(monkeypatch):
     monkeypatch.setattr(placement, "local_search", spy)
     _place(qft_cp(6), net, effort="fast")
     gates = 15  # QFT-6's controlled phases
-    assert [(c["max_evals"], c["deadline"], c["stall"]) for c in calls] == [
-        (placement.FAST_REFINE_GATE_EVALS // gates, math.inf, math.inf)]
+    assert [(c["max_evals"], c["deadline"], c["stall"], c["patience"]) for c in calls] == [
+        (placement.FAST_REFINE_GATE_EVALS // gates, math.inf, math.inf, placement.FAST_REFINE_PATIENCE)]
     slow = placement._refine_for_teledata
     monkeypatch.setattr(placement, "_refine_for_teledata", lambda *a, **k: time.sleep(0.05) or slow(*a, **k))
     assert _place(qft_cp(6), net, effort="fast").seconds >= 0.05  # the refinement's time is counted
@@ -389,6 +390,34 @@ def test_fast_teledata_refinement_is_bounded_by_work_not_time(monkeypatch):
     calls.clear()
     _place(qft_cp(6), net, effort="fast")
     assert calls == []
+
+
+def test_local_search_stops_after_patience_evaluations_without_a_gain():
+    """``patience`` counts evaluations since the last gain: a cost that gains once, on the third
+    trial, then never again, is asked 1 + 3 + patience times; without patience the search
+    runs until a pass gains nothing."""
+    from qmosaic.passes.objective import objective_weights
+    from qmosaic.passes.placement import local_search
+
+    dag = NormalizeForDistribution().run(circuit_to_dag(qft_cp(6)))
+    inter = analyse_interactions(dag)
+    hg = build_hypergraph(inter)
+    net = qmosaic.Network.from_modules([2, 2, 2], [(0, 1), (1, 2), (0, 2)], name="a2a3x2")
+    weights = objective_weights("ebits", net, inter)
+
+    def counted(patience):
+        seen = []
+
+        def cost(placement):
+            seen.append(placement.copy())
+            return (5.0 if len(seen) < 4 else 4.0), np.zeros(len(hg.qubits), dtype=np.int64)
+
+        local_search(hg, np.array([0, 0, 1, 1, 2, 2]), [2, 2, 2], net, weights, deadline=math.inf, cost=cost,
+                     patience=patience)
+        return len(seen)
+
+    assert counted(5) == 1 + 3 + 5
+    assert counted(None) > 1 + 3 + 30
 
 
 def test_fast_teledata_refinement_is_kept_only_if_the_lowering_spends_less(monkeypatch):
