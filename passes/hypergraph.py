@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qmosaic.targets.errors import PassError
 from qmosaic.targets.models import Network
 
 from .interactions import Interactions
@@ -45,7 +46,12 @@ class Hypergraph:
 
 def build_hypergraph(inter: Interactions) -> Hypergraph:
     """Number the (qubit, segment) pairs that serve at least one gate, in order of first use
-    (gate by gate, side 0 first)."""
+    (gate by gate, side 0 first).  Every gate must be diagonal on one of its qubits at least
+    (``NormalizeForDistribution`` makes it so): else no copy can serve it."""
+    neither = np.nonzero((inter.seg < 0).all(axis=1))[0]
+    if len(neither):
+        raise PassError(f"two-qubit gate {int(neither[0])} (of {inter.num_gates}) is diagonal on neither qubit, "
+                        "so no copy can serve it remotely; run NormalizeForDistribution before InteractionAnalysis")
     seg = inter.seg.ravel()
     used = np.nonzero(seg >= 0)[0]
     key = inter.qubits.ravel()[used] * (int(seg.max(initial=0)) + 1) + seg[used]
@@ -114,7 +120,7 @@ def _lowest(masks: np.ndarray) -> np.ndarray:
     low = masks & (~masks + np.uint64(1))
     out = np.full(len(masks), -1, dtype=np.int64)
     nonzero = low != 0
-    out[nonzero] = np.log2(low[nonzero].astype(np.float64)).astype(np.int64)  # exact for a power of two
+    out[nonzero] = np.frexp(low[nonzero].astype(np.float64))[1] - 1  # 2**k = 0.5 * 2**(k + 1), exactly
     return out
 
 
@@ -152,7 +158,8 @@ def _cover_flexible(e0: np.ndarray, e1: np.ndarray, a: np.ndarray, b: np.ndarray
 def _greedy_cover(keys: np.ndarray, at: list[int] | None) -> np.ndarray:
     """The copies the greedy cover buys: gate j (of n) is covered by copy ``keys[j]`` or
     ``keys[n + j]``; the copy covering most uncovered gates first (see :func:`_cover_flexible`),
-    of those (``at``: each gate's position in the circuit) the one whose gates span the fewest."""
+    of those (``at``: each gate's index among the remote gates diagonal on both qubits) the one
+    whose gates span the fewest."""
     n = len(keys) // 2
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]

@@ -916,7 +916,8 @@ def _fast_refine(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Par
                  network: Network, weights: Weights, start_away: bool) -> Partition:
     """``effort="fast"``'s TeleData refinement (:func:`_refine_for_teledata`), bounded by work:
     ``FAST_REFINE_GATE_EVALS`` gate evaluations in all, none where that is under
-    ``FAST_REFINE_MIN_EVALS`` placements (over 500 gates: no gain on the benchmark).  Its
+    ``FAST_REFINE_MIN_EVALS`` placements (over 500 gates: no gain on the benchmark), and
+    none after ``FAST_REFINE_PATIENCE`` in a row without a gain.  Its
     answer is kept only if the lowering spends fewer ebits on it: the refinement counts windows
     the lowering may not take, and ignores copies set aside for want of communication qubits
     (four ion modules of 8 with one each: ``ae_25`` on the line 80 -> 102 kept blindly)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 from qiskit import QuantumCircuit
 from qiskit.circuit.random import random_circuit
 from qiskit.converters import circuit_to_dag
@@ -15,6 +16,7 @@ from qmosaic.passes.hypergraph import build_hypergraph, plan_servers, servers_co
 from qmosaic.passes.interactions import analyse_interactions
 from qmosaic.passes.normalize import NormalizeForDistribution
 from qmosaic.targets import Network
+from qmosaic.targets.errors import PassError
 
 
 def _complete(qpus: int, *, qubits: int = 2, comm: int = 2) -> Network:
@@ -70,3 +72,14 @@ def test_a_network_of_70_qpus_compiles_correctly():
     result = qmosaic.compile(circuit, net, options=dataclasses.replace(FAST, effort="fast"))
     assert result.report["ebits"]["total"] > 0
     check_compiled(result)
+
+
+def test_a_gate_diagonal_on_neither_qubit_is_refused_before_pricing():
+    """No copy can serve a gate diagonal on neither qubit (an un-normalised ``swap``): the
+    hypergraph refuses it and says what to run first, instead of pricing it."""
+    circuit = QuantumCircuit(2)
+    circuit.swap(0, 1)
+    inter = analyse_interactions(circuit_to_dag(circuit))  # not normalised
+    with pytest.raises(PassError, match="diagonal on neither qubit.*NormalizeForDistribution"):
+        build_hypergraph(inter)
+    assert build_hypergraph(analyse_interactions(NormalizeForDistribution().run(circuit_to_dag(circuit)))).num_edges
