@@ -130,24 +130,40 @@ def _candidates(home: int, runs: list[list[tuple[int, int, int]]]) -> list[_Cand
         for dest in sorted({k for _, _, k in run if k != home}):
             if j > 0 and all(k == dest for _, _, k in runs[j - 1]):
                 continue
-            inside = [p for p, _, k in run if k == dest]
-            hoist = [p for p, _, k in run if k != dest and inside[0] < p < inside[-1]]
-            rest = [p for p, _, k in run if k != dest and p > inside[-1]]  # stays after, unless we extend
+            inside, _, hoist, rest = _split(run, dest)  # rest stays after, unless we extend
             sink: list[int] = []
             end = j
             while end + 1 < len(runs) and any(k == dest for _, _, k in runs[end + 1]):
                 hoist, rest = hoist + rest, []
                 end += 1
-                here = [p for p, _, k in runs[end] if k == dest]
+                here, before, between, after = _split(runs[end], dest)
                 inside += here
-                others = [p for p, _, k in runs[end] if k != dest]
-                if others:
-                    sink = [p for p in others if p < here[-1]]
-                    rest = [p for p in others if p > here[-1]]
+                if before or between or after:
+                    sink, rest = before + between, after
                     break
             out.append(_Candidate(dest, tuple(inside), tuple(hoist), tuple(sink),
                                   end == len(runs) - 1 and not rest and not sink))
     return list(dict.fromkeys(out + _in_order(home, [e for run in runs for e in run])))
+
+
+def _split(run: list[tuple[int, int, int]], dest: int) -> tuple[list[int], list[int], list[int], list[int]]:
+    """A run's line positions in one pass: (partner on ``dest``; others before the first of
+    those, between the first and the last, after the last)."""
+    inside: list[int] = []
+    before: list[int] = []
+    between: list[int] = []
+    pending: list[int] = []
+    for p, _, k in run:
+        if k == dest:
+            inside.append(p)
+            if pending:
+                between += pending
+                pending = []
+        elif inside:
+            pending.append(p)
+        else:
+            before.append(p)
+    return inside, before, between, pending
 
 
 def _in_order(home: int, gates: list[tuple[int, int, int]]) -> list[_Candidate]:
