@@ -26,8 +26,8 @@ from qmosaic.targets.models import Network
 
 from .interactions import Interactions
 
-__all__ = ["Hypergraph", "build_hypergraph", "copy_destinations", "copy_excess", "link_usage", "mask_bits", "plan_servers",
-           "servers_cost", "links_cost", "route_cost"]
+__all__ = ["Hypergraph", "build_hypergraph", "copied_sides", "copy_destinations", "copy_excess", "link_usage",
+           "mask_bits", "plan_servers", "servers_cost", "links_cost", "route_cost"]
 
 
 @dataclass(frozen=True)
@@ -88,14 +88,16 @@ def plan_servers(hg: Hypergraph, placement: np.ndarray, network: Network, *,
     paid = _masks(hg.num_edges, hg.edge[fixed, side], server[fixed], kq)  # hyperedge -> QPUs holding a copy
     g = np.nonzero(flexible)[0]
     if len(g):
-        server[g] = _cover_flexible(e0[g], e1[g], homes[g, 0], homes[g, 1], paid, kq,
-                                    _third_servers(network), short_lived=short_lived)
+        server[g] = _cover_flexible(e0[g], e1[g], homes[g, 0], homes[g, 1], paid, kq, _third_servers(network),
+                                    short_lived=short_lived)
     return servers_cost(hg, placement, server, network), server
 
 
-def _third_servers(network: Network) -> frozenset[int]:
-    """QPUs with room for copies of both qubits of a gate (two communication qubits)."""
-    return frozenset(k for k, q in enumerate(network.qpus) if q.comm_qubits >= 2)
+def _third_servers(network: Network):
+    """A mask (as :func:`_bit` makes them) of the QPUs with room for copies of both qubits of a
+    gate (two communication qubits)."""
+    mask = sum(1 << k for k, q in enumerate(network.qpus) if q.comm_qubits >= 2)
+    return np.uint64(mask) if len(network.qpus) < 64 else mask
 
 
 def _bit(qpus: np.ndarray, kq: int) -> np.ndarray:
@@ -135,9 +137,10 @@ def _holding_both(e0: np.ndarray, e1: np.ndarray, a: np.ndarray, b: np.ndarray, 
 
 
 def _cover_flexible(e0: np.ndarray, e1: np.ndarray, a: np.ndarray, b: np.ndarray, paid: np.ndarray, kq: int,
-                    thirds: frozenset[int], *, short_lived: bool = False) -> np.ndarray:
+                    thirds, *, short_lived: bool = False) -> np.ndarray:
     """Servers for the remote gates diagonal on both qubits (hyperedges e0, e1, homes a, b, in
-    circuit order), by a greedy vertex cover; ``paid`` (bit masks per hyperedge) grows.
+    circuit order), by a greedy vertex cover; ``paid`` (bit masks per hyperedge) grows;
+    ``thirds``: :func:`_third_servers`.
 
     Each such gate needs one of two copies — its side-0 hyperedge at the side-1 home or the
     reverse; a copy already paid for (or a QPU holding both) covers it for free.  The copy that
@@ -145,14 +148,12 @@ def _cover_flexible(e0: np.ndarray, e1: np.ndarray, a: np.ndarray, b: np.ndarray
     ``short_lived`` the copy whose gates lie closest together: it holds its communication
     qubit the shortest).  Each gate then runs at the lowest QPU holding both its qubits.
     """
-    third_mask = sum(1 << k for k in thirds)
-    third_mask = np.uint64(third_mask) if kq < 64 else third_mask
-    todo = np.nonzero(_holding_both(e0, e1, a, b, paid, third_mask, kq) < 0)[0]
+    todo = np.nonzero(_holding_both(e0, e1, a, b, paid, thirds, kq) < 0)[0]
     if len(todo):
         keys = np.concatenate([e0[todo] * kq + b[todo], e1[todo] * kq + a[todo]])  # copy = hyperedge * kq + QPU
         bought = _greedy_cover(keys, todo.tolist() if short_lived else None)
         np.bitwise_or.at(paid, bought // kq, _bit(bought % kq, kq))
-    return _holding_both(e0, e1, a, b, paid, third_mask, kq)
+    return _holding_both(e0, e1, a, b, paid, thirds, kq)
 
 
 def _greedy_cover(keys: np.ndarray, at: list[int] | None) -> np.ndarray:
@@ -170,11 +171,11 @@ def _greedy_cover(keys: np.ndarray, at: list[int] | None) -> np.ndarray:
     inverse = np.empty(len(keys), dtype=np.int64)
     inverse[order] = np.cumsum(first) - 1
     option = inverse.reshape(2, n).T.tolist()  # gate -> its two copies (indices into ``copies``: key order)
-    users = (order % n).tolist()  # each copy's gates: users[starts[c]:starts[c + 1]]
-    degree = [end - begin for begin, end in zip(starts, starts[1:])]
-    span = [0] * len(copies) if at is None else [max(at[j] for j in users[starts[c]:starts[c + 1]])
-                                                 - min(at[j] for j in users[starts[c]:starts[c + 1]])
-                                                 for c in range(len(copies))]
+    users = (order % n).tolist()
+    groups = [users[begin:end] for begin, end in zip(starts, starts[1:])]  # each copy's gates
+    degree = [len(gates) for gates in groups]
+    span = [0] * len(groups) if at is None else [max(at[j] for j in gates) - min(at[j] for j in gates)
+                                                 for gates in groups]
     heap = [(-d, span[c], c) for c, d in enumerate(degree)]
     heapq.heapify(heap)
     covered, bought = [False] * n, []
@@ -183,7 +184,7 @@ def _greedy_cover(keys: np.ndarray, at: list[int] | None) -> np.ndarray:
         if -d != degree[c] or degree[c] == 0:
             continue
         bought.append(c)
-        for j in users[starts[c]:starts[c + 1]]:
+        for j in groups[c]:
             if covered[j]:
                 continue
             covered[j] = True
@@ -194,12 +195,16 @@ def _greedy_cover(keys: np.ndarray, at: list[int] | None) -> np.ndarray:
     return copies[bought]
 
 
+def copied_sides(hg: Hypergraph, placement: np.ndarray, server: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(gates, sides) whose qubit is away from the gate's server: each is served by a copy of
+    hyperedge ``hg.edge[gate, side]`` at ``server[gate]`` (gates with ``server < 0`` need none)."""
+    return np.nonzero((placement[hg.qubits] != server[:, None]) & (server[:, None] >= 0))
+
+
 def copy_destinations(hg: Hypergraph, placement: np.ndarray, server: np.ndarray) -> dict[int, set[int]]:
     """Hyperedge -> QPUs that need a copy of its qubit (gates with ``server < 0`` need none)."""
     out: dict[int, set[int]] = {}
-    homes = placement[hg.qubits]
-    away = (homes != server[:, None]) & (server[:, None] >= 0)
-    gates, sides = np.nonzero(away)
+    gates, sides = copied_sides(hg, placement, server)
     for h, k in zip(hg.edge[gates, sides].tolist(), server[gates].tolist()):
         out.setdefault(h, set()).add(k)
     return out
@@ -212,8 +217,7 @@ def copy_excess(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, netwo
     (in gate order); where more are open at once than the QPU has, the lowering evicts one and
     makes it again later.  An estimate (the lowering's order and TeleData moves differ), in
     NumPy: cheap enough to ask of every placement."""
-    homes = placement[hg.qubits]
-    gates, sides = np.nonzero((homes != server[:, None]) & (server[:, None] >= 0))
+    gates, sides = copied_sides(hg, placement, server)
     if not len(gates):
         return 0
     kq = len(network.qpus)
@@ -236,8 +240,7 @@ def copy_excess(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, netwo
 def servers_cost(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, network: Network) -> int:
     """Ebits spent for the given servers (Steiner fan-out of every hyperedge's copies): a mask of
     QPUs per hyperedge (its copies' and its qubit's), one tree per distinct mask."""
-    homes = placement[hg.qubits]
-    gates, sides = np.nonzero((homes != server[:, None]) & (server[:, None] >= 0))
+    gates, sides = copied_sides(hg, placement, server)
     if not len(gates):
         return 0
     kq = len(network.qpus)

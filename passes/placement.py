@@ -24,9 +24,10 @@ scores it lower, and the answer where the lowering spends less on it (:func:`_fe
 When the heuristic meets the spread bound (:mod:`~qmosaic.passes.spread`) or, with HiGHS,
 the pair-capacity bound (:mod:`~qmosaic.passes.pairbound`, ``PAIR_SHARE`` of the time limit)
 it is optimal and the model is not built; HiGHS stops at a placement that meets them.  With
-the ebits objective HiGHS stops at an absolute gap below 1 (the objective is a whole number).  The local searches (descent, kicks, TeleData refinement) stop
-once they stall for ``STALL_SHARE`` of the time limit; the model does not (its late
-improvements and proofs come without warning, see ``STALL_SHARE``).
+the ebits objective HiGHS stops at an absolute gap below 1 (the objective is a whole number).
+The local searches (descent, kicks, TeleData refinement) stop once they stall for
+``STALL_SHARE`` of the time limit; the model does not (its late improvements and proofs come
+without warning, see ``STALL_SHARE``).
 """
 
 from __future__ import annotations
@@ -721,8 +722,9 @@ def _solve(model: _Model, warm: dict[str, float], *, solver: str, time_limit: fl
     if solver == "highs":
         offset = float(model.problem.objective.constant)  # PuLP does not hand the constant to HiGHS
         engine = _WarmHiGHS(warm, deadline=time.monotonic() + time_limit, grace=max(1.0, GRACE_SHARE * time_limit),
-                            target=(target if integral else -math.inf) - offset, msg=False, threads=1, timeLimit=time_limit, random_seed=seed,
-                            mip_rel_gap=0.0, mip_abs_gap=INTEGRAL_GAP if integral else 0.0)
+                            target=(target if integral else -math.inf) - offset, msg=False, threads=1,
+                            timeLimit=time_limit, random_seed=seed, mip_rel_gap=0.0,
+                            mip_abs_gap=INTEGRAL_GAP if integral else 0.0)
         model.problem.solve(engine)
         out = engine.outcome
         if out is None or not out.feasible:  # no feasible point, or stopped at the hard deadline
@@ -843,8 +845,7 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
         model = build_model(hg, capacity, network, weights, symmetry_breaking=symmetry_breaking, shape=shape)
         if model is not None:
             kicks = KICK_SHARE * time_limit if not network.is_complete and n <= KICK_MAX_QUBITS else 0.0
-            best = _exact(model, hg, placement, network, weights, best, solver=solver, seed=seed,
-                          target=least,
+            best = _exact(model, hg, placement, network, weights, best, solver=solver, seed=seed, target=least,
                           time_limit=max(0.1, time_limit - kicks - (time.monotonic() - start)), warm_start=warm_start)
             if kicks and best.status is PlacementStatus.FEASIBLE:
                 best = _kick(hg, best, capacity, network, weights, deadline=start + time_limit, seed=seed, stall=stall)

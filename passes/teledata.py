@@ -28,7 +28,7 @@ from qiskit.dagcircuit import DAGCircuit
 from qmosaic.targets.models import Network
 
 from .gateinfo import is_diagonal_1q, node_fact
-from .hypergraph import Hypergraph, links_cost, route_cost
+from .hypergraph import Hypergraph, copied_sides, links_cost, route_cost
 
 FLIP = -2  # timeline mark of a one-qubit operation not diagonal on its qubit
 
@@ -206,7 +206,7 @@ def window_options(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server:
     lines, _ = tl
     served: dict[tuple[int, int], set[int]] = {}  # (hyperedge, QPU) copy -> gates it serves
     copies_of: dict[int, list[tuple[int, int]]] = {}  # gate -> copies it uses
-    gates, sides = np.nonzero((placement[hg.qubits] != server[:, None]) & (server[:, None] >= 0))
+    gates, sides = copied_sides(hg, placement, server)
     for g, h, k in zip(gates.tolist(), hg.edge[gates, sides].tolist(), server[gates].tolist()):
         key = (h, k)
         served.setdefault(key, set()).add(g)
