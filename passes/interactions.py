@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from qiskit.dagcircuit import DAGCircuit
@@ -31,14 +31,22 @@ class Interactions:
     ops_1q: np.ndarray  # (n,) one-qubit operations per qubit
     ops_2q: np.ndarray  # (n,) two-qubit gates per qubit
     depth: int = 0  # operations on the busiest qubit (a cheap stand-in for the circuit depth)
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def num_gates(self) -> int:
         return len(self.node_ids)
 
     def gate_of(self) -> dict[int, int]:
-        """DAG node id -> index of the two-qubit gate it is."""
-        return {nid: g for g, nid in enumerate(self.node_ids)}
+        """DAG node id -> index of the two-qubit gate it is (built once; do not change it)."""
+        return self.derived("gate_of", lambda: {nid: g for g, nid in enumerate(self.node_ids)})
+
+    def derived(self, key: str, compute):
+        """``compute()``, once per ``key``: what the passes derive from the analysed DAG and would
+        otherwise derive again for every lowering (a placement is lowered up to three times)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
 
 def analyse_interactions(dag: DAGCircuit) -> Interactions:
@@ -49,19 +57,23 @@ def analyse_interactions(dag: DAGCircuit) -> Interactions:
     ops_1q, ops_2q = [0] * n, [0] * n  # lists: a numpy element update costs several list ones
     pairs, segs, ids = [], [], []
     for node in dag.topological_op_nodes():
-        qs = [index[q] for q in node.qargs]
-        if len(qs) == 2:
-            flags = node_fact(diagonal_flags, node)
-            pairs.append(qs)
-            segs.append([segment[q] if f else -1 for q, f in zip(qs, flags)])
+        qargs = node.qargs
+        if len(qargs) == 2:
+            a, b = index[qargs[0]], index[qargs[1]]
+            on_a, on_b = node_fact(diagonal_flags, node)
+            pairs.append((a, b))
+            segs.append((segment[a] if on_a else -1, segment[b] if on_b else -1))
             ids.append(node._node_id)
-            for q, f in zip(qs, flags):
-                ops_2q[q] += 1
-                if not f:
-                    segment[q] += 1
-        elif qs:
+            ops_2q[a] += 1
+            ops_2q[b] += 1
+            if not on_a:
+                segment[a] += 1
+            if not on_b:
+                segment[b] += 1
+        elif qargs:
             keeps = node_fact(keeps_copies, node)
-            for q in qs:
+            for bit in qargs:
+                q = index[bit]
                 ops_1q[q] += 1
                 if not keeps:
                     segment[q] += 1

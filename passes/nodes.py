@@ -16,8 +16,9 @@ __all__ = ["append_node", "wire_nodes"]
 
 
 def append_node(dag: DAGCircuit, node: DAGOpNode, qubits: tuple[Qubit, ...] | None = None) -> None:
-    """Append ``node``'s instruction to ``dag``, on ``qubits`` if given (its clbits kept)."""
-    if qubits is None:
+    """Append ``node``'s instruction to ``dag``, on ``qubits`` if given (its clbits kept); a node
+    whose wires do not change is appended as it is (a new node costs 5x the append)."""
+    if qubits is None or qubits == node.qargs:  # the same wires: the node as it is
         dag._apply_op_node_back(node)
     else:
         dag._apply_op_node_back(DAGOpNode.from_instruction(node._to_circuit_instruction().replace(qubits=qubits)))

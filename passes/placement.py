@@ -925,7 +925,7 @@ def _fast_refine(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Par
     evals = FAST_REFINE_GATE_EVALS // max(1, len(hg.qubits))
     if evals < FAST_REFINE_MIN_EVALS:
         return best
-    other = _refine_for_teledata(timelines(dag, inter.gate_of()), hg, best, capacity, network, weights,
+    other = _refine_for_teledata(timelines(dag, inter), hg, best, capacity, network, weights,
                                  deadline=math.inf, stall=math.inf, start_away=start_away, max_evals=evals,
                                  patience=FAST_REFINE_PATIENCE)
     if other.placement == best.placement:
@@ -1023,7 +1023,7 @@ def _with_moves(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Part
                 stall: float, time_limit: float) -> Partition:
     """``best`` refined for TeleData (:func:`_refine_for_teledata`), or the gain search's placement
     ``searched`` where moves make it cheaper (:func:`_fewer_moved`)."""
-    tl = timelines(dag, inter.gate_of())
+    tl = timelines(dag, inter)
     refine = functools.partial(_refine_for_teledata, tl, hg, capacity=capacity, network=network, weights=weights,
                                stall=stall, start_away=start_away)
     best = refine(best, deadline=deadline)

@@ -28,8 +28,10 @@ def connected_sets(num_qubits: int, pairs: np.ndarray) -> list[list[int]]:
     qubit; a qubit in no gate is a set of one."""
     graph = rx.PyGraph(multigraph=False)
     graph.add_nodes_from(range(num_qubits))
-    graph.add_edges_from_no_data([(int(a), int(b)) for a, b in np.unique(np.sort(pairs, axis=1), axis=0)]
-                                 if len(pairs) else [])
+    if len(pairs):
+        low, high = np.sort(np.asarray(pairs, dtype=np.int64), axis=1).T
+        edges = np.unique(low * num_qubits + high)  # one integer per distinct pair: no row-wise unique
+        graph.add_edges_from_no_data(list(zip((edges // num_qubits).tolist(), (edges % num_qubits).tolist())))
     return sorted((sorted(c) for c in rx.connected_components(graph)), key=lambda c: c[0])
 
 

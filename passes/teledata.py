@@ -29,6 +29,7 @@ from qmosaic.targets.models import Network
 
 from .gateinfo import is_diagonal_1q, node_fact
 from .hypergraph import Hypergraph, copied_sides, links_cost, route_cost
+from .interactions import Interactions
 
 FLIP = -2  # timeline mark of a one-qubit operation not diagonal on its qubit
 
@@ -65,9 +66,14 @@ class Window:
 Timelines = tuple[list[list[tuple[int, int, int]]], dict[int, int]]
 
 
-def timelines(dag: DAGCircuit, gate_of: dict[int, int]) -> Timelines:
+def timelines(dag: DAGCircuit, inter: Interactions) -> Timelines:
     """Per qubit: (node id, topological index, gate index, or -1 for another operation diagonal
-    on the qubit and ``FLIP`` for one that is not); and node id -> topological index."""
+    on the qubit and ``FLIP`` for one that is not); and node id -> topological index.  Computed
+    once per analysis (``inter``, the analysis of ``dag``) and kept with it: do not change them."""
+    return inter.derived("timelines", lambda: _timelines(dag, inter.gate_of()))
+
+
+def _timelines(dag: DAGCircuit, gate_of: dict[int, int]) -> Timelines:
     index = {q: i for i, q in enumerate(dag.qubits)}
     lines: list[list[tuple[int, int, int]]] = [[] for _ in index]
     order: dict[int, int] = {}

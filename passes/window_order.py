@@ -49,7 +49,7 @@ def plan_windows(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, placement
     every reordering window is (each round rebuilds the DAG, ~1 s at 100k gates).  Excluding
     them all at once picks what excluding each picked one in turn would: a window the greedy
     pick skips changes nothing."""
-    tl = timelines(dag, inter.gate_of())
+    tl = timelines(dag, inter)
     options = window_options(tl, hg, placement, server, network, link_weight, start_away=start_away)
     exclude: set[Window] = set()
     rounds, wires = 0, None

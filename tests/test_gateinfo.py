@@ -169,3 +169,31 @@ def test_a_user_gate_without_a_matrix_of_its_own_is_multiplied_out():
     body.reset(0)
     with pytest.raises(Exception):
         matrix(body.to_instruction())
+
+
+def test_facts_read_by_name_are_the_facts_of_every_angle():
+    """``node_fact`` answers some families by name alone (cp, rz, cx...; gates without parameters):
+    at any angle, each such answer must be the one the fact gives the gate itself."""
+    from qiskit import QuantumCircuit
+    from qiskit.circuit.library import get_standard_gate_name_mapping
+    from qiskit.converters import circuit_to_dag
+
+    from qmosaic.passes import gateinfo
+    from qmosaic.passes.gateinfo import is_antidiagonal_1q, keeps_copies, node_fact
+
+    rng = np.random.default_rng(7)
+    facts = {1: (is_diagonal_1q, is_antidiagonal_1q, keeps_copies), 2: (diagonal_flags,)}
+    checked = 0
+    for name, gate in sorted(get_standard_gate_name_mapping().items()):
+        if gate.num_qubits not in facts or gate.num_clbits or name in ("measure", "reset", "delay"):
+            continue
+        for angle in (0.0, np.pi, *rng.uniform(-7, 7, 3)):
+            op = type(gate)(*[angle] * len(gate.params))
+            qc = QuantumCircuit(gate.num_qubits)
+            qc.append(op, range(gate.num_qubits))
+            node = next(circuit_to_dag(qc).topological_op_nodes())
+            for fact in facts[gate.num_qubits]:
+                gateinfo._FACTS.clear()  # the answer by parameters must not hide a wrong one by name
+                assert node_fact(fact, node) == fact(op), (name, angle, fact.__name__)
+                checked += 1
+    assert gateinfo._NAMED and checked > 100
