@@ -20,10 +20,11 @@ from qiskit.circuit.library import UnitaryGate, get_standard_gate_name_mapping
 from qmosaic.targets.errors import UnsupportedOperationError
 
 __all__ = ["diagonal_flags", "is_diagonal_1q", "is_antidiagonal_1q", "keeps_copies", "gate_fact", "node_fact",
-           "node_key", "cached", "matrix", "close", "by_definition", "user_definition", "DIAGONAL_1Q"]
+           "node_key", "cached", "matrix", "close", "by_definition", "user_definition", "decided_by_name", "DIAGONAL_1Q",
+           "DIAGONAL_BOTH"]
 
 DIAGONAL_1Q = frozenset({"rz", "p", "u1", "z", "s", "sdg", "t", "tdg", "id", "delay"})
-_BOTH = frozenset({"cz", "cp", "cu1", "crz", "rzz", "cs", "csdg", "ccz"})
+DIAGONAL_BOTH = _BOTH = frozenset({"cz", "cp", "cu1", "crz", "rzz", "cs", "csdg", "ccz"})  # standard, closed control
 _FIRST = frozenset({"cx", "cy", "ch", "crx", "cry", "cu", "cu3", "csx", "cnot"})
 # operations their parameters define, by type: a user's gate may be called "unitary" (Qiskit writes
 # every UnitaryGate into OpenQASM as one) and is then defined by its body
@@ -129,12 +130,12 @@ def node_fact(fact, node):
 
 
 _NAMED: dict[tuple, object] = {}  # (fact, standard gate name) -> the fact, for names that decide it
-_ANY_ANGLE: dict = {}  # fact -> standard gate names whose fact is the same at every angle (set below)
+_ANY_ANGLE: dict = {}  # fact -> standard gate names whose fact is the same at every angle (decided_by_name)
 
 
 def _decided_by_name(fact, name: str) -> bool:
     """True if ``fact`` of a standard gate depends on its name only: a gate without parameters, or
-    one of the families ``fact`` answers by name (``rz``, ``cp``, ``cx``, ...: :data:`_ANY_ANGLE`)."""
+    one of the families declared for ``fact`` (``rz``, ``cp``, ``cx``, ...: :func:`decided_by_name`)."""
     return name in _ANY_ANGLE.get(fact, ()) or name in _parameterless()
 
 
@@ -294,7 +295,15 @@ def _diagonal_by_matrix(op: Instruction) -> bool:
     return bool(abs(m[0, 1]) < 1e-12 and abs(m[1, 0]) < 1e-12)
 
 
+def decided_by_name(fact, names) -> None:
+    """Declare that ``fact`` of a standard gate named in ``names`` is the same at every angle, so
+    :func:`node_fact` may answer it by name (``tests/test_gateinfo.py`` checks each declaration)."""
+    _ANY_ANGLE[fact] = _ANY_ANGLE.get(fact, frozenset()) | frozenset(names)
+
+
 # the families each fact answers by name, whatever the angles (see the functions above); any other
 # parameterised gate is looked up by its parameters
-_ANY_ANGLE.update({diagonal_flags: _BOTH | _FIRST, is_diagonal_1q: DIAGONAL_1Q, is_antidiagonal_1q: DIAGONAL_1Q,
-                   keeps_copies: DIAGONAL_1Q})
+decided_by_name(diagonal_flags, _BOTH | _FIRST)
+decided_by_name(is_diagonal_1q, DIAGONAL_1Q)
+decided_by_name(is_antidiagonal_1q, DIAGONAL_1Q)
+decided_by_name(keeps_copies, DIAGONAL_1Q)

@@ -179,10 +179,11 @@ def test_facts_read_by_name_are_the_facts_of_every_angle():
     from qiskit.converters import circuit_to_dag
 
     from qmosaic.passes import gateinfo
+    from qmosaic.passes.basis import _sides
     from qmosaic.passes.gateinfo import is_antidiagonal_1q, keeps_copies, node_fact
 
     rng = np.random.default_rng(7)
-    facts = {1: (is_diagonal_1q, is_antidiagonal_1q, keeps_copies), 2: (diagonal_flags,)}
+    facts = {1: (is_diagonal_1q, is_antidiagonal_1q, keeps_copies, _sides), 2: (diagonal_flags, _sides)}
     checked = 0
     for name, gate in sorted(get_standard_gate_name_mapping().items()):
         if gate.num_qubits not in facts or gate.num_clbits or name in ("measure", "reset", "delay"):
