@@ -194,3 +194,25 @@ def test_an_idle_qubit_does_not_stop_reuse(net):
     result = qmosaic.compile(qc, net, options=qmosaic.CompileOptions(effort="fast"))
     assert result.report["layout"].get("reuse") is not None
     check_compiled(result)
+
+
+def test_fast_reuse_refines_only_the_winning_placement(monkeypatch):
+    """At fast effort each reuse is placed without the TeleData refinement, and the winner is placed
+    again from its own placement with it (the refinement was most of reuse's time where reuse loses)."""
+    from qmosaic import api
+
+    calls = []
+    real = api._place
+
+    def spy(dag, net, opts, inter, initial=None, share=1.0, teledata=True):
+        placed = real(dag, net, opts, inter, initial=initial, share=share, teledata=teledata)
+        calls.append((initial is not None, teledata, None if initial is None else tuple(initial), placed.placement))
+        return placed
+
+    monkeypatch.setattr(api, "_place", spy)
+    result = qmosaic.compile(bernstein_vazirani(), "pair-2x4", options=qmosaic.CompileOptions(effort="fast"))
+    assert result.report["ebits"]["total"] == 0 and "reuse" in result.report["layout"]
+    reused = [c for c in calls if c[0]]
+    assert [c[1] for c in reused] == [False] * (len(reused) - 1) + [True]  # the candidates, then the winner
+    assert reused[-1][2] in {c[3] for c in reused[:-1]}  # placed again from a candidate's answer
+    check_compiled(result)
