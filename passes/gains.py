@@ -60,6 +60,7 @@ class _Copies:
         for h, k, c in zip((held // kq).tolist(), (held % kq).tolist(), gates.tolist()):
             self.count.setdefault(h, {})[k] = c
         self.mask: dict[int, int] = {h: sum(1 << k for k in at) for h, at in self.count.items()}
+        self.src = [1 << k for k in placement[hg.edge_qubit].tolist()]  # h -> its qubit's QPU, as a bit
         self.neighbours: list[set[int]] = [set() for _ in range(n)]  # qubits sharing a gate
         for r, q in np.unique(np.c_[pairs // width, hg.edge_qubit[pairs % width]], axis=0).tolist():
             self.neighbours[r].add(q)
@@ -72,7 +73,7 @@ class _Copies:
         return self._tree[mask]
 
     def total(self) -> int:
-        return sum(self.tree(m | 1 << self.home[self.owner[h]]) for h, m in self.mask.items())
+        return sum(self.tree(m | self.src[h]) for h, m in self.mask.items())
 
     def members(self, qpus: int) -> list[list[int]]:
         """The qubits on each QPU."""
@@ -103,7 +104,7 @@ class _Copies:
             out = self._deltas_tree(q, a, range(k_all))
             out[a] = 0
             return out
-        mask, count, home, owner, bits = self.mask, self.count, self.home, self.owner, mask_bits
+        mask, count, src, bits = self.mask, self.count, self.src, mask_bits
         bit_a = 1 << a
         # own hyperedge h: (a in m) - (b in m); a copy of partner hyperedge h moving from a to b:
         # |S + b| - |before| with S = the set without a (if q was its last gate there) plus the owner
@@ -115,7 +116,7 @@ class _Copies:
             for b in bits(m):
                 held[b] += 1
         for h, c in self.partner[q].items():
-            m, here = mask[h], 1 << home[owner[h]]
+            m, here = mask[h], src[h]
             rest = (m & ~bit_a if count[h][a] == c else m) | here
             fixed += rest.bit_count() + 1 - (m | here).bit_count()
             for b in bits(rest):
@@ -128,7 +129,7 @@ class _Copies:
         """:meth:`delta` of qubit q for each QPU of ``targets`` off complete networks: each hyperedge
         is priced for all of them at once, its tree lengths read inline (a method call per length
         was half of a 6-QPU search)."""
-        mask, count, home, owner, lengths = self.mask, self.count, self.home, self.owner, self._tree
+        mask, count, src, lengths = self.mask, self.count, self.src, self._tree
         bit_a, shifts = 1 << a, [1 << b for b in targets]
         out = [0] * len(shifts)
         for h in self.own[q]:  # the copies stay put; the source moves from a to b
@@ -137,7 +138,7 @@ class _Copies:
             for i, bit_b in enumerate(shifts):
                 out[i] += lengths[m | bit_b] - base
         for h, c in self.partner[q].items():  # a copy of h moves from a to b
-            m, here = mask[h], 1 << home[owner[h]]
+            m, here = mask[h], src[h]
             base = lengths[m | here]
             rest = (m & ~bit_a if count[h][a] == c else m) | here
             for i, bit_b in enumerate(shifts):
@@ -147,25 +148,25 @@ class _Copies:
     def _delta_tree(self, q: int, a: int, bit_a: int, bit_b: int) -> int:
         """:meth:`delta` off complete networks for one QPU (swap partners are priced so: the hot path,
         inlined)."""
-        mask, count, home, owner, lengths = self.mask, self.count, self.home, self.owner, self._tree
+        mask, count, src, lengths = self.mask, self.count, self.src, self._tree
         d = 0
         for h in self.own[q]:  # the copies stay put; the source moves from a to b
             m = mask[h]
             d += lengths[m | bit_b] - lengths[m | bit_a]
         for h, c in self.partner[q].items():  # a copy of h moves from a to b
-            m, here = mask[h], 1 << home[owner[h]]
+            m, here = mask[h], src[h]
             d += lengths[(m & ~bit_a if count[h][a] == c else m) | here | bit_b] - lengths[m | here]
         return d
 
     def _delta_complete(self, q: int, a: int, bit_a: int, bit_b: int) -> int:
         """:meth:`delta` where a tree over m QPUs has m - 1 links (the hot path, inlined)."""
-        mask, count, home, owner = self.mask, self.count, self.home, self.owner
+        mask, count, src = self.mask, self.count, self.src
         d = 0
         for h in self.own[q]:  # the copies stay put; the source moves from a to b
             m = mask[h]
             d += (m & bit_a != 0) - (m & bit_b != 0)
         for h, c in self.partner[q].items():  # a copy of h moves from a to b: gained at b, lost at a
-            here = 1 << home[owner[h]]
+            here = src[h]
             d += ((mask[h] | here) & bit_b == 0) - (count[h][a] == c and here != bit_a)
         return d
 
@@ -179,6 +180,8 @@ class _Copies:
                 self.mask[h] &= ~(1 << a)
             at[b] = at.get(b, 0) + c
             self.mask[h] |= 1 << b
+        for h in self.own[q]:
+            self.src[h] = 1 << b
         self.home[q] = b
 
 
