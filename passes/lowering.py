@@ -48,7 +48,7 @@ from qmosaic.targets.models import Network
 from .comm_order import scheduled
 from .feedforward import CorrectionFactory, materialize_dag
 from .gateinfo import is_antidiagonal_1q, is_diagonal_1q, node_fact
-from .hypergraph import Hypergraph, build_hypergraph, copy_destinations, plan_servers
+from .hypergraph import Hypergraph, build_hypergraph, copied_sides, copy_destinations, plan_servers
 from .interactions import analyse_interactions
 from .objective import overflow
 from .nodes import append_node
@@ -117,7 +117,7 @@ class _Lowerer:
         self.hg = hypergraph if hypergraph is not None else build_hypergraph(inter)
         self.gate_of = inter.gate_of()
         self.dests = copy_destinations(self.hg, self.placement, self.server)
-        self.last_use = self._last_uses()
+        self.uses, self.last_use = self._copy_uses()
         n = inter.num_qubits
         self.out = dag.copy_empty_like()
         self.logical = list(dag.qubits)
@@ -145,21 +145,21 @@ class _Lowerer:
         self._correction = CorrectionFactory()
         self.holders: dict[int, dict[int, int | None]] = {}  # hyperedge -> QPU -> comm index (None: source)
         self.lru: list[OrderedDict] = [OrderedDict() for _ in network.qpus]  # QPU -> comm -> hyperedge
-        self.uses = self._copy_uses()
         self.used: dict[tuple[int, int], int] = {}  # (hyperedge, QPU) -> its uses known to be lowered
         self.done = bytearray(inter.num_gates)  # two-qubit gates lowered (or being lowered)
         self.pinned: set[tuple[int, int]] = set()  # (hyperedge, QPU) copies the current gate uses: never evicted
         self.open_edges: dict[int, set[int]] = {}  # logical qubit -> hyperedges with live copies
 
-    def _copy_uses(self) -> dict[tuple[int, int], list[int]]:
-        """(hyperedge, QPU) -> gates that use that copy, in order (for farthest-next-use eviction)."""
-        out: dict[tuple[int, int], list[int]] = {}
-        homes = self.placement[self.hg.qubits]
-        for g in np.nonzero(self.server >= 0)[0].tolist():
-            for i in (0, 1):
-                if homes[g, i] != self.server[g]:
-                    out.setdefault((int(self.hg.edge[g, i]), int(self.server[g])), []).append(g)
-        return out
+    def _copy_uses(self) -> tuple[dict[tuple[int, int], list[int]], dict[int, int]]:
+        """(hyperedge, QPU) -> gates that use that copy, in order (for farthest-next-use eviction);
+        and hyperedge -> the last gate using a copy of it."""
+        uses: dict[tuple[int, int], list[int]] = {}
+        gates, sides = copied_sides(self.hg, self.placement, self.server)  # by gate, then side
+        edges = self.hg.edge[gates, sides].tolist()
+        gates_list = gates.tolist()
+        for g, h, k in zip(gates_list, edges, self.server[gates].tolist()):
+            uses.setdefault((h, k), []).append(g)
+        return uses, dict(zip(edges, gates_list))
 
     def next_use(self, h: int, k: int) -> float:
         """The gate that uses the copy of h on QPU k next (after the current one), inf if none."""
@@ -170,15 +170,6 @@ class _Lowerer:
         if i != first:
             self.used[h, k] = i
         return uses[i] if i < len(uses) else math.inf
-
-    def _last_uses(self) -> dict[int, int]:
-        out = {}
-        homes = self.placement[self.hg.qubits]
-        for g in np.nonzero(self.server >= 0)[0].tolist():
-            for i in (0, 1):
-                if homes[g, i] != self.server[g]:
-                    out[int(self.hg.edge[g, i])] = g
-        return out
 
     # --- emission helpers -----------------------------------------------------------------
     def emit(self, op, qubits: tuple[Qubit, ...], clbits: tuple[Clbit, ...] = ()) -> None:
