@@ -115,6 +115,7 @@ class _Lowerer:
         self.skipped: set[Window] = set()
         self.residents = [0] * len(network.qpus)
         self.hg = hypergraph if hypergraph is not None else build_hypergraph(inter)
+        self.owner: list[int] = self.hg.edge_qubit.tolist()  # hyperedge -> its logical qubit
         self.gate_of = inter.gate_of()
         self.dests = copy_destinations(self.hg, self.placement, self.server)
         self.uses, self.last_use = self._copy_uses()
@@ -330,14 +331,16 @@ class _Lowerer:
 
     def wire(self, h: int, k: int) -> Qubit:
         comm = self.holders[h][k]
-        return self.current(int(self.hg.edge_qubit[h])) if comm is None else self.comm_qubit[comm]
+        return self.current(self.owner[h]) if comm is None else self.comm_qubit[comm]
 
     def current(self, q: int) -> Qubit:
         """The wire holding logical qubit q now (its own, or a comm qubit while it is away)."""
         return self.comm_qubit[self.away[q][1]] if q in self.away else self.logical[q]
 
     def ensure_copy(self, h: int, k: int) -> Qubit:
-        holders = self.holders.setdefault(h, {int(self.placement[self.hg.edge_qubit[h]]): None})
+        holders = self.holders.get(h)
+        if holders is None:
+            holders = self.holders[h] = {self.homes[self.owner[h]]: None}
         if k in holders:
             if holders[k] in self.lru[k]:
                 self.lru[k].move_to_end(holders[k])
@@ -358,13 +361,13 @@ class _Lowerer:
             self.release(seg[0], a)
             holders[seg[-1]] = b
             self.lru[seg[-1]][b] = h
-        self.open_edges.setdefault(int(self.hg.edge_qubit[h]), set()).add(h)
+        self.open_edges.setdefault(self.owner[h], set()).add(h)
         self.plan.telegate_bursts += 1
         return self.wire(h, k)
 
     def _tree_path(self, h: int, k: int) -> list[int]:
         """Path in h's Steiner tree from the nearest holder to k (falls back to the best route)."""
-        src = int(self.placement[self.hg.edge_qubit[h]])
+        src = self.homes[self.owner[h]]
         tree = self.net.steiner(frozenset(self.dests.get(h, set()) | {src, k}))
         adj: dict[int, list[int]] = {}
         for a, b in tree:
@@ -401,7 +404,7 @@ class _Lowerer:
     def close_copy(self, h: int, k: int) -> None:
         comm = self.holders[h].pop(k)
         self.lru[k].pop(comm, None)  # a parked copy holds no communication qubit
-        source = self.current(int(self.hg.edge_qubit[h]))
+        source = self.current(self.owner[h])
         self.emit(_H, (self.comm_qubit[comm],))
         self.correct(_Z, source, self.measure(comm))
         self.release(k, comm)
@@ -410,7 +413,7 @@ class _Lowerer:
         for k in [k for k, c in self.holders.get(h, {}).items() if c is not None]:
             self.close_copy(h, k)
         self.holders.pop(h, None)
-        self.open_edges.get(int(self.hg.edge_qubit[h]), set()).discard(h)
+        self.open_edges.get(self.owner[h], set()).discard(h)
 
     def flip_copies(self, q: int) -> None:
         """An anti-diagonal gate on q flips its Z value: flip every live copy with it (they stay valid)."""
