@@ -236,8 +236,10 @@ def window_options(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server:
         return trees[terminals]
 
     pairs, edges, home, owner = hg.qubits.tolist(), hg.edge.tolist(), placement.tolist(), hg.edge_qubit.tolist()
+    homes = placement[hg.qubits]
     options = []
-    for q, line in enumerate(lines):
+    for q in np.unique(hg.qubits[homes[:, 0] != homes[:, 1]]).tolist():  # a qubit with no remote gate has none
+        line = lines[q]
         first_gate = next((p for p, (_, _, g) in enumerate(line) if g >= 0), None)
         for c in _candidates(home[q], _blocks(q, line, pairs, edges, home)):
             inside = {line[p][2] for p in c.inside}
