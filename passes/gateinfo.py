@@ -24,7 +24,7 @@ __all__ = ["diagonal_flags", "is_diagonal_1q", "is_antidiagonal_1q", "keeps_copi
            "DIAGONAL_BOTH"]
 
 DIAGONAL_1Q = frozenset({"rz", "p", "u1", "z", "s", "sdg", "t", "tdg", "id", "delay"})
-DIAGONAL_BOTH = _BOTH = frozenset({"cz", "cp", "cu1", "crz", "rzz", "cs", "csdg", "ccz"})  # standard, closed control
+DIAGONAL_BOTH = frozenset({"cz", "cp", "cu1", "crz", "rzz", "cs", "csdg", "ccz"})  # standard, closed control
 _FIRST = frozenset({"cx", "cy", "ch", "crx", "cry", "cu", "cu3", "csx", "cnot"})
 # operations their parameters define, by type: a user's gate may be called "unitary" (Qiskit writes
 # every UnitaryGate into OpenQASM as one) and is then defined by its body
@@ -249,7 +249,7 @@ def diagonal_flags(op: Instruction) -> tuple[bool, bool]:
         return (flags[inner[1].index(0)], flags[inner[1].index(1)])
     if op.name == "if_else":
         return (False, False)
-    if _is_standard(op) and op.name in _BOTH and not getattr(op, "ctrl_state", 1) == 0:
+    if _is_standard(op) and op.name in DIAGONAL_BOTH and not getattr(op, "ctrl_state", 1) == 0:
         return (True, True)
     if _is_standard(op) and op.name in _FIRST:
         return (True, False)
@@ -303,7 +303,7 @@ def decided_by_name(fact, names) -> None:
 
 # the families each fact answers by name, whatever the angles (see the functions above); any other
 # parameterised gate is looked up by its parameters
-decided_by_name(diagonal_flags, _BOTH | _FIRST)
+decided_by_name(diagonal_flags, DIAGONAL_BOTH | _FIRST)
 decided_by_name(is_diagonal_1q, DIAGONAL_1Q)
 decided_by_name(is_antidiagonal_1q, DIAGONAL_1Q)
 decided_by_name(keeps_copies, DIAGONAL_1Q)
