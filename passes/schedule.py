@@ -120,6 +120,10 @@ def schedule_circuit(circuit: QuantumCircuit, network: Network) -> Schedule:
             q = qindex[qargs[0]]
             qs, where = (q,), (owner[q],)
             start = ready[q]
+        elif len(qargs) == 2:  # unpacked: most of a lowered circuit (list-built tuples cost twice)
+            q, r = qindex[qargs[0]], qindex[qargs[1]]
+            qs, where = (q, r), (owner[q], owner[r])
+            start = ready[q] if ready[q] > ready[r] else ready[r]
         else:
             qs = tuple([qindex[x] for x in qargs])
             where = tuple([owner[x] for x in qs])
