@@ -44,13 +44,13 @@ class _Copies:
                  larger: bool):
         self.home = placement.tolist()
         self.network = network
-        self.owner = hg.edge_qubit.tolist()
         self._tree = _Trees(network)
         n, kq, width = hg.num_qubits, len(network.qpus), max(1, hg.num_edges)
         edges, partners = _sides(hg, placement, server, larger=larger)
         self.own: list[set[int]] = [set() for _ in range(n)]
+        owner = hg.edge_qubit.tolist()
         for h in np.unique(edges).tolist():
-            self.own[self.owner[h]].add(h)
+            self.own[owner[h]].add(h)
         self.partner: list[dict[int, int]] = [{} for _ in range(n)]  # r -> {h: h's gates with r}
         pairs, gates = np.unique(partners * width + edges, return_counts=True)
         for r, h, c in zip((pairs // width).tolist(), (pairs % width).tolist(), gates.tolist()):

@@ -27,7 +27,7 @@ from qmosaic.targets.models import Network
 from .interactions import Interactions
 
 __all__ = ["Hypergraph", "build_hypergraph", "copied_sides", "copy_destinations", "copy_excess", "link_usage",
-           "mask_bits", "plan_servers", "servers_cost", "links_cost", "route_cost"]
+           "mask_bits", "plan_servers", "remote_qubits", "servers_cost", "links_cost", "route_cost"]
 
 
 @dataclass(frozen=True)
@@ -199,6 +199,12 @@ def copied_sides(hg: Hypergraph, placement: np.ndarray, server: np.ndarray) -> t
     """(gates, sides) whose qubit is away from the gate's server: each is served by a copy of
     hyperedge ``hg.edge[gate, side]`` at ``server[gate]`` (gates with ``server < 0`` need none)."""
     return np.nonzero((placement[hg.qubits] != server[:, None]) & (server[:, None] >= 0))
+
+
+def remote_qubits(hg: Hypergraph, placement: np.ndarray) -> list[int]:
+    """The qubits in at least one gate whose qubits sit on different QPUs, in increasing order."""
+    homes = placement[hg.qubits]
+    return np.unique(hg.qubits[homes[:, 0] != homes[:, 1]]).tolist()
 
 
 def copy_destinations(hg: Hypergraph, placement: np.ndarray, server: np.ndarray) -> dict[int, set[int]]:

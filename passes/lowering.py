@@ -48,7 +48,7 @@ from qmosaic.targets.models import Network
 from .comm_order import scheduled
 from .feedforward import CorrectionFactory, materialize_dag
 from .gateinfo import is_antidiagonal_1q, is_diagonal_1q, node_fact
-from .hypergraph import Hypergraph, build_hypergraph, copied_sides, copy_destinations, plan_servers
+from .hypergraph import Hypergraph, build_hypergraph, copied_sides, plan_servers
 from .interactions import analyse_interactions
 from .objective import overflow
 from .nodes import append_node
@@ -117,8 +117,10 @@ class _Lowerer:
         self.hg = hypergraph if hypergraph is not None else build_hypergraph(inter)
         self.owner: list[int] = self.hg.edge_qubit.tolist()  # hyperedge -> its logical qubit
         self.gate_of = inter.gate_of()
-        self.dests = copy_destinations(self.hg, self.placement, self.server)
         self.uses, self.last_use = self._copy_uses()
+        self.dests: dict[int, set[int]] = {}  # hyperedge -> QPUs that need a copy of its qubit
+        for h, k in self.uses:
+            self.dests.setdefault(h, set()).add(k)
         n = inter.num_qubits
         self.out = dag.copy_empty_like()
         self.logical = list(dag.qubits)

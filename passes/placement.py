@@ -54,7 +54,8 @@ from qmosaic.targets.errors import BudgetError, CapacityError, CommunicationErro
 from qmosaic.targets.models import Network
 
 from .gains import gain_search
-from .hypergraph import Hypergraph, build_hypergraph, copy_excess, link_usage, plan_servers, route_cost, servers_cost
+from .hypergraph import (Hypergraph, build_hypergraph, copy_excess, link_usage, plan_servers, remote_qubits, route_cost,
+                         servers_cost)
 from .interactions import Interactions, analyse_interactions
 from .objective import OBJECTIVES, Weights, objective_weights, overflow, score
 from .pairbound import highs_model, pair_relaxation
@@ -1001,10 +1002,8 @@ def _refine_for_teledata(tl: Timelines, hg: Hypergraph, best: Partition, capacit
         return static - teledata_gain(tl, hg, p, server, network, weights.link, start_away=start_away), server
 
     start = np.array(best.placement, dtype=np.int64)
-    homes = start[hg.qubits]
-    cut = sorted(set(hg.qubits[homes[:, 0] != homes[:, 1]].ravel().tolist()))  # qubits in a remote gate
     placement, _, server = local_search(hg, start.copy(), capacity, network, weights, deadline=deadline,
-                                        cost=net_cost, movable=cut, stall=stall, max_evals=max_evals, patience=patience)
+                                        cost=net_cost, movable=remote_qubits(hg, start), stall=stall, max_evals=max_evals, patience=patience)
     if np.array_equal(placement, start):
         return best
     return _moved(best, hg, placement, server, score(hg, placement, network, weights)[0], network)

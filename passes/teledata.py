@@ -28,7 +28,7 @@ from qiskit.dagcircuit import DAGCircuit
 from qmosaic.targets.models import Network
 
 from .gateinfo import is_diagonal_1q, node_fact
-from .hypergraph import Hypergraph, copied_sides, links_cost, route_cost
+from .hypergraph import Hypergraph, copied_sides, links_cost, remote_qubits, route_cost
 from .interactions import Interactions
 
 FLIP = -2  # timeline mark of a one-qubit operation not diagonal on its qubit
@@ -236,9 +236,8 @@ def window_options(tl: Timelines, hg: Hypergraph, placement: np.ndarray, server:
         return trees[terminals]
 
     pairs, edges, home, owner = hg.qubits.tolist(), hg.edge.tolist(), placement.tolist(), hg.edge_qubit.tolist()
-    homes = placement[hg.qubits]
     options = []
-    for q in np.unique(hg.qubits[homes[:, 0] != homes[:, 1]]).tolist():  # a qubit with no remote gate has none
+    for q in remote_qubits(hg, placement):  # a qubit with no remote gate has no window
         line = lines[q]
         first_gate = next((p for p, (_, _, g) in enumerate(line) if g >= 0), None)
         for c in _candidates(home[q], _blocks(q, line, pairs, edges, home)):
