@@ -27,7 +27,7 @@ from qmosaic.targets.models import Network
 from .interactions import Interactions
 
 __all__ = ["Hypergraph", "build_hypergraph", "copied_sides", "copy_destinations", "copy_excess", "link_usage",
-           "mask_bits", "plan_servers", "remote_qubits", "servers_cost", "links_cost", "route_cost"]
+           "mask_bits", "plan_servers", "remote_qubits", "scarce_comm", "servers_cost", "links_cost", "route_cost"]
 
 
 @dataclass(frozen=True)
@@ -73,8 +73,13 @@ def plan_servers(hg: Hypergraph, placement: np.ndarray, network: Network, *,
     gate diagonal on both reuses copies already paid for where it can (at either home or a
     QPU holding copies of both); the others are covered greedily, the copy serving the most
     of them first (``_cover_flexible``; ``short_lived``: of those, the one whose gates span
-    the fewest others).  (The hot loop of the heuristic: the copies each hyperedge holds are
-    a bit mask per hyperedge, so only the greedy choice runs gate by gate.)
+    the fewest others).  Off complete networks a copy's price is what it adds to its
+    hyperedge's Steiner tree, not one: :func:`_cover_steiner` covers by gates per link added
+    and drops the copies the gates can do without; not where a QPU has one communication
+    qubit, nor with ``short_lived`` (the lowering's retry where copies were set aside for want
+    of them): copies that serve more gates stay open longer.  (The hot
+    loop of the heuristic: the copies each hyperedge holds are a bit mask per hyperedge, so
+    only the greedy choice runs gate by gate.)
     """
     homes = placement[hg.qubits]  # (G, 2)
     server = homes[:, 0].copy()
@@ -87,10 +92,142 @@ def plan_servers(hg: Hypergraph, placement: np.ndarray, network: Network, *,
     kq = len(network.qpus)
     paid = _masks(hg.num_edges, hg.edge[fixed, side], server[fixed], kq)  # hyperedge -> QPUs holding a copy
     g = np.nonzero(flexible)[0]
+    if len(g) and not (short_lived or network.is_complete or scarce_comm(network)):
+        return _cover_steiner(hg, placement, server, g, paid, network)
     if len(g):
         server[g] = _cover_flexible(e0[g], e1[g], homes[g, 0], homes[g, 1], paid, kq, _third_servers(network),
                                     short_lived=short_lived)
     return servers_cost(hg, placement, server, network), server
+
+
+def _cover_steiner(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, g: np.ndarray, paid: np.ndarray,
+                   network: Network) -> tuple[int, np.ndarray]:
+    """``(ebits, server)`` for the remote gates ``g`` diagonal on both qubits off complete networks
+    (``server`` holds the other gates' servers, ``paid`` their copies).
+
+    There a copy costs the links it adds to its hyperedge's Steiner tree: nothing on the path
+    to a farther copy, three links at the far end of a line of four.  So the greedy cover buys
+    the copy serving the most gates per link it adds (:func:`_cheapest_cover`), then drops
+    copies, the dearest first, while every gate keeps a QPU holding both its qubits
+    (:func:`_prune`: two qubits apart often both have copies on a QPU between them).
+    (``effort="fast"``: ``cpfrac32-line4x9`` 123 -> 115 ebits, ``mqt-qnn64-grid2x3`` 163 -> 131;
+    the cover of :func:`_cover_flexible` with the pruning gave 122 and 131.)"""
+    kq, homes = len(network.qpus), placement[hg.qubits[g]]
+    e0, e1, a, b = hg.edge[g, 0], hg.edge[g, 1], homes[:, 0], homes[:, 1]
+    thirds, home = _third_servers(network), _bit(placement[hg.edge_qubit], kq)
+    length = _tree_links(network)
+    todo = np.nonzero(_holding_both(e0, e1, a, b, paid, thirds, kq) < 0)[0]
+    if len(todo):
+        keys = np.concatenate([e0[todo] * kq + b[todo], e1[todo] * kq + a[todo]])  # copy = hyperedge * kq + QPU
+        kept = paid.copy()
+        bought = _cheapest_cover(keys, kq, paid | home, length)
+        np.bitwise_or.at(paid, bought // kq, _bit(bought % kq, kq))
+        _prune(e0, e1, a, b, paid, kept, home, thirds, kq, length)
+    server[g] = _holding_both(e0, e1, a, b, paid, thirds, kq)
+    return servers_cost(hg, placement, server, network), server
+
+
+def _tree_links(network: Network):
+    """Links of the network's Steiner tree joining the QPUs of a mask (a bit per QPU), cached per mask."""
+    cache: dict[int, int] = {}
+
+    def length(mask: int) -> int:
+        if mask not in cache:
+            cache[mask] = len(network.steiner(frozenset(mask_bits(mask))))
+        return cache[mask]
+    return length
+
+
+def _cheapest_cover(keys: np.ndarray, kq: int, held: np.ndarray, length) -> np.ndarray:
+    """The copies a greedy cover buys when each copy costs the links it adds to its hyperedge's
+    tree (``held``: each hyperedge's QPUs so far, its home included; ``length(mask)``: a tree's
+    links): gate j (of n) is covered by copy ``keys[j]`` or ``keys[n + j]``; a free copy first
+    (most gates), then most gates per added link, then the lowest key.  An entry of the queue is
+    checked against its copy's gates and tree when it comes out (a copy's gates only fall; its
+    tree's growth queues its hyperedge's other copies again)."""
+    n = len(keys) // 2
+    copies, option, groups = _copy_groups(keys)
+    edge, bit = (copies // kq).tolist(), [1 << k for k in (copies % kq).tolist()]
+    mask = {h: int(held[h]) for h in set(edge)}
+    siblings: dict[int, list[int]] = {}  # hyperedge -> its candidate copies
+    for c, h in enumerate(edge):
+        siblings.setdefault(h, []).append(c)
+    degree = [len(gates) for gates in groups]
+
+    def entry(c: int) -> tuple:
+        m = mask[edge[c]]
+        added = length(m | bit[c]) - length(m)
+        return (added > 0, -degree[c] / added if added else -degree[c], c, degree[c], m)
+
+    before = held[copies // kq]
+    links = {m: length(m) for m in set(before.tolist()) | set((before | _bit(copies % kq, kq)).tolist())}
+    heap = [(added > 0, -d / added if added else -d, c, d, m)
+            for c, (d, m, added) in enumerate(zip(degree, before.tolist(),
+                                                  [links[m | x] - links[m] for m, x in zip(before.tolist(), bit)]))]
+    heapq.heapify(heap)
+    covered, bought = [False] * n, []
+    while heap:
+        _, _, c, d, m = heapq.heappop(heap)
+        if m != mask[edge[c]] or degree[c] == 0:
+            continue  # its tree grew (queued again then) or nothing is left for it
+        if d != degree[c]:
+            heapq.heappush(heap, entry(c))
+            continue
+        bought.append(c)
+        mask[edge[c]] |= bit[c]
+        for j in groups[c]:
+            if not covered[j]:
+                covered[j] = True
+                for other in option[j]:
+                    degree[other] -= 1
+        for other in siblings[edge[c]]:
+            if degree[other] > 0:
+                heapq.heappush(heap, entry(other))
+    return copies[bought]
+
+
+def _prune(e0: np.ndarray, e1: np.ndarray, a: np.ndarray, b: np.ndarray, held: np.ndarray, kept: np.ndarray,
+           home: np.ndarray, thirds, kq: int, length) -> None:
+    """Drop copies from ``held`` (in place) while every gate (hyperedges e0, e1, homes a, b) keeps a
+    QPU holding both its qubits, the copies whose loss shortens their tree most first (then by
+    hyperedge and QPU); ``kept`` holds the copies other gates need.  A copy that is some gate's
+    only such QPU stays (the bulk, found in NumPy); the rest are tried one by one."""
+    bit_a, bit_b = _bit(a, kq), _bit(b, kq)
+    meet = (held[e0] | bit_a) & (held[e1] | bit_b) & (bit_a | bit_b | thirds)
+    only = (meet != 0) & ((meet & (meet - 1)) == 0)  # one QPU holds both: the copies there stay
+    at = _lowest(meet[only])
+    pinned = set(np.concatenate([e0[only] * kq + at, e1[only] * kq + at]).tolist())
+    free = held & ~kept
+    ends = np.concatenate([e0, e1])
+    loose = np.unique(ends[free[ends] != 0])
+    options = []
+    for h, tree, spare in zip(loose.tolist(), (held[loose] | home[loose]).tolist(), free[loose].tolist()):
+        options += [(length(tree & ~(1 << k)) - length(tree), h, k) for k in mask_bits(spare)
+                    if h * kq + k not in pinned]
+    if not options:
+        return
+    tried = np.array(sorted({h for _, h, _ in options}))
+    near = np.isin(e0, tried) | np.isin(e1, tried)
+    gates: dict[int, list[tuple[int, int, int, int]]] = {}  # hyperedge -> its gates' (h0, h1, bit a, bit b)
+    for gate in zip(e0[near].tolist(), e1[near].tolist(), bit_a[near].tolist(), bit_b[near].tolist()):
+        gates.setdefault(gate[0], []).append(gate)
+        gates.setdefault(gate[1], []).append(gate)
+    mask = {h: int(held[h]) for h in gates}
+    thirds = int(thirds)
+    for _, h, k in sorted(options):
+        mask[h] &= ~(1 << k)
+        if not all((mask[h0] | ba) & (mask[h1] | bb) & (ba | bb | thirds) for h0, h1, ba, bb in gates[h]):
+            mask[h] |= 1 << k  # a gate of h would have nowhere to run
+    for h, m in mask.items():
+        held[h] = m
+
+
+def scarce_comm(network: Network) -> bool:
+    """A QPU has one communication qubit, so it holds one copy at a time.  The placer's searches
+    price copies as if there were room for all; where there is not, the rules tuned for that
+    (:func:`_cover_steiner`, the placer's cut fills) cost ebits: on the four presets of one each
+    (``python -m benchmarks scarce``) 3649 -> 3665 with both, 3692 with the fills alone."""
+    return any(q.comm_qubits < 2 for q in network.qpus)
 
 
 def _third_servers(network: Network):
@@ -156,11 +293,9 @@ def _cover_flexible(e0: np.ndarray, e1: np.ndarray, a: np.ndarray, b: np.ndarray
     return _holding_both(e0, e1, a, b, paid, thirds, kq)
 
 
-def _greedy_cover(keys: np.ndarray, at: list[int] | None) -> np.ndarray:
-    """The copies the greedy cover buys: gate j (of n) is covered by copy ``keys[j]`` or
-    ``keys[n + j]``; the copy covering most uncovered gates first (see :func:`_cover_flexible`),
-    of those (``at``: each gate's index among the remote gates diagonal on both qubits) the one
-    whose gates span the fewest."""
+def _copy_groups(keys: np.ndarray) -> tuple[np.ndarray, list[list[int]], list[list[int]]]:
+    """For gates j (of n) each covered by copy ``keys[j]`` or ``keys[n + j]``: the distinct copies
+    (in key order), each gate's two copies (indices into them) and each copy's gates."""
     n = len(keys) // 2
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
@@ -170,9 +305,18 @@ def _greedy_cover(keys: np.ndarray, at: list[int] | None) -> np.ndarray:
     copies, starts = ordered[first], np.flatnonzero(first).tolist() + [len(keys)]
     inverse = np.empty(len(keys), dtype=np.int64)
     inverse[order] = np.cumsum(first) - 1
-    option = inverse.reshape(2, n).T.tolist()  # gate -> its two copies (indices into ``copies``: key order)
     users = (order % n).tolist()
-    groups = [users[begin:end] for begin, end in zip(starts, starts[1:])]  # each copy's gates
+    return (copies, inverse.reshape(2, n).T.tolist(),
+            [users[begin:end] for begin, end in zip(starts, starts[1:])])
+
+
+def _greedy_cover(keys: np.ndarray, at: list[int] | None) -> np.ndarray:
+    """The copies the greedy cover buys: gate j (of n) is covered by copy ``keys[j]`` or
+    ``keys[n + j]``; the copy covering most uncovered gates first (see :func:`_cover_flexible`),
+    of those (``at``: each gate's index among the remote gates diagonal on both qubits) the one
+    whose gates span the fewest."""
+    n = len(keys) // 2
+    copies, option, groups = _copy_groups(keys)
     degree = [len(gates) for gates in groups]
     span = [0] * len(groups) if at is None else [max(at[j] for j in gates) - min(at[j] for j in gates)
                                                  for gates in groups]

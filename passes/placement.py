@@ -55,7 +55,7 @@ from qmosaic.targets.models import Network
 
 from .gains import gain_search
 from .hypergraph import (Hypergraph, build_hypergraph, copy_excess, link_usage, plan_servers, remote_qubits, route_cost,
-                         servers_cost)
+                         scarce_comm, servers_cost)
 from .interactions import Interactions, analyse_interactions
 from .objective import OBJECTIVES, Weights, objective_weights, overflow, score
 from .pairbound import highs_model, pair_relaxation
@@ -243,7 +243,15 @@ def _starts(n: int, capacity: list[int], network: Network, evaluate, pairs: np.n
     ``mqt-qft100-grid2x3`` 71 -> 57; 16 cases better, ``mqt-random25-grid2x2`` 129 -> 130.
     Offered as a start regardless, it cost twice the search time on ``qftnoswap`` for no ebit;
     offered among :func:`_initial`'s fills instead, the cheaper start often ended worse
-    (``adder_n28-a2a3`` 2 -> 7)."""
+    (``adder_n28-a2a3`` 2 -> 7).
+
+    Last, off complete networks with two communication qubits or more per QPU
+    (:func:`~qmosaic.passes.hypergraph.scarce_comm`), the first start cut at other places (every qubit moved 1 to
+    ``max(capacity) - 1`` slots on, cyclically), if it is cheaper than every start before it: a QFT on a line of four
+    QPUs of 4 is best cut as qubits 1-4, 5-8, 9-12, 13-15 and 0, which moves and swaps from
+    any other cut do not reach (``qft16-line4x4`` 22 -> 18 ebits, ``mqt-qft25-grid2x2`` and
+    ``mqt-ae25-grid2x2`` 16 -> 9).  Among the index-order fills instead, the cheaper start
+    ended worse on ``mqt-qft64-grid2x3`` (83 -> 104)."""
     evaluate = _remembered(evaluate)
     if network.is_complete:
         starts = [_initial(n, capacity, network, evaluate, pairs)]
@@ -257,6 +265,11 @@ def _starts(n: int, capacity: list[int], network: Network, evaluate, pairs: np.n
         fill = _cheapest([_along(fill, along) for _, fill in _fills(n, capacity, network, pairs, near=False)],
                          evaluate)
         if evaluate(fill)[0] < least:
+            starts.append(fill)
+    if not (network.is_complete or scarce_comm(network)) and least > floor + 1e-9 and max(capacity) > 1:
+        budget = max(1, INITIAL_WORK // max(1, len(pairs)))  # placements that may be scored
+        fill = _cheapest([np.roll(starts[0], shift) for shift in range(1, min(max(capacity), budget + 1))], evaluate)
+        if evaluate(fill)[0] < min(evaluate(s)[0] for s in starts):
             starts.append(fill)
     return starts
 

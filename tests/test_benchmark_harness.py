@@ -9,7 +9,7 @@ import qmosaic
 from benchmarks.bounds import interaction_components, packs, reuse_free_bound
 from benchmarks.cases import Case
 from benchmarks.jobs import _qiskit_reference
-from benchmarks.run import _record, _row, summarise
+from benchmarks.run import _record, _row, format_summary, summarise
 from conftest import check_compiled
 from test_reuse import bernstein_vazirani
 
@@ -92,6 +92,23 @@ def test_the_summary_counts_cases_no_slower_than_qiskit():
     assert (summary["qiskit_timed"], summary["not_slower_than_qiskit"]) == (2, 1)
     assert summary["median_time_ratio_vs_qiskit"] == 30.0
     assert _row(fast)[8] == "0.20" and _row(untimed)[8] == "-"
+
+
+def test_the_summary_compares_with_the_published_tools_own_times():
+    """A case whose published figures carry seconds is compared on time with the timed tool of
+    fewest ebits (then the fastest); one without seconds is not."""
+    res = {"check": "sim", "reuse_free_bound": {"bound": 0, "reason": "components pack"}}
+    timed = Case(id="qft-x", circuit_path=Path("qft.qasm"), modules=(4, 4), edges=((0, 1),), best_published=7,
+                 published=({"tool": "slow", "ebits": 7, "seconds": 25.0}, {"tool": "fast", "ebits": 7, "seconds": 2.0},
+                            {"tool": "worse", "ebits": 9, "seconds": 0.5}, {"tool": "paper", "ebits": 6}))
+    wins = _record(timed, {**res, "ebits": 7, "compile_seconds": 0.1})
+    loses = _record(timed, {**res, "ebits": 8, "compile_seconds": 0.01})
+    untimed = _record(_case(1.0), {**res, "ebits": 1, "compile_seconds": 0.1})
+    summary = summarise([wins, loses, untimed])
+    assert [(t["tool"], t["ebits"], t["seconds"], t["speedup"]) for t in summary["tools_timed"]] == \
+        [("fast", 7, 2.0, 20.0), ("fast", 7, 2.0, 200.0)]
+    assert summary["no_more_ebits_and_faster"] == 1 and summary["geomean_speedup_vs_tools"] == 63.2
+    assert "no more ebits and at least 20x faster on 1 of 2 cases" in format_summary(summary)
 
 
 def test_the_scarce_benchmark_checks_outputs_and_records_errors_on_one_line():

@@ -11,7 +11,7 @@ from qiskit.circuit.random import random_circuit
 from qiskit.converters import circuit_to_dag
 
 import qmosaic
-from conftest import FAST, check_compiled
+from conftest import FAST, check_compiled, qft_cp
 from qmosaic.passes.hypergraph import build_hypergraph, plan_servers, servers_cost
 from qmosaic.passes.interactions import analyse_interactions
 from qmosaic.passes.normalize import NormalizeForDistribution
@@ -72,6 +72,60 @@ def test_a_network_of_70_qpus_compiles_correctly():
     result = qmosaic.compile(circuit, net, options=dataclasses.replace(FAST, effort="fast"))
     assert result.report["ebits"]["total"] > 0
     check_compiled(result)
+
+
+def test_off_complete_networks_a_placement_and_its_mirror_image_cost_the_same():
+    """QFT-16 on ``line-4x4`` in blocks 1-4, 5-8, 9-12, 13-15 + 0 along the line, and the same
+    blocks the other way round.  Mirrored, every copy has a mirrored copy of the same cost, so
+    both cost 18 ebits.  The cover that counted copies, not the links they add, found 24 for one
+    of the two: qubits 13-15 sent copies to the far end of the line, where their partners' copies
+    already meet them on a QPU between."""
+    hg, net = _hypergraph(qft_cp(16)), qmosaic.load_network("line-4x4")
+    blocks = np.array([((q - 1) % 16) // 4 for q in range(16)])
+    for placement in (blocks, 3 - blocks):
+        ebits, server = plan_servers(hg, placement, net)
+        assert ebits == 18 == servers_cost(hg, placement, server, net)
+
+
+@pytest.mark.parametrize("preset", ["line-4x4", "ring-4x4", "line-3x3"])
+def test_every_remote_gate_gets_a_server_its_copies_reach(preset):
+    """Random controlled phases and Hadamards (most gates diagonal on both qubits, so the cover
+    and the dropping of copies decide their servers) over random placements off complete
+    networks: every remote gate runs on a QPU where each of its qubits is at home or is
+    represented by a copy of a hyperedge that is diagonal on it, and the ebits are those of the
+    servers chosen."""
+    net, rng = qmosaic.load_network(preset), np.random.default_rng(3)
+    slots = np.repeat(np.arange(len(net.qpus)), [q.qubits for q in net.qpus])
+    n = len(slots)
+    for seed in range(20):
+        circuit, draw = QuantumCircuit(n), np.random.default_rng(seed)
+        for _ in range(3 * n):
+            a, b = draw.choice(n, 2, replace=False).tolist()
+            circuit.cp(float(draw.random()), a, b)
+            if draw.random() < 0.3:
+                circuit.h(int(draw.integers(n)))
+        hg = _hypergraph(circuit)
+        placement = rng.permutation(slots)
+        ebits, server = plan_servers(hg, placement, net)
+        homes = placement[hg.qubits]
+        remote = homes[:, 0] != homes[:, 1]
+        assert (server[remote] >= 0).all()
+        away = homes != server[:, None]
+        assert (hg.edge[away & remote[:, None]] >= 0).all()
+        assert ebits == servers_cost(hg, placement, server, net)
+
+
+def test_gates_run_where_copies_meet_on_a_line_and_the_output_is_right():
+    """QFT-8 on a line of four QPUs of 2 (four communication qubits each): some gates run on a
+    QPU between their qubits' homes, where copies of both meet; the compiled circuit is
+    simulated against the input."""
+    net = Network.from_modules([2, 2, 2, 2], [(0, 1), (1, 2), (2, 3)], name="line4x2", comm_qubits=4)
+    result = qmosaic.compile(qft_cp(8), net, options=dataclasses.replace(FAST, effort="fast"))
+    placement = np.array([net.owners[p] for p in result.report["layout"]["initial"]])
+    hg = _hypergraph(qft_cp(8))
+    server, homes = plan_servers(hg, placement, net)[1], placement[hg.qubits]
+    assert ((server != homes[:, 0]) & (server != homes[:, 1])).any()
+    check_compiled(result, shots=4)
 
 
 def test_a_gate_diagonal_on_neither_qubit_is_refused_before_pricing():

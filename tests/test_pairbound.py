@@ -91,11 +91,18 @@ def test_a_heuristic_that_meets_the_pair_bound_skips_the_model(monkeypatch):
 @pytest.mark.parametrize("complete", [False, True])
 def test_the_model_stops_at_a_placement_that_meets_the_pair_bound(monkeypatch, complete):
     """QFT-9 on three QPUs of 3 (a line, or all-to-all where the model's objective carries a
-    constant): the heuristic finds 8, the model 6 = the pair bound.  Here HiGHS's run never
+    constant): the heuristic, held at its first placement here (on the line its searches reach
+    6 themselves), scores more than 6, the model 6 = the pair bound.  Here HiGHS's run never
     returns on its own (it sleeps after solving): the run must stop at the incumbent that meets
     the bound, proven, not be killed at the time limit with that incumbent unproven."""
     real, until = placement._run_highs, placement._run_highs_until
     outcomes = []
+
+    def stays(hg, start, capacity, network, weights, **kwargs):
+        return (start, *placement.score(hg, start, network, weights))
+
+    def first_only(hg, network, weights, capacity, **kwargs):
+        return [stays(hg, placement._first(hg, capacity, network, weights, None), capacity, network, weights)]
 
     def solves_then_hangs(h):
         out = real(h)
@@ -109,6 +116,8 @@ def test_the_model_stops_at_a_placement_that_meets_the_pair_bound(monkeypatch, c
     monkeypatch.setattr(placement, "_pair_bound", lambda *args, **kwargs: 6.0)
     monkeypatch.setattr(placement, "_run_highs", solves_then_hangs)
     monkeypatch.setattr(placement, "_run_highs_until", spy)
+    monkeypatch.setattr(placement, "local_search", stays)
+    monkeypatch.setattr(placement, "_fast_search", first_only)
     network = (qmosaic.Network.from_modules([3, 3, 3], [(0, 1), (0, 2), (1, 2)], name="a2a3x3", comm_qubits=4)
                if complete else qmosaic.load_network("line-3x3"))
     dag, inter, _ = _analysed(qft_cp(9))

@@ -345,6 +345,30 @@ def test_fast_effort_takes_the_start_the_lowering_evicts_less_on():
     assert refined.objective == 12 and _lowered(dag, net, refined, interactions=inter, start_away=True).ebits == 13
 
 
+def test_fast_effort_starts_from_the_fill_cut_at_other_places():
+    """QFT-16 on ``line-4x4``: the fill in index order and the one along the interactions both
+    cut the qubits 0-3, 4-7, ...; from there moves and swaps reach 24 ebits (22 after the
+    TeleData refinement).  The same fill with every qubit moved one slot on (1-4, 5-8, 9-12,
+    13-15 + 0) costs 18 and is searched too; not on a network where a QPU has one
+    communication qubit, where the model's price of copies is least true."""
+    from qmosaic.passes.objective import objective_weights, score
+    from qmosaic.passes.placement import _starts
+
+    dag = NormalizeForDistribution().run(circuit_to_dag(qft_cp(16)))
+    inter = analyse_interactions(dag)
+    hg, net = build_hypergraph(inter), qmosaic.load_network("line-4x4")
+    weights = objective_weights("ebits", net, inter)
+
+    def starts(network):
+        return [p.tolist() for p in _starts(16, [4] * 4, network, lambda p: score(hg, p, network, weights), hg.qubits)]
+
+    cut = np.roll(np.repeat(np.arange(4), 4), 1).tolist()
+    assert cut in starts(net) and score(hg, np.array(cut), net, weights)[0] == 18
+    scarce = qmosaic.Network.from_modules([4] * 4, [(0, 1), (1, 2), (2, 3)], name="line-4x4-c1", comm_qubits=1)
+    assert cut not in starts(scarce)
+    assert place(dag, net, effort="fast", interactions=inter).objective == 18
+
+
 def test_fast_effort_refines_the_placement_for_teledata_moves():
     """QFT-6 on four all-to-all QPUs of 2 (4 communication qubits each): the gain search's
     placement costs 6 ebits; among placements the model also scores 6, the fast effort's
