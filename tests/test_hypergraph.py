@@ -60,6 +60,28 @@ def test_servers_on_networks_of_64_qpus_or_more_match_a_smaller_network():
             assert servers_cost(hg, placement + 60, far_server, large) == ebits
 
 
+def test_servers_on_a_line_of_70_qpus_match_a_line_of_12():
+    """Off complete networks too (copies priced by the links they add, then dropped where the
+    gates' copies meet elsewhere): twelve qubits on QPUs 0-11 of a line of 70 get the servers
+    and ebits they get on a line of 12, and moved to QPUs 58-69 the servers move with them."""
+    draw = np.random.default_rng(1)
+    circuit = QuantumCircuit(12)
+    for _ in range(40):
+        a, b = draw.choice(12, 2, replace=False).tolist()
+        circuit.cp(float(draw.random()), a, b)
+        if draw.random() < 0.3:
+            circuit.h(int(draw.integers(12)))
+    hg = _hypergraph(circuit)
+    small, large = (Network.from_modules([1] * k, [(j, j + 1) for j in range(k - 1)], name=f"line{k}", comm_qubits=4)
+                    for k in (12, 70))
+    placement = draw.permutation(12)
+    ebits, server = plan_servers(hg, placement, small)
+    assert ebits > 0
+    for shift in (0, 58):
+        moved_ebits, moved = plan_servers(hg, placement + shift, large)
+        assert moved_ebits == ebits and moved.tolist() == (server + shift).tolist()
+
+
 def test_a_network_of_70_qpus_compiles_correctly():
     """Five qubits of a QFT on 70 QPUs of one qubit each: every gate is remote; the output is
     simulated against the input."""
