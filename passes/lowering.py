@@ -67,6 +67,10 @@ _X, _Z = XGate(), ZGate()
 # 0.04 % of the ebits for a second lowering (then 15 s at 100k gates).  The other order: QFT-25 on four
 # ion traps of 8 in a line with one communication qubit each, 199 -> 48.
 EVICTED_SHARE = 0.125
+# lower(remember=True): answers kept per analysis, and the largest circuit they are kept for
+# (the placer's comparisons by lowering run on circuits of at most 500 gates at fast effort)
+REMEMBERED = 2
+REMEMBER_MAX_OPS = 20_000
 _NEW_SPOT = 0  # :meth:`_Lowerer._spot`'s answer where a parking qubit is still to be made (real keys are < 0)
 
 
@@ -630,7 +634,7 @@ def unplaced(network: Network, placement) -> list[int]:
 
 def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=None, *, teledata: bool = True,
           link_weight: np.ndarray | None = None, materialize: bool = True,
-          start_away: bool = True) -> tuple[DAGCircuit, CommPlan]:
+          start_away: bool = True, remember: bool = False) -> tuple[DAGCircuit, CommPlan]:
     """Lower the logical DAG; return the DAG over logical + communication wires and the plan.
 
     ``teledata`` lets qubits move (TeleData) where that costs less under ``link_weight``
@@ -642,7 +646,32 @@ def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=
     Where copies were set aside for want of communication qubits (``EVICTED_SHARE``), it
     lowers again in the order that finishes bursts first, then, unless that set none aside,
     with short-lived servers, and keeps the cheapest (:func:`_retries`).
+
+    ``remember`` keeps the answer with the analysis (``interactions``) for the next call with
+    the same DAG and arguments, which takes it (at most ``REMEMBERED`` answers, circuits of at
+    most ``REMEMBER_MAX_OPS`` operations): the placer lowers placements to compare them
+    (:func:`spent_ebits`), and the compiler then lowers the winner.  The caller must not change
+    a remembered DAG.
     """
+    memo = interactions._memo.setdefault("lowered", {}) if interactions is not None else {}
+    key = (partition.placement, partition.server, teledata, start_away,
+           None if link_weight is None else np.asarray(link_weight).tobytes())
+    kept = memo.pop(key, None)
+    if kept is not None and kept[0] is dag:
+        out, plan = kept[1:]
+    else:
+        out, plan = _lower(dag, network, partition, interactions, teledata=teledata, link_weight=link_weight,
+                           start_away=start_away)
+    if remember and dag.size() <= REMEMBER_MAX_OPS:
+        memo[key] = (dag, out, plan)
+        while len(memo) > REMEMBERED:
+            memo.pop(next(iter(memo)))
+    return (materialize_dag(out) if materialize else out), plan
+
+
+def _lower(dag: DAGCircuit, network: Network, partition: Partition, interactions, *, teledata: bool,
+           link_weight: np.ndarray | None, start_away: bool) -> tuple[DAGCircuit, CommPlan]:
+    """:func:`lower`, corrections not materialized, without remembering."""
     inter = interactions if interactions is not None else analyse_interactions(dag)
     hg = build_hypergraph(inter)
     weight = np.ones(len(network.links)) if link_weight is None else np.asarray(link_weight)
@@ -658,7 +687,7 @@ def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=
                 out, plan = other
             if not plan.crowded:  # nothing set aside any more: short-lived servers cannot do better
                 break
-    return (materialize_dag(out) if materialize else out), plan
+    return out, plan
 
 
 def _retries(hg: Hypergraph, partition: Partition, network: Network):
@@ -675,7 +704,8 @@ def spent_ebits(dag: DAGCircuit, network: Network, partition: Partition, interac
     """The ebits :func:`lower` spends on ``partition``; infinite where it needs a relay that no QPU
     can make (``CommunicationError``): how the compiler ranks placements by their lowering."""
     try:
-        return lower(dag, network, partition, interactions, materialize=False, start_away=start_away)[1].ebits
+        return lower(dag, network, partition, interactions, materialize=False, start_away=start_away,
+                     remember=True)[1].ebits
     except CommunicationError:
         return math.inf
 

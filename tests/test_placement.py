@@ -387,6 +387,48 @@ def test_fast_effort_refines_the_placement_for_teledata_moves():
     assert kept.qasm() == result.qasm()
 
 
+def test_the_compiler_lowers_each_placement_once(monkeypatch):
+    """QFT-6 on four all-to-all QPUs of 2: the refinement lowers its placement and the one it
+    started from to compare them, and the compiler then lowers the winner.  The winner's lowering
+    is remembered, not done again; the output is simulated and matches a compile that lowers
+    everything afresh (remembering turned off)."""
+    from qmosaic.passes import lowering
+
+    net = qmosaic.Network.from_modules([2, 2, 2, 2], [(0, 1), (1, 2), (2, 3), (0, 2), (0, 3), (1, 3)],
+                                       name="a2a4x2", comm_qubits=4)
+    fast, real, lowered = dataclasses.replace(FAST, effort="fast"), lowering._lower, []
+
+    def counted(dag, network, partition, *args, **kwargs):
+        lowered.append((partition.placement, partition.server))
+        return real(dag, network, partition, *args, **kwargs)
+
+    monkeypatch.setattr(lowering, "_lower", counted)
+    result = qmosaic.compile(qft_cp(6), net, options=fast)
+    assert len(lowered) == len(set(lowered)) == 2
+    assert_verified(result, shots=4)
+    monkeypatch.setattr(lowering, "REMEMBER_MAX_OPS", 0)
+    lowered.clear()
+    afresh = qmosaic.compile(qft_cp(6), net, options=fast)
+    assert len(lowered) == 3 and afresh.qasm() == result.qasm()
+
+
+def test_a_remembered_lowering_is_handed_out_once():
+    """The caller that takes a remembered lowering may change its DAG (routing relabels it in
+    place): the next call for the same placement lowers afresh, to an equal circuit."""
+    from qiskit.converters import dag_to_circuit
+
+    from qmosaic.passes.lowering import lower, spent_ebits
+
+    dag = NormalizeForDistribution().run(circuit_to_dag(qft_cp(6)))
+    inter, net = analyse_interactions(dag), qmosaic.load_network("line-3x3")
+    part = place(dag, net, effort="fast", interactions=inter)
+    spent = spent_ebits(dag, net, part, inter)
+    taken, plan = lower(dag, net, part, inter, materialize=False)
+    again, plan_again = lower(dag, net, part, inter, materialize=False)
+    assert taken is not again and plan.ebits == plan_again.ebits == spent
+    assert dag_to_circuit(taken) == dag_to_circuit(again)
+
+
 def test_fast_teledata_refinement_is_bounded_by_work_not_time(monkeypatch):
     """The fast effort's refinement gets FAST_REFINE_GATE_EVALS // gates evaluations, no deadline
     and no stall (its answer must not depend on the machine), and none below FAST_REFINE_MIN_EVALS;
