@@ -159,11 +159,12 @@ def _cheapest_cover(keys: np.ndarray, kq: int, held: np.ndarray, length) -> np.n
         added = length(m | bit[c]) - length(m)
         return (added > 0, -degree[c] / added if added else -degree[c], c, degree[c], m)
 
-    before = held[copies // kq]
-    links = {m: length(m) for m in set(before.tolist()) | set((before | _bit(copies % kq, kq)).tolist())}
+    before = held[copies // kq]  # the first entries, built in bulk: entry(c) for every copy
+    after = (before | _bit(copies % kq, kq)).tolist()
+    before = before.tolist()
+    links = {m: length(m) for m in set(before) | set(after)}
     heap = [(added > 0, -d / added if added else -d, c, d, m)
-            for c, (d, m, added) in enumerate(zip(degree, before.tolist(),
-                                                  [links[m | x] - links[m] for m, x in zip(before.tolist(), bit)]))]
+            for c, (d, m, added) in enumerate(zip(degree, before, [links[x] - links[m] for m, x in zip(before, after)]))]
     heapq.heapify(heap)
     covered, bought = [False] * n, []
     while heap:
