@@ -26,6 +26,10 @@ from qmosaic.targets.models import Network
 
 from .interactions import Interactions
 
+# circuits of at most this many two-qubit gates get the Steiner cover (_cover_steiner); on the
+# scale benchmark's 100k gates over a 4x4 grid its Python loops took placement 6 -> 144 s
+STEINER_COVER_MAX_GATES = 5_000
+
 __all__ = ["Hypergraph", "build_hypergraph", "copied_sides", "copy_destinations", "copy_excess", "link_usage",
            "mask_bits", "plan_servers", "remote_qubits", "scarce_comm", "servers_cost", "links_cost", "route_cost"]
 
@@ -77,7 +81,8 @@ def plan_servers(hg: Hypergraph, placement: np.ndarray, network: Network, *,
     hyperedge's Steiner tree, not one: :func:`_cover_steiner` covers by gates per link added
     and drops the copies the gates can do without; not where a QPU has one communication
     qubit, nor with ``short_lived`` (the lowering's retry where copies were set aside for want
-    of them): copies that serve more gates stay open longer.  (The hot
+    of them): copies that serve more gates stay open longer; nor above
+    ``STEINER_COVER_MAX_GATES`` gates (its loops are Python).  (The hot
     loop of the heuristic: the copies each hyperedge holds are a bit mask per hyperedge, so
     only the greedy choice runs gate by gate.)
     """
@@ -92,7 +97,8 @@ def plan_servers(hg: Hypergraph, placement: np.ndarray, network: Network, *,
     kq = len(network.qpus)
     paid = _masks(hg.num_edges, hg.edge[fixed, side], server[fixed], kq)  # hyperedge -> QPUs holding a copy
     g = np.nonzero(flexible)[0]
-    if len(g) and not (short_lived or network.is_complete or scarce_comm(network)):
+    if len(g) and len(hg.qubits) <= STEINER_COVER_MAX_GATES and not (
+            short_lived or network.is_complete or scarce_comm(network)):
         return _cover_steiner(hg, placement, server, g, paid, network)
     if len(g):
         server[g] = _cover_flexible(e0[g], e1[g], homes[g, 0], homes[g, 1], paid, kq, _third_servers(network),

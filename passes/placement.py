@@ -102,6 +102,10 @@ REFINE_STALL = 0.2  # share of that for the TeleData refinement (a tie-break amo
 FAST_REFINE_GATE_EVALS = 10_000
 FAST_REFINE_MIN_EVALS = 20
 FAST_REFINE_PATIENCE = 50  # ... and it stops after this many evaluations in a row without a gain
+# effort "fast": the first fill cut at other places is a start on circuits of at most this many
+# two-qubit gates (scale benchmark, 30k gates on a 4x4 grid: placement 2.7 -> 16.6 s, the other
+# starts' lowerings included, and 58561 -> 59175 ebits with it)
+CUT_FILL_MAX_GATES = 5_000
 # the pair-capacity bound (passes/pairbound.py): its share of the time limit, and no larger relaxation
 # (autocomm-qft_300 over 30 QPUs of 10, 9,937 columns: HiGHS's root LP alone takes 25 s; mqt-qft360
 # over 20 QPUs, 7,368 columns: bound 124 in 1.5 s, where the spread bound is 14)
@@ -246,7 +250,8 @@ def _starts(n: int, capacity: list[int], network: Network, evaluate, pairs: np.n
     (``adder_n28-a2a3`` 2 -> 7).
 
     Last, off complete networks with two communication qubits or more per QPU
-    (:func:`~qmosaic.passes.hypergraph.scarce_comm`), the first start cut at other places (every qubit moved 1 to
+    (:func:`~qmosaic.passes.hypergraph.scarce_comm`) and on circuits of at most
+    ``CUT_FILL_MAX_GATES`` gates, the first start cut at other places (every qubit moved 1 to
     ``max(capacity) - 1`` slots on, cyclically), if it is cheaper than every start before it: a QFT on a line of four
     QPUs of 4 is best cut as qubits 1-4, 5-8, 9-12, 13-15 and 0, which moves and swaps from
     any other cut do not reach (``qft16-line4x4`` 22 -> 18 ebits, ``mqt-qft25-grid2x2`` and
@@ -266,7 +271,8 @@ def _starts(n: int, capacity: list[int], network: Network, evaluate, pairs: np.n
                          evaluate)
         if evaluate(fill)[0] < least:
             starts.append(fill)
-    if not (network.is_complete or scarce_comm(network)) and least > floor + 1e-9 and max(capacity) > 1:
+    if not (network.is_complete or scarce_comm(network)) and least > floor + 1e-9 and 1 < max(capacity) \
+            and len(pairs) <= CUT_FILL_MAX_GATES:
         budget = max(1, INITIAL_WORK // max(1, len(pairs)))  # placements that may be scored
         fill = _cheapest([np.roll(starts[0], shift) for shift in range(1, min(max(capacity), budget + 1))], evaluate)
         if evaluate(fill)[0] < min(evaluate(s)[0] for s in starts):

@@ -137,6 +137,18 @@ def test_every_remote_gate_gets_a_server_its_copies_reach(preset):
         assert ebits == servers_cost(hg, placement, server, net)
 
 
+def test_large_circuits_keep_the_cover_by_gates(monkeypatch):
+    """Above ``STEINER_COVER_MAX_GATES`` two-qubit gates the cover by gates served answers (its
+    loops are NumPy's, the Steiner cover's Python's): with the limit below QFT-16's 120 gates,
+    one of the two mirror images costs 24 again."""
+    from qmosaic.passes import hypergraph
+
+    hg, net = _hypergraph(qft_cp(16)), qmosaic.load_network("line-4x4")
+    blocks = np.array([((q - 1) % 16) // 4 for q in range(16)])
+    monkeypatch.setattr(hypergraph, "STEINER_COVER_MAX_GATES", 119)
+    assert sorted(plan_servers(hg, p, net)[0] for p in (blocks, 3 - blocks)) == [18, 24]
+
+
 def test_gates_run_where_copies_meet_on_a_line_and_the_output_is_right():
     """QFT-8 on a line of four QPUs of 2 (four communication qubits each): some gates run on a
     QPU between their qubits' homes, where copies of both meet; the compiled circuit is

@@ -345,12 +345,13 @@ def test_fast_effort_takes_the_start_the_lowering_evicts_less_on():
     assert refined.objective == 12 and _lowered(dag, net, refined, interactions=inter, start_away=True).ebits == 13
 
 
-def test_fast_effort_starts_from_the_fill_cut_at_other_places():
+def test_fast_effort_starts_from_the_fill_cut_at_other_places(monkeypatch):
     """QFT-16 on ``line-4x4``: the fill in index order and the one along the interactions both
     cut the qubits 0-3, 4-7, ...; from there moves and swaps reach 24 ebits (22 after the
     TeleData refinement).  The same fill with every qubit moved one slot on (1-4, 5-8, 9-12,
     13-15 + 0) costs 18 and is searched too; not on a network where a QPU has one
     communication qubit, where the model's price of copies is least true."""
+    from qmosaic.passes import placement
     from qmosaic.passes.objective import objective_weights, score
     from qmosaic.passes.placement import _starts
 
@@ -367,6 +368,8 @@ def test_fast_effort_starts_from_the_fill_cut_at_other_places():
     scarce = qmosaic.Network.from_modules([4] * 4, [(0, 1), (1, 2), (2, 3)], name="line-4x4-c1", comm_qubits=1)
     assert cut not in starts(scarce)
     assert place(dag, net, effort="fast", interactions=inter).objective == 18
+    monkeypatch.setattr(placement, "CUT_FILL_MAX_GATES", 119)  # QFT-16 has 120 gates
+    assert cut not in starts(net)
 
 
 def test_fast_effort_refines_the_placement_for_teledata_moves():
