@@ -150,13 +150,13 @@ def test_large_circuits_keep_the_cover_by_gates(monkeypatch):
 
 
 def test_gates_run_where_copies_meet_on_a_line_and_the_output_is_right():
-    """QFT-8 on a line of four QPUs of 2 (four communication qubits each): some gates run on a
-    QPU between their qubits' homes, where copies of both meet; the compiled circuit is
-    simulated against the input."""
-    net = Network.from_modules([2, 2, 2, 2], [(0, 1), (1, 2), (2, 3)], name="line4x2", comm_qubits=4)
-    result = qmosaic.compile(qft_cp(8), net, options=dataclasses.replace(FAST, effort="fast"))
+    """QFT-6 on a line of three QPUs of 2 (four communication qubits each): some gates run on
+    the middle QPU, where copies of both their qubits meet; the compiled circuit is simulated
+    against the input."""
+    net = Network.from_modules([2, 2, 2], [(0, 1), (1, 2)], name="line3x2", comm_qubits=4)
+    result = qmosaic.compile(qft_cp(6), net, options=dataclasses.replace(FAST, effort="fast"))
     placement = np.array([net.owners[p] for p in result.report["layout"]["initial"]])
-    hg = _hypergraph(qft_cp(8))
+    hg = _hypergraph(qft_cp(6))
     server, homes = plan_servers(hg, placement, net)[1], placement[hg.qubits]
     assert ((server != homes[:, 0]) & (server != homes[:, 1])).any()
     check_compiled(result, shots=4)
