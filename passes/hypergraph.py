@@ -26,7 +26,7 @@ from qmosaic.targets.models import Network
 
 from .interactions import Interactions
 
-# circuits of at most this many two-qubit gates get the Steiner cover (_cover_steiner); on the
+# circuits of at most this many two-qubit gates get the Steiner cover (_cover_flexible's tree); on the
 # scale benchmark's 100k gates over a 4x4 grid its Python loops took placement 6 -> 144 s
 STEINER_COVER_MAX_GATES = 5_000
 
@@ -78,8 +78,8 @@ def plan_servers(hg: Hypergraph, placement: np.ndarray, network: Network, *,
     QPU holding copies of both); the others are covered greedily, the copy serving the most
     of them first (``_cover_flexible``; ``short_lived``: of those, the one whose gates span
     the fewest others).  Off complete networks a copy's price is what it adds to its
-    hyperedge's Steiner tree, not one: :func:`_cover_steiner` covers by gates per link added
-    and drops the copies the gates can do without; not where a QPU has one communication
+    hyperedge's Steiner tree, not one: the cover goes by gates per link added and then drops
+    the copies the gates can do without (``_cover_flexible``'s ``tree``); not where a QPU has one communication
     qubit, nor with ``short_lived`` (the lowering's retry where copies were set aside for want
     of them): copies that serve more gates stay open longer; nor above
     ``STEINER_COVER_MAX_GATES`` gates (its loops are Python).  (The hot
@@ -97,39 +97,12 @@ def plan_servers(hg: Hypergraph, placement: np.ndarray, network: Network, *,
     kq = len(network.qpus)
     paid = _masks(hg.num_edges, hg.edge[fixed, side], server[fixed], kq)  # hyperedge -> QPUs holding a copy
     g = np.nonzero(flexible)[0]
-    if len(g) and len(hg.qubits) <= STEINER_COVER_MAX_GATES and not (
-            short_lived or network.is_complete or scarce_comm(network)):
-        return _cover_steiner(hg, placement, server, g, paid, network)
     if len(g):
+        steiner = len(hg.qubits) <= STEINER_COVER_MAX_GATES and not (short_lived or network.is_complete
+                                                            or scarce_comm(network))
         server[g] = _cover_flexible(e0[g], e1[g], homes[g, 0], homes[g, 1], paid, kq, _third_servers(network),
-                                    short_lived=short_lived)
-    return servers_cost(hg, placement, server, network), server
-
-
-def _cover_steiner(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, g: np.ndarray, paid: np.ndarray,
-                   network: Network) -> tuple[int, np.ndarray]:
-    """``(ebits, server)`` for the remote gates ``g`` diagonal on both qubits off complete networks
-    (``server`` holds the other gates' servers, ``paid`` their copies).
-
-    There a copy costs the links it adds to its hyperedge's Steiner tree: nothing on the path
-    to a farther copy, three links at the far end of a line of four.  So the greedy cover buys
-    the copy serving the most gates per link it adds (:func:`_cheapest_cover`), then drops
-    copies, the dearest first, while every gate keeps a QPU holding both its qubits
-    (:func:`_prune`: two qubits apart often both have copies on a QPU between them).
-    (``effort="fast"``: ``cpfrac32-line4x9`` 123 -> 115 ebits, ``mqt-qnn64-grid2x3`` 163 -> 131;
-    the cover of :func:`_cover_flexible` with the pruning gave 122 and 131.)"""
-    kq, homes = len(network.qpus), placement[hg.qubits[g]]
-    e0, e1, a, b = hg.edge[g, 0], hg.edge[g, 1], homes[:, 0], homes[:, 1]
-    thirds, home = _third_servers(network), _bit(placement[hg.edge_qubit], kq)
-    length = _tree_links(network)
-    todo = np.nonzero(_holding_both(e0, e1, a, b, paid, thirds, kq) < 0)[0]
-    if len(todo):
-        keys = np.concatenate([e0[todo] * kq + b[todo], e1[todo] * kq + a[todo]])  # copy = hyperedge * kq + QPU
-        kept = paid.copy()
-        bought = _cheapest_cover(keys, kq, paid | home, length)
-        np.bitwise_or.at(paid, bought // kq, _bit(bought % kq, kq))
-        _prune(e0, e1, a, b, paid, kept, home, thirds, kq, length)
-    server[g] = _holding_both(e0, e1, a, b, paid, thirds, kq)
+                                    short_lived=short_lived,
+                                    tree=(_bit(placement[hg.edge_qubit], kq), _tree_links(network)) if steiner else None)
     return servers_cost(hg, placement, server, network), server
 
 
@@ -154,7 +127,6 @@ def _cheapest_cover(keys: np.ndarray, kq: int, held: np.ndarray, length) -> np.n
     n = len(keys) // 2
     copies, option, groups = _copy_groups(keys)
     edge, bit = (copies // kq).tolist(), [1 << k for k in (copies % kq).tolist()]
-    mask = {h: int(held[h]) for h in set(edge)}
     siblings: dict[int, list[int]] = {}  # hyperedge -> its candidate copies
     for c, h in enumerate(edge):
         siblings.setdefault(h, []).append(c)
@@ -168,6 +140,7 @@ def _cheapest_cover(keys: np.ndarray, kq: int, held: np.ndarray, length) -> np.n
     before = held[copies // kq]  # the first entries, built in bulk: entry(c) for every copy
     after = (before | _bit(copies % kq, kq)).tolist()
     before = before.tolist()
+    mask = dict(zip(edge, before))  # hyperedge -> its QPUs so far
     links = {m: length(m) for m in set(before) | set(after)}
     heap = [(added > 0, -d / added if added else -d, c, d, m)
             for c, (d, m, added) in enumerate(zip(degree, before, [links[x] - links[m] for m, x in zip(before, after)]))]
@@ -232,7 +205,7 @@ def _prune(e0: np.ndarray, e1: np.ndarray, a: np.ndarray, b: np.ndarray, held: n
 def scarce_comm(network: Network) -> bool:
     """A QPU has one communication qubit, so it holds one copy at a time.  The placer's searches
     price copies as if there were room for all; where there is not, the rules tuned for that
-    (:func:`_cover_steiner`, the placer's cut fills) cost ebits: on the four presets of one each
+    (the Steiner cover of :func:`_cover_flexible`, the placer's cut fills) cost ebits: on the four presets of one each
     (``python -m benchmarks scarce``) 3649 -> 3665 with both, 3692 with the fills alone."""
     return any(q.comm_qubits < 2 for q in network.qpus)
 
@@ -281,7 +254,7 @@ def _holding_both(e0: np.ndarray, e1: np.ndarray, a: np.ndarray, b: np.ndarray, 
 
 
 def _cover_flexible(e0: np.ndarray, e1: np.ndarray, a: np.ndarray, b: np.ndarray, paid: np.ndarray, kq: int,
-                    thirds, *, short_lived: bool = False) -> np.ndarray:
+                    thirds, *, short_lived: bool = False, tree: tuple | None = None) -> np.ndarray:
     """Servers for the remote gates diagonal on both qubits (hyperedges e0, e1, homes a, b, in
     circuit order), by a greedy vertex cover; ``paid`` (bit masks per hyperedge) grows;
     ``thirds``: :func:`_third_servers`.
@@ -291,12 +264,25 @@ def _cover_flexible(e0: np.ndarray, e1: np.ndarray, a: np.ndarray, b: np.ndarray
     covers the most uncovered gates is bought first (ties: lowest (hyperedge, QPU), or with
     ``short_lived`` the copy whose gates lie closest together: it holds its communication
     qubit the shortest).  Each gate then runs at the lowest QPU holding both its qubits.
+
+    With ``tree`` (each hyperedge's home as a bit, and ``length(mask)``: :func:`_tree_links`),
+    off complete networks, a copy costs the links it adds to its hyperedge's Steiner tree:
+    nothing on the path to a farther copy, three links at the far end of a line of four.  The
+    copy serving the most gates per link it adds is bought first (:func:`_cheapest_cover`), then
+    copies are dropped, the dearest first, while every gate keeps a QPU holding both its qubits
+    (:func:`_prune`: two qubits apart often both have copies on a QPU between them).
+    (``effort="fast"``: ``cpfrac32-line4x9`` 123 -> 115 ebits, ``mqt-qnn64-grid2x3`` 163 -> 131;
+    the cover by gates with the dropping gave 122 and 131.)
     """
     todo = np.nonzero(_holding_both(e0, e1, a, b, paid, thirds, kq) < 0)[0]
     if len(todo):
         keys = np.concatenate([e0[todo] * kq + b[todo], e1[todo] * kq + a[todo]])  # copy = hyperedge * kq + QPU
-        bought = _greedy_cover(keys, todo.tolist() if short_lived else None)
+        kept = paid.copy() if tree is not None else None
+        bought = (_greedy_cover(keys, todo.tolist() if short_lived else None) if tree is None
+                  else _cheapest_cover(keys, kq, paid | tree[0], tree[1]))
         np.bitwise_or.at(paid, bought // kq, _bit(bought % kq, kq))
+        if tree is not None:
+            _prune(e0, e1, a, b, paid, kept, tree[0], thirds, kq, tree[1])
     return _holding_both(e0, e1, a, b, paid, thirds, kq)
 
 

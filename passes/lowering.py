@@ -653,7 +653,7 @@ def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=
     (:func:`spent_ebits`), and the compiler then lowers the winner.  The caller must not change
     a remembered DAG.
     """
-    memo = interactions._memo.setdefault("lowered", {}) if interactions is not None else {}
+    memo = interactions.derived("lowered", dict) if interactions is not None else {}
     key = (partition.placement, partition.server, teledata, start_away,
            None if link_weight is None else np.asarray(link_weight).tobytes())
     kept = memo.pop(key, None)

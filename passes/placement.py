@@ -273,8 +273,8 @@ def _starts(n: int, capacity: list[int], network: Network, evaluate, pairs: np.n
             starts.append(fill)
     if not (network.is_complete or scarce_comm(network)) and least > floor + 1e-9 and 1 < max(capacity) \
             and len(pairs) <= CUT_FILL_MAX_GATES:
-        budget = max(1, INITIAL_WORK // max(1, len(pairs)))  # placements that may be scored
-        fill = _cheapest([np.roll(starts[0], shift) for shift in range(1, min(max(capacity), budget + 1))], evaluate)
+        shifts = range(1, min(max(capacity), _fill_budget(pairs) + 1))
+        fill = _cheapest([np.roll(starts[0], shift) for shift in shifts], evaluate)
         if evaluate(fill)[0] < min(evaluate(s)[0] for s in starts):
             starts.append(fill)
     return starts
@@ -308,7 +308,7 @@ def _fills(n: int, capacity: list[int], network: Network, pairs: np.ndarray, *,
     orders = [_bfs_order(network)]
     if not network.is_complete:
         orders += [_dfs_order(network, root) for root in range(len(capacity))]
-    budget = max(1, INITIAL_WORK // max(1, len(pairs)))  # fills that may be evaluated
+    budget = _fill_budget(pairs)
     along = _interaction_order(n, pairs) if near and budget > 1 else None
     fills = []
     for order in dict.fromkeys(map(tuple, orders)):
@@ -317,6 +317,11 @@ def _fills(n: int, capacity: list[int], network: Network, pairs: np.ndarray, *,
         if along is not None:
             fills.append((True, _along(fill, along)))
     return fills[:budget]
+
+
+def _fill_budget(pairs: np.ndarray) -> int:
+    """How many first placements may be scored: ``INITIAL_WORK`` gate evaluations (at least one)."""
+    return max(1, INITIAL_WORK // max(1, len(pairs)))
 
 
 def _cheapest(fills: list[np.ndarray], evaluate) -> np.ndarray:
