@@ -420,6 +420,7 @@ def test_a_remembered_lowering_is_handed_out_once():
     place): the next call for the same placement lowers afresh, to an equal circuit."""
     from qiskit.converters import dag_to_circuit
 
+    from qmosaic.passes.feedforward import materialize_dag
     from qmosaic.passes.lowering import lower, spent_ebits
 
     dag = NormalizeForDistribution().run(circuit_to_dag(qft_cp(6)))
@@ -430,6 +431,7 @@ def test_a_remembered_lowering_is_handed_out_once():
     again, plan_again = lower(dag, net, part, inter, materialize=False)
     assert taken is not again and plan.ebits == plan_again.ebits == spent
     assert dag_to_circuit(taken) == dag_to_circuit(again)
+    assert_lowered_verified(qft_cp(6), materialize_dag(taken), plan)
 
 
 def test_fast_teledata_refinement_is_bounded_by_work_not_time(monkeypatch):
