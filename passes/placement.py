@@ -59,6 +59,7 @@ from .hypergraph import (Hypergraph, build_hypergraph, copy_excess, link_usage, 
 from .interactions import Interactions, analyse_interactions
 from .objective import OBJECTIVES, Weights, objective_weights, overflow, score
 from .pairbound import highs_model, pair_relaxation
+from .server_lp import cheaper_servers
 from .spectral import spectral_order
 from .spread import component_sizes, spread_bound
 from .teledata import Timelines, teledata_gain, timelines
@@ -102,6 +103,7 @@ REFINE_STALL = 0.2  # share of that for the TeleData refinement (a tie-break amo
 FAST_REFINE_GATE_EVALS = 10_000
 FAST_REFINE_MIN_EVALS = 20
 FAST_REFINE_PATIENCE = 50  # ... and it stops after this many evaluations in a row without a gain
+SERVER_TIME_LIMIT = 10.0  # seconds, a safety net: the servers' linear program is bounded by size (passes/server_lp.py)
 RISE_SAVING = 1 / 3  # the TeleData refinement runs again, free to raise the model's count, where moves save this share
 # effort "fast": the first fill cut at other places is a start on circuits of at most this many
 # two-qubit gates (scale benchmark, 30k gates on a 4x4 grid: placement 2.7 -> 16.6 s, the other
@@ -840,11 +842,14 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
                             f"{sum(capacity)} data qubits ({', '.join(f'{q.name}: {q.qubits}' for q in network.qpus)}); "
                             "use a larger network or fewer qubits")
     hg = build_hypergraph(inter)
+    polish = functools.partial(_polished, dag, inter, hg, network=network, weights=weights, start_away=start_away,
+                               seed=seed) if use_ilp and solver == "highs" else None
     if effort == "fast":
         return _fast(hg, network, weights, capacity, start, initial=initial,
                      lowered=functools.partial(_fewer_evicted, dag, inter, hg, network=network, start_away=start_away),
                      refine=functools.partial(_fast_refine, dag, inter, hg, capacity=capacity, network=network,
-                                              weights=weights, start_away=start_away) if teledata else None)
+                                              weights=weights, start_away=start_away) if teledata else None,
+                     polish=polish)
     shape = _shape(hg, network) if use_ilp else None
     exact = shape is not None and shape.terms <= MAX_MODEL_TERMS  # else the heuristic has all the time
     first = _first(hg, capacity, network, weights, initial)
@@ -875,6 +880,8 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
                           time_limit=max(0.1, time_limit - kicks - (time.monotonic() - start)), warm_start=warm_start)
             if kicks and best.status is PlacementStatus.FEASIBLE:
                 best = _kick(hg, best, capacity, network, weights, deadline=start + time_limit, seed=seed, stall=stall)
+    if polish is not None and best.status is not PlacementStatus.OPTIMAL and best.objective > least + 1e-9:
+        best = polish(best)  # the model's servers are the cheapest for its placement where it proves it
     if teledata and exact and weights.plain_ebits and best.objective > floor:
         # not on large instances (not worth a pass), nor at the spread bound: moving qubits
         # cannot beat it either (the QPUs a connected set visits are joined by its ebits)
@@ -898,15 +905,16 @@ def _first(hg: Hypergraph, capacity: list[int], network: Network, weights: Weigh
 
 
 def _fast(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int], start: float, *,
-          initial: Sequence[int] | None, lowered, refine=None) -> Partition:
+          initial: Sequence[int] | None, lowered, refine=None, polish=None) -> Partition:
     """The first placement improved by work-bounded searches (the same answer on any machine):
     with the ebits objective and no link budgets, :func:`~qmosaic.passes.gains.gain_search`
     from each of :func:`_starts` (``FAST_WORK_PER_GATE`` visits per gate in all, within
     ``FAST_MIN_WORK`` and ``FAST_MAX_WORK``);
     otherwise the local search, ``FAST_WORK_PER_GATE`` placement evaluations (fewer on circuits
     of more than ``FAST_MAX_GATE_EVALS / FAST_WORK_PER_GATE`` gates: each scores every gate).
-    Then, above the spread bound, ``refine(best)`` (:func:`_fast_refine`: a TeleData refinement
-    bounded by work).  No exact model, no kicks; the status is ``heuristic`` unless the
+    Then, above the spread bound, ``polish(best)`` (:func:`_polished`: cheaper servers for the
+    placement) and ``refine(best)`` (:func:`_fast_refine`: a TeleData refinement bounded by
+    work; it keeps to placements the searches score no higher than the polished one).  No exact model, no kicks; the status is ``heuristic`` unless the
     spread bound proves the answer, and that bound is the one reported (:func:`_floored`).
     ``lowered(best, other)`` prefers another start's answer where the lowering evicts copies
     on the cheapest (:func:`_fewer_evicted`), asked only where :func:`copy_excess` expects it to
@@ -929,9 +937,11 @@ def _fast(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int
     found = Partition(tuple(placement.tolist()), tuple(server.tolist()), servers_cost(hg, placement, server, network),
                       PlacementStatus.HEURISTIC, cost, None, None, time.monotonic() - start, "heuristic", cost,
                       weights.objective)
-    if refine is not None and others and cost > floor + 1e-9:
+    if polish is not None and cost > floor + 1e-9:
+        found = polish(found)
+    if refine is not None and others and found.objective > floor + 1e-9:
         found = refine(found)
-        placement, server = np.array(found.placement), np.array(found.server)
+    placement, server = np.array(found.placement), np.array(found.server)
     excess = copy_excess(hg, placement, server, network) if len(others) > 1 else 0
     for other in others if excess else ():  # else no lowering to pay for
         if copy_excess(hg, other[0], other[2], network) < excess:  # else it cannot evict fewer
@@ -960,6 +970,28 @@ def _fast_refine(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Par
     best = _fewer_spent(best, refine(best), spent)
     return _risen(hg, best, refine, spent,
                   functools.partial(_net_cost, tl, hg, network=network, weights=weights, start_away=start_away))
+
+
+def _polished(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Partition, *, network: Network,
+              weights: Weights, start_away: bool, seed: int) -> Partition:
+    """``best`` with cheaper servers for its placement than the searches' greedy ones
+    (:func:`~qmosaic.passes.server_lp.cheaper_servers`: complete networks of three QPUs or more;
+    here the ebits objective and no link budgets), if the lowering spends fewer ebits with them
+    (it plans TeleData moves around the copies).  On the fast effort's placement of QFT-40
+    without swaps on four all-to-all QPUs: 54 -> 36 ebits; gates between two QPUs run on a
+    third that holds copies of both qubits, which the greedy choice uses only by chance."""
+    if not weights.plain_ebits or network.has_budgets:
+        return best
+    placement = np.array(best.placement, dtype=np.int64)
+    server = cheaper_servers(hg, placement, np.array(best.server, dtype=np.int64), network,
+                             time_limit=SERVER_TIME_LIMIT, seed=seed)
+    if server is None:
+        return best
+    ebits = servers_cost(hg, placement, server, network)
+    other = replace(best, server=tuple(server.tolist()), ebits=ebits, objective=float(ebits),
+                    gap=_gap(float(ebits), best.bound))
+    spent = functools.partial(_lowered_ebits, dag, network, interactions=inter, start_away=start_away)
+    return other if spent(other) < spent(best) else best
 
 
 def _refine_evals(hg: Hypergraph) -> int:
