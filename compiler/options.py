@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from qmosaic.passes.placement import EFFORTS, OBJECTIVES, SOLVERS
 
 from .errors import QmosaicError, SolverError
+
+MAX_TIME_LIMIT = 1e6  # seconds; far larger ones overflow the clock arithmetic of the solver watchdog
 
 __all__ = ["CompileOptions"]
 
@@ -53,8 +54,9 @@ class CompileOptions:
         if self.effort not in EFFORTS:
             raise QmosaicError(f"unknown effort {self.effort!r}; choose one of {', '.join(EFFORTS)}")
         if not (isinstance(self.time_limit, (int, float)) and not isinstance(self.time_limit, bool)
-                and 0 < self.time_limit < math.inf):
-            raise QmosaicError(f"time_limit must be a finite number of seconds > 0, got {self.time_limit!r}")
+                and 0 < self.time_limit <= MAX_TIME_LIMIT):
+            raise QmosaicError(f"time_limit must be a number of seconds > 0 and at most {MAX_TIME_LIMIT:g} "
+                               f"(11.6 days), got {self.time_limit!r}")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise QmosaicError(f"seed must be an integer >= 0, got {self.seed!r}")
         for name in ("use_ilp", "translate", "reuse"):

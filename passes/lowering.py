@@ -662,7 +662,7 @@ def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=
     else:
         out, plan = _lower(dag, network, partition, interactions, teledata=teledata, link_weight=link_weight,
                            start_away=start_away)
-    if remember and dag.size() <= REMEMBER_MAX_OPS:
+    if remember and dag.num_ops() <= REMEMBER_MAX_OPS:  # top-level operations (size() refuses control flow)
         memo[key] = (dag, out, plan)
         while len(memo) > REMEMBERED:
             memo.pop(next(iter(memo)))
