@@ -35,6 +35,8 @@ def _check_writable(dest: str | None, what: str) -> None:
         raise QmosaicError(f"cannot write the {what} to {dest}: folder {folder} does not exist; create it first")
     if not os.access(folder, os.W_OK):
         raise QmosaicError(f"cannot write the {what} to {dest}: folder {folder} is not writable; choose another path")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise QmosaicError(f"cannot write the {what} to {dest}: the file is read-only; choose another path")
 
 
 def _checked(convert, ok, want: str):
@@ -73,6 +75,9 @@ def _cmd_compile(args: argparse.Namespace) -> int:
                              effort=args.effort)
     _check_writable(args.output, "output")
     _check_writable(args.report, "report")
+    if args.report not in (None, "-") and args.output != "-" and Path(args.report).resolve() == Path(args.output).resolve():
+        raise QmosaicError(f"--report and -o both name {args.output}: the report would replace the circuit; "
+                           "give the report another file name")
     result = compile(_read_circuit_arg(args.input), load_network(args.network), options=options)
     _write(result.qasm(), args.output)
     if args.report:

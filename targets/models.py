@@ -83,6 +83,8 @@ class QPU:
                f"{where}: {self.qubits + self.comm_qubits} physical qubits (qubits {self.qubits} + comm_qubits "
                f"{self.comm_qubits}); qmosaic models at most {MAX_QPU_QUBITS} per QPU (memory grows with every "
                "coupled pair): declare only the qubits circuits will use there")
+        _check(isinstance(self.gates_1q, (list, tuple)) and all(isinstance(g, str) for g in self.gates_1q),
+               f"{where}: gates_1q must be a list of gate names such as ['rz', 'sx', 'x'], got {self.gates_1q!r}")
         object.__setattr__(self, "gates_1q", tuple(self.gates_1q))
         bad = [g for g in self.gates_1q if g not in GATES_1Q]
         _check(not bad and "rz" in self.gates_1q,

@@ -238,6 +238,14 @@ def test_unwritable_output_is_refused_before_compiling(tmp_path, flag):
     assert_one_line_error(run, "is a directory")
 
 
+def test_report_and_output_naming_one_file_are_refused(tmp_path):
+    """The report would replace the compiled circuit (found by fuzzing: exit 0 before)."""
+    dest = tmp_path / "out.qasm"
+    run = qmosaic("compile", GHZ, "-n", "pair-2x4", "-o", dest, "--report", tmp_path / "." / "out.qasm", *FAST)
+    assert_one_line_error(run, "--report and -o both name", "give the report another file name")
+    assert not dest.exists()
+
+
 @pytest.mark.parametrize("args, fragment", [
     (["verify", GHZ, GHZ, "--report", "r.json", "--shots", "0"], "argument --shots: must be an integer >= 1, got '0'"),
     (["verify", GHZ, GHZ, "--report", "r.json", "--tolerance", "-1"], "argument --tolerance: must be a number in [0, 1)"),

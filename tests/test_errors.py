@@ -319,6 +319,13 @@ def test_one_qubit_gate_set_must_be_universal(gates):
         _qpu("a", gates_1q=gates)
 
 
+def test_one_qubit_gate_set_must_be_a_list():
+    """A network file's ``gates_1q = "rz sx"`` is named as such, not spelled out letter by letter."""
+    with pytest.raises(NetworkError, match=r"gates_1q must be a list of gate names such as \['rz', 'sx', 'x'\], "
+                                           r"got 'rz sx'"):
+        _qpu("a", gates_1q="rz sx")
+
+
 def test_relay_with_one_communication_qubit_is_refused():
     """A middle QPU that must relay (Bell-measure two EPR halves) needs two communication qubits."""
     relay = QPU(name="m", device="diamond-memory", **{**device_fields("diamond-memory"), "comm_qubits": 1})
