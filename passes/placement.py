@@ -914,8 +914,9 @@ def _fast(hg: Hypergraph, network: Network, weights: Weights, capacity: list[int
     of more than ``FAST_MAX_GATE_EVALS / FAST_WORK_PER_GATE`` gates: each scores every gate).
     Then, above the spread bound, ``polish(best)`` (:func:`_polished`: cheaper servers for the
     placement) and ``refine(best)`` (:func:`_fast_refine`: a TeleData refinement bounded by
-    work; it keeps to placements the searches score no higher than the polished one).  No exact model, no kicks; the status is ``heuristic`` unless the
-    spread bound proves the answer, and that bound is the one reported (:func:`_floored`).
+    work; it keeps to placements the searches score no higher than the polished one).  No
+    exact model, no kicks; the status is ``heuristic`` unless the spread bound proves the
+    answer, and that bound is the one reported (:func:`_floored`).
     ``lowered(best, other)`` prefers another start's answer where the lowering evicts copies
     on the cheapest (:func:`_fewer_evicted`), asked only where :func:`copy_excess` expects it to
     and expects fewer on the other (same answers on the scarce-communication presets and ion
@@ -990,8 +991,8 @@ def _polished(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Partit
     ebits = servers_cost(hg, placement, server, network)
     other = replace(best, server=tuple(server.tolist()), ebits=ebits, objective=float(ebits),
                     gap=_gap(float(ebits), best.bound))
-    spent = functools.partial(_lowered_ebits, dag, network, interactions=inter, start_away=start_away)
-    return other if spent(other) < spent(best) else best
+    return _fewer_spent(best, other, functools.partial(_lowered_ebits, dag, network, interactions=inter,
+                                                       start_away=start_away))
 
 
 def _refine_evals(hg: Hypergraph) -> int:
@@ -1002,7 +1003,7 @@ def _refine_evals(hg: Hypergraph) -> int:
 
 def _fewer_spent(best: Partition, other: Partition, spent) -> Partition:
     """``other`` if the lowering spends fewer ebits on it (``spent``) than on ``best``."""
-    if other.placement == best.placement:
+    if (other.placement, other.server) == (best.placement, best.server):
         return best
     return other if spent(other) < spent(best) else best  # infinite where it cannot be lowered
 
@@ -1085,7 +1086,8 @@ def _refine_for_teledata(tl: Timelines, hg: Hypergraph, best: Partition, capacit
     true, and an optimistic gain (a window the lowering cannot take: no room, or a reordering
     that closes a cycle) costs no more than the model's answer.  Letting the model objective
     rise instead found `dnn_n33-a2a4` 11 for 12, but 10 for 7 on a random circuit over
-    ``ring-4x4`` (the windows it counted on were not taken): not done.
+    ``ring-4x4`` (the windows it counted on were not taken): it rises (``rise``) only where
+    moves save much, and its answer is kept only if the lowering spends less (:func:`_risen`).
     """
     ceiling = best.objective + rise + 1e-9
 
