@@ -881,7 +881,8 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
             if kicks and best.status is PlacementStatus.FEASIBLE:
                 best = _kick(hg, best, capacity, network, weights, deadline=start + time_limit, seed=seed, stall=stall)
     if polish is not None and best.status is not PlacementStatus.OPTIMAL and best.objective > least + 1e-9:
-        best = _polished_either(hg, best, searched, network, polish)
+        best = _polished_either(hg, best, searched, network, polish, functools.partial(
+            _lowered_ebits, dag, network, interactions=inter, start_away=start_away))
     if teledata and exact and weights.plain_ebits and best.objective > floor:
         # not on large instances (not worth a pass), nor at the spread bound: moving qubits
         # cannot beat it either (the QPUs a connected set visits are joined by its ebits)
@@ -995,19 +996,22 @@ def _polished(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Partit
                                                        start_away=start_away))
 
 
-def _polished_either(hg: Hypergraph, best: Partition, searched: tuple | None, network: Network, polish) -> Partition:
-    """The cheaper of ``best`` and the gain search's placement ``searched``, each with its servers
-    polished (:func:`_polished`; the model's servers are the cheapest for its placement where it
-    proves it, so this runs where it does not).  The model may score the gain search's placement
-    higher with greedy servers and lower with polished ones: at a 15 s limit, ``qftnoswap40-a2a4``
-    38 ebits from the model, 36 from the fast effort's placement.  The other is a heuristic answer,
-    the model's bound kept."""
+def _polished_either(hg: Hypergraph, best: Partition, searched: tuple | None, network: Network, polish,
+                     spent) -> Partition:
+    """``best`` or the gain search's placement ``searched``, each with its servers polished
+    (:func:`_polished`; the model's servers are the cheapest for its placement where it proves
+    it, so this runs where it does not), whichever the lowering spends fewer ebits on
+    (``spent``).  The model may score the gain search's placement higher with greedy servers
+    and lower with polished ones: at a 15 s limit, ``qftnoswap40-a2a4`` 38 ebits from the
+    model, 36 from the fast effort's placement.  The lowering, not the polished count, decides:
+    TeleData moves can pay for the placement that counts more.  The other is a heuristic
+    answer, the model's bound kept."""
     best = polish(best)
     if searched is None or searched[0].tolist() == list(best.placement):
         return best
     other = polish(replace(_moved(best, hg, searched[0], searched[2], searched[1], network),
                            status=PlacementStatus.HEURISTIC))
-    return other if other.objective < best.objective - 1e-9 else best
+    return _fewer_spent(best, other, spent)
 
 
 def _refine_evals(hg: Hypergraph) -> int:

@@ -117,8 +117,8 @@ def test_the_full_effort_polishes_the_gain_search_placement_too():
     placement, and keeps the cheaper: the model may score the latter higher with greedy servers
     and lower with polished ones (``qftnoswap40-a2a4`` at 15 s: 38 from the model, 36 so).
     QFT-6 on four all-to-all QPUs of 2: pairs on three QPUs cost 4 polished, a spread placement
-    more; the gain search's is kept whichever the model answered, as a heuristic answer with the
-    model's bound."""
+    more, and the lowering spends more on it too; the gain search's is kept whichever the model
+    answered, as a heuristic answer with the model's bound."""
     import functools
 
     from qmosaic.passes import placement
@@ -136,9 +136,10 @@ def test_the_full_effort_polishes_the_gain_search_placement_too():
 
     pairs, spread = [0, 0, 1, 1, 2, 2], [0, 1, 2, 3, 0, 1]
     searched = (np.array(pairs), 6.0, plan_servers(hg, np.array(pairs), net)[1])
-    kept = placement._polished_either(hg, model_answer(spread), searched, net, polish)
+    spent = functools.partial(placement._lowered_ebits, dag, net, interactions=inter, start_away=True)
+    kept = placement._polished_either(hg, model_answer(spread), searched, net, polish, spent)
     assert (kept.placement, kept.ebits, kept.status, kept.bound) == (tuple(pairs), 4, PlacementStatus.HEURISTIC, 3.0)
     assert polish(model_answer(spread)).ebits > 4
     kept = placement._polished_either(hg, model_answer(pairs), (np.array(spread), 6.0, plan_servers(
-        hg, np.array(spread), net)[1]), net, polish)
+        hg, np.array(spread), net)[1]), net, polish, spent)
     assert (kept.placement, kept.ebits, kept.status) == (tuple(pairs), 4, PlacementStatus.FEASIBLE)
