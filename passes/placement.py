@@ -842,8 +842,9 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
                             f"{sum(capacity)} data qubits ({', '.join(f'{q.name}: {q.qubits}' for q in network.qpus)}); "
                             "use a larger network or fewer qubits")
     hg = build_hypergraph(inter)
-    polish = functools.partial(_polished, dag, inter, hg, network=network, weights=weights, start_away=start_away,
-                               seed=seed) if use_ilp and solver == "highs" else None
+    spent = functools.partial(_lowered_ebits, dag, network, interactions=inter, start_away=start_away)
+    polish = functools.partial(_polished, hg, network=network, spent=spent, seed=seed) \
+        if use_ilp and solver == "highs" and weights.plain_ebits and not network.has_budgets else None
     if effort == "fast":
         return _fast(hg, network, weights, capacity, start, initial=initial,
                      lowered=functools.partial(_fewer_evicted, dag, inter, hg, network=network, start_away=start_away),
@@ -881,8 +882,7 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
             if kicks and best.status is PlacementStatus.FEASIBLE:
                 best = _kick(hg, best, capacity, network, weights, deadline=start + time_limit, seed=seed, stall=stall)
     if polish is not None and best.status is not PlacementStatus.OPTIMAL and best.objective > least + 1e-9:
-        best = _polished_either(hg, best, searched, network, polish, functools.partial(
-            _lowered_ebits, dag, network, interactions=inter, start_away=start_away))
+        best = _polished_either(hg, best, searched, network, polish, spent)
     if teledata and exact and weights.plain_ebits and best.objective > floor:
         # not on large instances (not worth a pass), nor at the spread bound: moving qubits
         # cannot beat it either (the QPUs a connected set visits are joined by its ebits)
@@ -974,16 +974,13 @@ def _fast_refine(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Par
                   functools.partial(_net_cost, tl, hg, network=network, weights=weights, start_away=start_away))
 
 
-def _polished(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Partition, *, network: Network,
-              weights: Weights, start_away: bool, seed: int) -> Partition:
+def _polished(hg: Hypergraph, best: Partition, *, network: Network, spent, seed: int) -> Partition:
     """``best`` with cheaper servers for its placement than the searches' greedy ones
     (:func:`~qmosaic.passes.server_lp.cheaper_servers`: complete networks of three QPUs or more;
-    here the ebits objective and no link budgets), if the lowering spends fewer ebits with them
-    (it plans TeleData moves around the copies).  On the fast effort's placement of QFT-40
+    :func:`place` asks only with the ebits objective and no link budgets), if the lowering
+    spends fewer ebits with them (``spent``; it plans TeleData moves around the copies).  On the fast effort's placement of QFT-40
     without swaps on four all-to-all QPUs: 54 -> 36 ebits; gates between two QPUs run on a
     third that holds copies of both qubits, which the greedy choice uses only by chance."""
-    if not weights.plain_ebits or network.has_budgets:
-        return best
     placement = np.array(best.placement, dtype=np.int64)
     server = cheaper_servers(hg, placement, np.array(best.server, dtype=np.int64), network,
                              time_limit=SERVER_TIME_LIMIT, seed=seed)
@@ -992,8 +989,7 @@ def _polished(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Partit
     ebits = servers_cost(hg, placement, server, network)
     other = replace(best, server=tuple(server.tolist()), ebits=ebits, objective=float(ebits),
                     gap=_gap(float(ebits), best.bound))
-    return _fewer_spent(best, other, functools.partial(_lowered_ebits, dag, network, interactions=inter,
-                                                       start_away=start_away))
+    return _fewer_spent(best, other, spent)
 
 
 def _polished_either(hg: Hypergraph, best: Partition, searched: tuple | None, network: Network, polish,

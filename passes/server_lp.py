@@ -32,7 +32,7 @@ import numpy as np
 
 from qmosaic.targets.models import Network
 
-from .hypergraph import Hypergraph, servers_cost
+from .hypergraph import Hypergraph, copied_sides, servers_cost
 
 MAX_COLUMNS = 40_000  # no program above this many gate-server choices (QFT-96 on 4 QPUs: 18,240)
 LP_SOLVER = "pdlp"  # first-order: 0.14 s where the dual simplex took 0.76 s (QFT-96 on 4 QPUs)
@@ -51,8 +51,8 @@ def cheaper_servers(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, n
     kq = len(network.qpus)
     homes = placement[hg.qubits]
     e0, e1 = hg.edge[:, 0], hg.edge[:, 1]
-    remote = homes[:, 0] != homes[:, 1]
-    flexible = np.nonzero(remote & (e0 >= 0) & (e1 >= 0))[0]
+    flexible_mask = (homes[:, 0] != homes[:, 1]) & (e0 >= 0) & (e1 >= 0)  # remote, diagonal on both
+    flexible = np.nonzero(flexible_mask)[0]
     if not len(flexible):
         return None
     shapes = np.stack([e0[flexible], e1[flexible], homes[flexible, 0], homes[flexible, 1]], axis=1)
@@ -64,7 +64,10 @@ def cheaper_servers(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, n
     allowed[np.arange(len(kinds)), kinds[:, 3]] = True
     if allowed.sum() > MAX_COLUMNS:
         return None
-    chosen = _solve(kinds, allowed, _fixed_copies(hg, homes, remote), kq, time_limit=time_limit, seed=seed)
+    gates, sides = copied_sides(hg, placement, server)
+    fixed = ~flexible_mask[gates]  # copies bought whatever the choice: those of the fixed gates
+    chosen = _solve(kinds, allowed, np.stack([hg.edge[gates, sides][fixed], server[gates][fixed]], axis=1), kq,
+                    time_limit=time_limit, seed=seed)
     if chosen is None:
         return None
     out = server.copy()
@@ -74,18 +77,10 @@ def cheaper_servers(hg: Hypergraph, placement: np.ndarray, server: np.ndarray, n
     return out
 
 
-def _fixed_copies(hg: Hypergraph, homes: np.ndarray, remote: np.ndarray) -> np.ndarray:
-    """Copy keys (hyperedge * QPUs + QPU, as pairs) that gates diagonal on one side only need:
-    that side travels to the other's home."""
-    e0, e1 = hg.edge[:, 0], hg.edge[:, 1]
-    fixed = np.nonzero(remote & ((e0 < 0) != (e1 < 0)))[0]
-    side = (e0[fixed] < 0).astype(np.int64)  # the diagonal side (the one with a hyperedge) travels
-    return np.stack([hg.edge[fixed, side], homes[fixed, 1 - side]], axis=1)
-
-
 def _solve(kinds: np.ndarray, allowed: np.ndarray, fixed: np.ndarray, kq: int, *, time_limit: float,
            seed: int) -> np.ndarray | None:
-    """Each gate kind's QPU: where the module's linear program, solved, runs most of it."""
+    """Each gate kind's QPU: where the module's linear program, solved, runs most of it (``fixed``:
+    (hyperedge, QPU) copies bought whatever the choice)."""
     import highspy
 
     kind, qpu = np.nonzero(allowed)  # one x column per (kind, QPU)
@@ -124,12 +119,6 @@ def _solve(kinds: np.ndarray, allowed: np.ndarray, fixed: np.ndarray, kq: int, *
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
-    x = np.asarray(h.getSolution().col_value[:nx]).reshape(-1)
-    best = np.full(len(kinds), -1, dtype=np.int64)  # each kind's QPU of largest x (the first of equals)
-    weight = np.full(len(kinds), -1.0)
-    for k in np.unique(qpu).tolist():  # a handful of QPUs: a vectorised argmax per QPU
-        at = qpu == k
-        better = x[at] > weight[kind[at]] + 1e-9
-        best[kind[at][better]] = k
-        weight[kind[at][better]] = x[at][better]
-    return best
+    share = np.full(allowed.shape, -1.0)  # kind x QPU: x where the kind may run
+    share[kind, qpu] = np.round(h.getSolution().col_value[:nx], 9)  # equal shares: the lowest QPU
+    return share.argmax(axis=1)

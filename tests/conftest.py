@@ -76,6 +76,13 @@ def assert_lowered_verified(logical: QuantumCircuit, lowered, plan) -> float:
     return fidelity
 
 
+def greedy_servers_only(monkeypatch) -> None:
+    """The placer without its servers' linear program (``placement._polished`` a no-op)."""
+    from qmosaic.passes import placement
+
+    monkeypatch.setattr(placement, "_polished", lambda hg, best, **kwargs: best)
+
+
 def owner_of(network: Network, index: int) -> int:
     """QPU index owning global physical qubit ``index``."""
     return next(k for k in range(len(network.qpus)) if index < network.offsets[k + 1])

@@ -16,7 +16,8 @@ from qiskit.circuit.random import random_circuit
 from qiskit.converters import circuit_to_dag
 
 import qmosaic
-from conftest import EXAMPLES, FAST, SHARED, assert_lowered_verified, assert_report_consistent, assert_verified, qft_cp
+from conftest import (EXAMPLES, FAST, SHARED, assert_lowered_verified, assert_report_consistent, assert_verified,
+                      greedy_servers_only, qft_cp)
 from qmosaic.passes.hypergraph import build_hypergraph
 from qmosaic.passes.interactions import analyse_interactions
 from qmosaic.passes.normalize import NormalizeForDistribution
@@ -396,19 +397,12 @@ def test_fast_effort_starts_from_the_fill_cut_at_other_places(monkeypatch):
     assert cut not in starts(net)
 
 
-def _greedy_servers_only(monkeypatch) -> None:
-    """The placer without its server linear program (:func:`placement._polished` a no-op)."""
-    from qmosaic.passes import placement
-
-    monkeypatch.setattr(placement, "_polished", lambda dag, inter, hg, best, **kwargs: best)
-
-
 def test_fast_effort_refines_the_placement_for_teledata_moves(monkeypatch):
     """QFT-6 on four all-to-all QPUs of 2 (4 communication qubits each), with greedy servers:
     the gain search's placement costs 6 ebits; among placements the model also scores 6, the
     fast effort's TeleData refinement finds one where a qubit's move saves one.  The output is
     simulated.  (Cheaper servers cost 4 on the first placement: see the server tests.)"""
-    _greedy_servers_only(monkeypatch)
+    greedy_servers_only(monkeypatch)
     net = qmosaic.Network.from_modules([2, 2, 2, 2], [(0, 1), (1, 2), (2, 3), (0, 2), (0, 3), (1, 3)],
                                        name="a2a4x2", comm_qubits=4)
     fast = dataclasses.replace(FAST, effort="fast")
@@ -531,7 +525,7 @@ def test_fast_teledata_refinement_is_kept_only_if_the_lowering_spends_less(monke
     leave the refinement nothing to gain here.)"""
     from qmosaic.passes import lowering, placement
 
-    _greedy_servers_only(monkeypatch)
+    greedy_servers_only(monkeypatch)
     net = qmosaic.Network.from_modules([2, 2, 2, 2], [(0, 1), (1, 2), (2, 3), (0, 2), (0, 3), (1, 3)],
                                        name="a2a4x2", comm_qubits=4)
     plain = _place(qft_cp(6), net, effort="fast", teledata=False)

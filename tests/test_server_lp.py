@@ -8,7 +8,8 @@ import numpy as np
 from qiskit.converters import circuit_to_dag
 
 import qmosaic
-from conftest import FAST, assert_lowered_verified, assert_report_consistent, assert_verified, qft_cp
+from conftest import (FAST, assert_lowered_verified, assert_report_consistent, assert_verified, greedy_servers_only,
+                      qft_cp)
 from qmosaic.passes.hypergraph import build_hypergraph, plan_servers, servers_cost
 from qmosaic.passes.interactions import analyse_interactions
 from qmosaic.passes.lowering import lower
@@ -61,8 +62,6 @@ def test_no_program_where_it_cannot_help():
 def test_the_fast_effort_compiles_with_the_cheaper_servers(monkeypatch):
     """QFT-6 on four all-to-all QPUs of 2: 4 ebits at ``effort="fast"`` with the program, 5 with
     greedy servers and the TeleData refinement; the same output twice; simulated."""
-    from qmosaic.passes import placement
-
     net = _complete(4, 2)
     fast = dataclasses.replace(FAST, effort="fast")
     result = qmosaic.compile(qft_cp(6), net, options=fast)
@@ -70,7 +69,7 @@ def test_the_fast_effort_compiles_with_the_cheaper_servers(monkeypatch):
     assert qmosaic.compile(qft_cp(6), net, options=fast).qasm() == result.qasm()
     assert_report_consistent(result)
     assert_verified(result, shots=4)
-    monkeypatch.setattr(placement, "_polished", lambda dag, inter, hg, best, **kwargs: best)
+    greedy_servers_only(monkeypatch)
     assert qmosaic.compile(qft_cp(6), net, options=fast).report["ebits"]["total"] == 5
 
 
@@ -101,7 +100,7 @@ def test_cheaper_servers_are_kept_only_if_the_lowering_spends_less(monkeypatch):
 
     polished = placed()
     with monkeypatch.context() as m:
-        m.setattr(placement, "_polished", lambda dag, inter, hg, best, **kwargs: best)
+        greedy_servers_only(m)
         greedy = placed()
     assert polished.placement == greedy.placement and (polished.ebits, greedy.ebits) == (4, 6)
 
@@ -122,12 +121,11 @@ def test_the_full_effort_polishes_the_gain_search_placement_too():
     import functools
 
     from qmosaic.passes import placement
-    from qmosaic.passes.objective import objective_weights
 
     dag, inter, hg = _analysed(qft_cp(6))
     net = _complete(4, 2)
-    polish = functools.partial(placement._polished, dag, inter, hg, network=net,
-                               weights=objective_weights("ebits", net, inter), start_away=True, seed=0)
+    spent = functools.partial(placement._lowered_ebits, dag, net, interactions=inter, start_away=True)
+    polish = functools.partial(placement._polished, hg, network=net, spent=spent, seed=0)
 
     def model_answer(p):
         cost, server = plan_servers(hg, np.array(p), net)
@@ -136,7 +134,6 @@ def test_the_full_effort_polishes_the_gain_search_placement_too():
 
     pairs, spread = [0, 0, 1, 1, 2, 2], [0, 1, 2, 3, 0, 1]
     searched = (np.array(pairs), 6.0, plan_servers(hg, np.array(pairs), net)[1])
-    spent = functools.partial(placement._lowered_ebits, dag, net, interactions=inter, start_away=True)
     kept = placement._polished_either(hg, model_answer(spread), searched, net, polish, spent)
     assert (kept.placement, kept.ebits, kept.status, kept.bound) == (tuple(pairs), 4, PlacementStatus.HEURISTIC, 3.0)
     assert polish(model_answer(spread)).ebits > 4
