@@ -16,6 +16,16 @@ def _positive(text: str) -> float:
     return value
 
 
+def _timing_runs(parser: argparse.ArgumentParser, args) -> int:
+    """``--timing-runs``, or its default for the effort: 2 at fast (the two sides timed equally
+    warm), 1 at full (each run lasts the time limit)."""
+    if args.timing_runs is None:
+        return 2 if args.effort == "fast" else 1
+    if args.timing_runs < 1:
+        parser.error(f"--timing-runs: must be at least 1, got {args.timing_runs}")
+    return args.timing_runs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -41,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--no-stim", action="store_true", help="skip the stim check of Clifford circuits")
     run.add_argument("--no-qiskit", action="store_true",
                      help="skip timing Qiskit's O1 transpile of each circuit (the speed reference)")
+    run.add_argument("--timing-runs", type=int, default=None, metavar="N",
+                     help="compile each case N times, each run followed by Qiskit's reference, and report each "
+                          "side's fastest (default 2 with --effort fast, else 1: the time limit dominates)")
     run.add_argument("--sim-max-qubits", type=int, default=8,
                      help="Aer process-fidelity check up to this many logical qubits (default 8)")
     run.add_argument("--markdown", action="store_true", help="print the table as Markdown")
@@ -101,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                               out=args.out or DEFAULT_OUT, case_timeout=args.case_timeout, seed=args.seed,
                               verify=not args.no_verify, stim=not args.no_stim, sim_max_qubits=args.sim_max_qubits,
                               markdown=args.markdown, list_only=args.list, qiskit=not args.no_qiskit,
-                              effort=args.effort)
+                              effort=args.effort, timing_runs=_timing_runs(parser, args))
     if args.command == "diff":
         from .diff import diff as run_diff
 

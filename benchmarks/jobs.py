@@ -180,13 +180,46 @@ def _warm_up(effort: str, *, qiskit: bool) -> None:
         qiskit_o1(tiny, 2)
 
 
-def compile_case(case: Case, *, time_limit: float, seed: int = 0, verify: bool = True, stim: bool = True,
-                 sim_max_qubits: int = SIM_MAX_QUBITS, qiskit: bool = True, effort: str = "full") -> dict[str, Any]:
-    """Compile one case in this process; a JSON-ready record of ebits, time, memory, solver, check,
-    and (``qiskit``) the seconds of Qiskit's O1 ``transpile`` of the same circuit onto one device
-    as large as the network."""
+def _timed(circuit: QuantumCircuit, network, options, device_qubits: int | None, runs: int):
+    """``runs`` qmosaic compiles of ``circuit``, each followed by Qiskit's O1 reference onto
+    ``device_qubits`` (None: no reference); the first compile's result and the record's timing
+    fields: each side's fastest run (and, over one run, every run's seconds).
+
+    Alternating runs time both sides equally warm.  The first compile in a fresh worker pays
+    one-off costs (caches, first calls into Qiskit's DAG and circuit library) that the reference
+    timed after it finds paid: ``knn_n31-a2a4`` 23 ms then 12 ms, Qiskit 18 ms then 15 ms."""
     import qmosaic
 
+    result, seconds, stages, reference = None, [], [], []
+    for _ in range(max(1, runs)):
+        t0 = time.perf_counter()
+        compiled = qmosaic.compile(circuit, network, options=options)
+        seconds.append(time.perf_counter() - t0)
+        stages.append(compiled.report.get("seconds", {}))
+        result = compiled if result is None else result
+        if device_qubits is not None:
+            reference.append(_qiskit_reference(circuit, device_qubits))
+    fastest = min(range(len(seconds)), key=seconds.__getitem__)
+    out: dict[str, Any] = {"compile_seconds": round(seconds[fastest], 3), "stage_seconds": stages[fastest]}
+    if len(seconds) > 1:
+        out["compile_seconds_runs"] = [round(t, 3) for t in seconds]
+    errors = [r for r in reference if "qiskit_o1_error" in r]
+    if errors:
+        out.update(errors[0])
+    elif reference:
+        times = [r["qiskit_o1_seconds"] for r in reference]
+        out["qiskit_o1_seconds"] = min(times)
+        if len(times) > 1:
+            out["qiskit_o1_seconds_runs"] = times
+    return result, out
+
+
+def compile_case(case: Case, *, time_limit: float, seed: int = 0, verify: bool = True, stim: bool = True,
+                 sim_max_qubits: int = SIM_MAX_QUBITS, qiskit: bool = True, effort: str = "full",
+                 timing_runs: int = 1) -> dict[str, Any]:
+    """Compile one case in this process; a JSON-ready record of ebits, time, memory, solver, check,
+    and (``qiskit``) the seconds of Qiskit's O1 ``transpile`` of the same circuit onto one device
+    as large as the network (:func:`_timed`: ``timing_runs`` of each, alternating)."""
     rec: dict[str, Any] = {}
     t0 = time.perf_counter()
     circuit = load_circuit(Path(case.circuit_path))
@@ -198,9 +231,7 @@ def compile_case(case: Case, *, time_limit: float, seed: int = 0, verify: bool =
     options = make_options(time_limit=time_limit, seed=seed, translate=False, effort=effort)
     _warm_up(effort, qiskit=qiskit)
     rss_before = rss_mb()
-    t0 = time.perf_counter()
-    result = qmosaic.compile(circuit, network, options=options)
-    rec["compile_seconds"] = round(time.perf_counter() - t0, 3)
+    result, timing = _timed(circuit, network, options, sum(case.modules) if qiskit else None, timing_runs)
     rec["peak_rss_mb"] = round(rss_mb(), 1)
     rec["rss_delta_mb"] = round(max(0.0, rss_mb() - rss_before), 1)
     report = result.report
@@ -209,13 +240,12 @@ def compile_case(case: Case, *, time_limit: float, seed: int = 0, verify: bool =
     rec["ebits_report"] = report["ebits"]["total"]
     rec["ebits_match"] = counted == report["ebits"]["total"]
     rec.update(report_fields(report))
+    rec.update(timing)  # the fastest run's times and stages
     if verify:
         rec.update(_check(result, circuit, sim_max_qubits=sim_max_qubits, stim=stim))
     else:
         rec["check"] = "count-only"
     check = {"verify": verify, "stim": stim, "sim_max_qubits": sim_max_qubits}
-    if qiskit:
-        rec.update(_qiskit_reference(circuit, sum(case.modules)))
     theirs = published_input(case, circuit)
     rec["reuse_free_bound"] = reuse_free_bound(circuit if theirs is None else theirs[0], list(case.modules))
     if theirs is not None:

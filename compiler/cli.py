@@ -75,6 +75,9 @@ def _cmd_compile(args: argparse.Namespace) -> int:
                              effort=args.effort)
     _check_writable(args.output, "output")
     _check_writable(args.report, "report")
+    if args.report == "-" and args.output == "-":
+        raise QmosaicError("--report - and -o - (the default) would both write to stdout, the circuit and then the "
+                           "report: give one of them a file name, e.g. -o out.qasm --report -")
     if args.report not in (None, "-") and args.output != "-" and Path(args.report).resolve() == Path(args.output).resolve():
         raise QmosaicError(f"--report and -o both name {args.output}: the report would replace the circuit; "
                            "give the report another file name")
@@ -147,7 +150,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="what the placer minimises (default ebits)")
     c.add_argument("--solver", default="highs", choices=["highs", "cbc"], help="ILP solver (default highs)")
     c.add_argument("--time-limit", type=_seconds, default=10.0, help="placer time limit in seconds (default 10)")
-    c.add_argument("--seed", type=int, default=0, help="solver seed (default 0)")
+    c.add_argument("--seed", type=int, default=0,
+                   help="solver seed (default 0): the same input, options and seed give the same output, except "
+                        "where the time limit stops the full effort's search (its progress depends on the machine)")
     c.add_argument("--no-ilp", action="store_true", help="heuristic placement only")
     c.add_argument("--effort", choices=("fast", "full"), default="full",
                    help="full (default): search up to the time limit and prove what the exact model can; "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qmosaic.passes.placement import EFFORTS, OBJECTIVES, SOLVERS
+from qmosaic.targets.models import plain_number
 
 from .errors import QmosaicError, SolverError
 
@@ -24,7 +25,9 @@ class CompileOptions:
     time_limit: seconds for the placer (heuristic + ILP); the solver runs single-threaded.  Where a
         QPU with one communication qubit must relay and its data qubits are full, the circuit is
         placed again (:mod:`~qmosaic.passes.relay`), with this limit again each time.
-    seed: solver seed; the same input, network, options and seed give identical output.
+    seed: solver seed; the same input, network, options and seed give identical output, except
+        at ``effort="full"`` where the time limit stops the solver or a search: how far it got
+        then depends on the machine's speed and load (``effort="fast"`` is bounded by work).
     use_ilp: ``False`` skips the exact model and keeps the heuristic placement.
     translate: ``False`` keeps generic gates instead of each QPU's native set.
     reuse: ``False`` never lets a qubit take the slot of one measured for the last time
@@ -47,6 +50,8 @@ class CompileOptions:
     effort: str = "full"
 
     def __post_init__(self) -> None:
+        for name in ("time_limit", "seed"):  # a NumPy number is taken as the plain one
+            object.__setattr__(self, name, plain_number(getattr(self, name)))
         if self.objective not in OBJECTIVES:
             raise QmosaicError(f"unknown objective {self.objective!r}; choose one of {', '.join(OBJECTIVES)}")
         if self.solver not in SOLVERS:

@@ -170,7 +170,7 @@ def _normalize_other(dag: DAGCircuit, node) -> bool:
         dag.remove_op_node(node)
         return False
     if len(node.cargs) and op.name not in ("measure", "if_else"):
-        raise UnsupportedOperationError(f"operation {op.name!r} with classical bits is not supported")
+        return _expand_with_bits(dag, node, op)
     key = _key(op)  # also rejects unbound parameters
     n = len(node.qargs)
     if op.name in ("measure", "reset"):
@@ -179,6 +179,20 @@ def _normalize_other(dag: DAGCircuit, node) -> bool:
     if (n == 1 or (n == 2 and any(diagonal_flags(op)))) and not _opaque(key) and not _expanded(key, op):
         return True
     dag.substitute_node_with_dag(node, _decomposition(key, op))
+    return False
+
+
+def _expand_with_bits(dag: DAGCircuit, node, op) -> bool:
+    """Put an instruction on classical bits (a sub-circuit that measures: ``to_instruction()``)
+    in its definition's place, normalised; refuse one without a definition."""
+    definition = op.definition
+    if definition is None:
+        raise UnsupportedOperationError(
+            f"operation {op.name!r} on {len(node.qargs)} qubit(s) and {len(node.cargs)} classical bit(s) has no "
+            "definition to expand; give it one, or write out what it does (measure, reset, if-blocks)")
+    inner = circuit_to_dag(definition)
+    _normalize_nodes(inner)
+    dag.substitute_node_with_dag(node, inner)
     return False
 
 

@@ -8,6 +8,7 @@ inside a QPU, local indices ``0..qubits-1`` are data qubits and
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from functools import cached_property
@@ -34,6 +35,19 @@ FIBRE_LOSS_DB_PER_KM = 0.2  # telecom wavelengths after conversion (HARDWARE.md)
 def _check(cond: bool, message: str) -> None:
     if not cond:
         raise NetworkError(message)
+
+
+def plain_number(value: Any) -> Any:
+    """``value`` as a Python int or float where it is another integer or real number (NumPy's:
+    what ``np.arange`` or a data frame hands over), else unchanged: fields hold plain numbers."""
+    if isinstance(value, (bool, int, float)) or not isinstance(value, numbers.Real):
+        return value
+    return int(value) if isinstance(value, numbers.Integral) else float(value)
+
+
+def _plain_fields(obj: Any, names: tuple[str, ...]) -> None:
+    for name in names:
+        object.__setattr__(obj, name, plain_number(getattr(obj, name)))
 
 
 def _is_int(value: Any) -> bool:
@@ -71,6 +85,8 @@ class QPU:
     device: str | None = None
 
     def __post_init__(self) -> None:
+        _plain_fields(self, ("qubits", "comm_qubits", "time_1q", "time_2q", "time_measure", "error_1q", "error_2q",
+                             "error_measure", "t1", "t2"))
         where = f"qpu {self.name!r}"
         _check(isinstance(self.name, str) and bool(_NAME.match(self.name)),
                f"qpu name {self.name!r} must be an identifier (letters, digits, _; starts with a letter)")
@@ -140,6 +156,8 @@ class Link:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "between", tuple(self.between))
+        _plain_fields(self, ("epr_rate_hz", "epr_fidelity", "distance_m", "latency_s", "max_ebits",
+                             "conversion_efficiency", "photon_efficiency", "attempt_rate_hz"))
         _check(len(self.between) == 2 and all(isinstance(x, str) for x in self.between),
                f"link {self.between!r}: 'between' must name two QPUs")
         where = f"link {self.between[0]}-{self.between[1]}"
@@ -396,8 +414,10 @@ class Network:
     def from_modules(cls, modules: list[int], edges: list[tuple[int, int]], *, name: str = "modules",
                      device: str = "quantinuum-h2", comm_qubits: int = 1) -> "Network":
         """Homogeneous all-to-all modules of the given capacities joined by ``edges`` (benchmark form)."""
-        from .devices import device_fields
+        from .devices import DEVICES, device_fields
 
+        _check(isinstance(device, str) and device in DEVICES,
+               f"unknown device {device!r}; known: {', '.join(sorted(DEVICES))}")
         base = device_fields(device)
         base.update(coupling="all-to-all", comm_qubits=comm_qubits)
         qpus = tuple(QPU(name=f"m{i}", device=device, **{**base, "qubits": cap}) for i, cap in enumerate(modules))

@@ -246,6 +246,14 @@ def test_report_and_output_naming_one_file_are_refused(tmp_path):
     assert not dest.exists()
 
 
+def test_report_and_circuit_both_on_stdout_are_refused():
+    """``--report -`` with the default ``-o -`` wrote the circuit and then the report to stdout,
+    exit 0, neither readable (found by fuzzing)."""
+    run = qmosaic("compile", GHZ, "-n", "pair-2x4", "--report", "-", *FAST)
+    assert_one_line_error(run, "would both write to stdout", "-o out.qasm --report -")
+    assert run.stdout == ""
+
+
 @pytest.mark.parametrize("args, fragment", [
     (["verify", GHZ, GHZ, "--report", "r.json", "--shots", "0"], "argument --shots: must be an integer >= 1, got '0'"),
     (["verify", GHZ, GHZ, "--report", "r.json", "--tolerance", "-1"], "argument --tolerance: must be a number in [0, 1)"),

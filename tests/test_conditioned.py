@@ -107,3 +107,32 @@ def test_nested_conditioned_blocks_are_translated_to_native_gates(network):
     want, got = _counts(qc, ["c"]), _counts(result.circuit, ["c"])
     for key in set(want) | set(got):
         assert got.get(key, 0) == pytest.approx(want.get(key, 0), abs=0.04), (want, got)
+
+
+def test_a_sub_circuit_that_measures_is_expanded():
+    """An instruction on classical bits (``to_instruction()`` of a circuit that measures) is put in
+    its definition's place, not refused (found by fuzzing): its measurement feeds an if-block
+    after it, across QPUs.  The outcome distribution matches the input's; an instruction on
+    classical bits with no definition is refused in one line."""
+    from qiskit.circuit import Instruction
+
+    inner = QuantumCircuit(2, 1)
+    inner.h(0)
+    inner.measure(0, 0)
+    inner.cx(0, 1)
+    qc = QuantumCircuit(3, 3)
+    qc.append(inner.to_instruction(), [2, 0], [0])
+    with qc.if_test((qc.clbits[0], 1)):
+        qc.x(1)
+    qc.cx(0, 1)
+    qc.measure([0, 1, 2], [0, 1, 2])
+    result = qmosaic.compile(qc, _one_qubit_modules(3), options=OPTS)
+    assert result.report["remote_gates"] >= 1
+    want, got = _counts(qc, ["c"]), _counts(result.circuit, ["c"])
+    assert len(want) == 2
+    for key in set(want) | set(got):
+        assert got.get(key, 0) == pytest.approx(want.get(key, 0), abs=0.04), (want, got)
+    blank = QuantumCircuit(2, 1)
+    blank.append(Instruction("mystery", 2, 1, []), [0, 1], [0])
+    with pytest.raises(UnsupportedOperationError, match="'mystery' on 2 qubit.* has no definition"):
+        qmosaic.compile(blank, "line-3x3", options=OPTS)

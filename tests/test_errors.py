@@ -15,7 +15,7 @@ from qiskit.converters import circuit_to_dag
 from qiskit.transpiler.exceptions import TranspilerError
 
 import qmosaic
-from conftest import FAST
+from conftest import FAST, assert_verified
 from qmosaic.errors import (
     BudgetError, CapacityError, CircuitParseError, NetworkError, NetworkFileError, PassError,
     QmosaicError, RelayError, SolverError, UnsupportedOperationError, VerificationError,
@@ -396,6 +396,35 @@ def test_impossible_budget_is_a_budget_error():
 def test_bad_options(kwargs, pattern):
     with pytest.raises(QmosaicError, match=pattern):
         qmosaic.CompileOptions(**kwargs)
+
+
+def test_numpy_numbers_are_taken_as_plain_ones():
+    """NumPy integers and floats (from ``np.arange``, a data frame) were refused as if the value
+    were wrong ("seed must be an integer >= 0, got np.int64(3)"; found by fuzzing): options and
+    network fields hold them as plain numbers, and the compile is the plain one's."""
+    import numpy as np
+
+    options = qmosaic.CompileOptions(seed=np.int64(3), time_limit=np.float32(2.0), effort="fast")
+    assert (type(options.seed), type(options.time_limit)) == (int, float) and options.seed == 3
+    net = Network.from_modules(list(np.array([3, 3])), [(0, 1)], comm_qubits=np.int64(2))
+    assert [type(q.qubits) for q in net.qpus] == [int, int] and net.qpus[0].comm_qubits == 2
+    qc = QuantumCircuit(5)
+    qc.h(0)
+    for i in range(4):
+        qc.cx(i, i + 1)
+    plain = qmosaic.compile(qc, Network.from_modules([3, 3], [(0, 1)], comm_qubits=2),
+                            options=qmosaic.CompileOptions(seed=3, time_limit=2.0, effort="fast"))
+    result = qmosaic.compile(qc, net, options=options)
+    assert result.qasm() == plain.qasm()
+    assert_verified(result)
+    with pytest.raises(QmosaicError, match=r"seed must be an integer >= 0, got .*2\.5"):
+        qmosaic.CompileOptions(seed=np.float64(2.5))
+
+
+def test_an_unknown_device_in_from_modules_names_the_known_ones():
+    """A bare ``KeyError: 'quantinuum-h1'`` before (found by fuzzing); a network file says so too."""
+    with pytest.raises(NetworkError, match=r"unknown device 'quantinuum-h1'; known: .*quantinuum-h2"):
+        Network.from_modules([3, 3], [(0, 1)], device="quantinuum-h1")
 
 
 def test_unknown_solver_in_options_is_a_solver_error():
