@@ -36,6 +36,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import rustworkx as rx
 from qiskit.circuit import ClassicalRegister, Clbit, Gate, QuantumRegister, Qubit
 from qiskit.circuit.library import CXGate, HGate, Measure, Reset, SwapGate, XGate, ZGate
 from qiskit.dagcircuit import DAGCircuit
@@ -104,8 +105,9 @@ class CommPlan:
 
 class _Lowerer:
     def __init__(self, dag: DAGCircuit, network: Network, partition: Partition, inter,
-                 windows: list[Window] = (), *, hypergraph: Hypergraph | None = None, reorder: bool = False) -> None:
-        self.net, self.part, self.reorder = network, partition, reorder
+                 windows: list[Window] = (), *, hypergraph: Hypergraph | None = None, reorder: bool = False,
+                 around: bool = True) -> None:
+        self.net, self.part, self.reorder, self.around = network, partition, reorder, around
         self.placement = np.asarray(partition.placement, dtype=np.int64)
         self.homes: list[int] = self.placement.tolist()
         self.server_planned = np.asarray(partition.server, dtype=np.int64)
@@ -329,11 +331,12 @@ class _Lowerer:
             return None
         k = failed if failed in stuck else stuck[0]
         a, m, b = (self.net.qpus[j].name for j in (path[0], k, path[-1]))
-        park = ", or leave one of its data qubits free (it parks an EPR half there)" if not self._unplaced[k] else ""
+        park = (", or leave one of its data qubits free (it parks an EPR half there: fewer circuit qubits, or a larger "
+                "QPU)") if not self._unplaced[k] else ""
         return RelayError(
             f"QPU {m!r} has {self.net.qpus[k].comm_qubits} communication qubit(s), too few to relay "
             f"entanglement from {a!r} to {b!r} (a relay holds two EPR halves at once); give it at least 2 "
-            f"(comm_qubits) in a network file, or link {a!r} and {b!r} directly{park}", qpu=k)
+            f"(comm_qubits), or link {a!r} and {b!r} directly{park}", qpu=k)
 
     def wire(self, h: int, k: int) -> Qubit:
         comm = self.holders[h][k]
@@ -381,16 +384,44 @@ class _Lowerer:
             adj.setdefault(b, []).append(a)
         prev, order = {k: None}, [k]
         for node in order:
-            if node in self.holders[h] and (self._spare(node, h) or self._spot(node, h) is not None):
+            if node in self.holders[h] and self._sends(node, h):
                 path = [node]
                 while prev[path[-1]] is not None:
                     path.append(prev[path[-1]])
-                return path
+                return self._around_stuck(h, path)
             for nxt in sorted(adj.get(node, ())):
                 if nxt not in prev:
                     prev[nxt] = node
                     order.append(nxt)
-        return list(self.net.route(src, k))
+        return self._around_stuck(h, list(self.net.route(src, k)))
+
+    def _sends(self, k: int, h: int) -> bool:
+        """A holder of h on QPU k can send it on: a communication qubit to lend, or a data qubit to park on."""
+        return self._spare(k, h) or self._spot(k, h) is not None
+
+    def _around_stuck(self, h: int, path: list[int]) -> list[int]:
+        """``path``, or where a QPU on its way cannot relay (one communication qubit, every data
+        qubit placed on: nowhere to park an EPR half), the shortest route to its end from a holder
+        of h that can send (:meth:`_sends`) around all such QPUs, if there is one: it may cost
+        more ebits than the tree, but the tree's route cannot be made (on a ring of four
+        two-qubit ion modules, three full and one empty, the route between two full ones through
+        the third, where the empty one is as near)."""
+        if not self.around or not any(self._stuck(m) for m in path[1:-1]):
+            return path
+        weights = [link.weight(self.net.objective) for link in self.net.links]
+        best = None
+        for start in sorted(self.holders[h]):
+            if self._sends(start, h):
+                graph = self.net.graph.copy()
+                graph.remove_nodes_from([m for m in range(len(self.net.qpus)) if self._stuck(m)
+                                         and m not in (start, path[-1])])
+                found = rx.dijkstra_shortest_paths(graph, start, path[-1], lambda e: weights[e])
+                if path[-1] in found and (best is None or len(found[path[-1]]) < len(best)):
+                    best = [int(m) for m in found[path[-1]]]
+        return path if best is None else best  # else the relay error names the QPU
+
+    def _stuck(self, k: int) -> bool:
+        return self.net.qpus[k].comm_qubits < 2 and not self._unplaced[k]
 
     def _spare(self, k: int, h: int) -> bool:
         """QPU k can lend a communication qubit for sending h onward (free, or evictable)."""
@@ -634,7 +665,7 @@ def unplaced(network: Network, placement) -> list[int]:
 
 def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=None, *, teledata: bool = True,
           link_weight: np.ndarray | None = None, materialize: bool = True,
-          start_away: bool = True, remember: bool = False) -> tuple[DAGCircuit, CommPlan]:
+          start_away: bool = True, remember: bool = False, around: bool = True) -> tuple[DAGCircuit, CommPlan]:
     """Lower the logical DAG; return the DAG over logical + communication wires and the plan.
 
     ``teledata`` lets qubits move (TeleData) where that costs less under ``link_weight``
@@ -652,16 +683,21 @@ def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=
     most ``REMEMBER_MAX_OPS`` operations): the placer lowers placements to compare them
     (:func:`spent_ebits`), and the compiler then lowers the winner.  The caller must not change
     a remembered DAG.
+
+    ``around=False`` raises :class:`~qmosaic.RelayError` where a copy's route passes a QPU that
+    cannot relay, instead of going around it at a cost in ebits (``_Lowerer._around_stuck``):
+    the placer ranks such placements as unlowerable, and the compiler places again with a
+    data qubit left free there first (:mod:`~qmosaic.passes.relay`).
     """
     memo = interactions.derived("lowered", dict) if interactions is not None else {}
-    key = (partition.placement, partition.server, teledata, start_away,
+    key = (partition.placement, partition.server, teledata, start_away, around,
            None if link_weight is None else np.asarray(link_weight).tobytes())
     kept = memo.pop(key, None)
     if kept is not None and kept[0] is dag:
         out, plan = kept[1:]
     else:
         out, plan = _lower(dag, network, partition, interactions, teledata=teledata, link_weight=link_weight,
-                           start_away=start_away)
+                           start_away=start_away, around=around)
     if remember and dag.num_ops() <= REMEMBER_MAX_OPS:  # top-level operations (size() refuses control flow)
         memo[key] = (dag, out, plan)
         while len(memo) > REMEMBERED:
@@ -670,17 +706,18 @@ def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=
 
 
 def _lower(dag: DAGCircuit, network: Network, partition: Partition, interactions, *, teledata: bool,
-           link_weight: np.ndarray | None, start_away: bool) -> tuple[DAGCircuit, CommPlan]:
+           link_weight: np.ndarray | None, start_away: bool, around: bool) -> tuple[DAGCircuit, CommPlan]:
     """:func:`lower`, corrections not materialized, without remembering."""
     inter = interactions if interactions is not None else analyse_interactions(dag)
     hg = build_hypergraph(inter)
     weight = np.ones(len(network.links)) if link_weight is None else np.asarray(link_weight)
-    out, plan = _lower_with(dag, network, partition, inter, hg, weight, teledata=teledata, start_away=start_away)
+    out, plan = _lower_with(dag, network, partition, inter, hg, weight, teledata=teledata, start_away=start_away,
+                            around=around)
     if plan.crowded and plan.crowded >= EVICTED_SHARE * plan.ebits:
         for other_partition, reorder in _retries(hg, partition, network):
             try:
                 other = _lower_with(dag, network, other_partition, inter, hg, weight, teledata=teledata,
-                                    start_away=start_away, reorder=reorder)
+                                    start_away=start_away, reorder=reorder, around=around)
             except CommunicationError:  # these copies would need a relay where no QPU can be one
                 continue
             if _spent(other[1], network, weight) < _spent(plan, network, weight):
@@ -705,13 +742,14 @@ def spent_ebits(dag: DAGCircuit, network: Network, partition: Partition, interac
     can make (``CommunicationError``): how the compiler ranks placements by their lowering."""
     try:
         return lower(dag, network, partition, interactions, materialize=False, start_away=start_away,
-                     remember=True)[1].ebits
+                     remember=True, around=False)[1].ebits
     except CommunicationError:
         return math.inf
 
 
 def _lower_with(dag: DAGCircuit, network: Network, partition: Partition, inter, hg: Hypergraph, weight: np.ndarray,
-                *, teledata: bool, start_away: bool, reorder: bool = False) -> tuple[DAGCircuit, CommPlan]:
+                *, teledata: bool, start_away: bool, reorder: bool = False,
+                around: bool = True) -> tuple[DAGCircuit, CommPlan]:
     """One lowering with ``partition``'s servers (see :func:`lower`)."""
     windows: list[Window] = []
     if teledata:
@@ -721,7 +759,7 @@ def _lower_with(dag: DAGCircuit, network: Network, partition: Partition, inter, 
             dag, inter, hg = ordered.dag, ordered.inter, ordered.hg
             partition = replace(partition, server=tuple(ordered.server.tolist()))
         windows = ordered.windows
-    low = _Lowerer(dag, network, partition, inter, windows, hypergraph=hg, reorder=reorder)
+    low = _Lowerer(dag, network, partition, inter, windows, hypergraph=hg, reorder=reorder, around=around)
     return low.run(dag), low.plan
 
 

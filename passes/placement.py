@@ -1158,7 +1158,8 @@ def _lowered(dag: DAGCircuit, network: Network, partition: Partition, *, interac
     imports this one: imported here)."""
     from .lowering import lower
 
-    return lower(dag, network, partition, interactions, materialize=False, start_away=start_away, remember=True)[1]
+    return lower(dag, network, partition, interactions, materialize=False, start_away=start_away, remember=True,
+                 around=False)[1]
 
 
 def _fewer_evicted(dag: DAGCircuit, inter: Interactions, hg: Hypergraph, best: Partition, searched: tuple, *,

@@ -6,7 +6,9 @@ the lowering raises :class:`~qmosaic.RelayError`.
 :func:`lower_relaying` then places the circuit again on the network with one data qubit fewer
 there, and again for the next such QPU, while the circuit still fits.  The placement's status
 and bound are then those of the narrowed network (a lower bound there is none on the network
-as given): ``Partition.narrowed`` names the QPUs and the data qubits the placer had.
+as given): ``Partition.narrowed`` names the QPUs and the data qubits the placer had.  Where
+the circuit no longer fits, the copies of the placements tried go around the QPUs that cannot
+relay, by longer routes where there are some (the cheapest of those lowerings is kept).
 
 ``qmosaic.compile`` lowers through :func:`lower_relaying`; in a pass manager (the Qiskit
 plugin's layout stage) :class:`RelayRoom` runs it after ``ILPPlacement``, so the placement
@@ -45,16 +47,19 @@ def lower_relaying(dag: DAGCircuit, network: Network, inter, partition: Partitio
     with one communication qubit (see the module docstring).  Outside the fast
     ``effort`` the fast placement is made too and the one the lowering spends less on is kept:
     the full effort's own check by lowering ran on the narrowed network, where nothing parks."""
-    room = [q.qubits for q in network.qpus]
+    room, tried = [q.qubits for q in network.qpus], []
     while True:
         try:
-            lowered, plan = lower(dag, network, partition, inter, materialize=False, start_away=start_away)
+            lowered, plan = lower(dag, network, partition, inter, materialize=False, start_away=start_away,
+                                  around=False)
             return lowered, plan, partition
         except RelayError as exc:
+            tried.append(partition)
             k = exc.qpu
             if k is None or room[k] < network.qpus[k].qubits or partition.placement.count(k) < room[k] \
                     or sum(room) - 1 < dag.num_qubits():
-                raise  # narrowed once already, a data qubit free already, or no room to free one
+                # narrowed once already, a data qubit free already, or no room to free one
+                return _around(dag, network, inter, tried, start_away=start_away, error=exc)
             room[k] -= 1
             narrower = replace(network, qpus=tuple(replace(q, qubits=r) for q, r in zip(network.qpus, room)))
             partition = placer(narrower, effort)
@@ -64,6 +69,23 @@ def lower_relaying(dag: DAGCircuit, network: Network, inter, partition: Partitio
                                 key=lambda p: spent_ebits(dag, network, p, inter, start_away=start_away))
             partition = replace(partition, narrowed=tuple((q.name, r) for q, r in zip(network.qpus, room)
                                                           if r < q.qubits))
+
+
+def _around(dag: DAGCircuit, network: Network, inter, tried: list[Partition], *, start_away: bool,
+            error: RelayError) -> tuple[DAGCircuit, CommPlan, Partition]:
+    """The cheapest lowering of the placements ``tried`` whose copies go around QPUs that cannot
+    relay (``lower(around=True)``: routes longer than the copies' trees); ``error`` if none can."""
+    best = None
+    for partition in tried:
+        try:
+            lowered, plan = lower(dag, network, partition, inter, materialize=False, start_away=start_away)
+        except RelayError:
+            continue
+        if best is None or plan.ebits < best[1].ebits:
+            best = (lowered, plan, partition)
+    if best is None:
+        raise error
+    return best
 
 
 class RelayRoom(AnalysisPass):

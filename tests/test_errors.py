@@ -573,5 +573,5 @@ def test_relay_through_a_full_chiplet_names_the_route():
     with pytest.raises(NetworkError) as info:
         qmosaic.compile(qft_cp(32), "cepheus-chiplets", options=qmosaic.CompileOptions(effort="fast"))
     assert re.search(r"QPU 'chip\d' has 1 communication qubit\(s\), too few to relay entanglement from 'chip\d' to "
-                     r"'chip\d' .* give it at least 2 \(comm_qubits\) in a network file, or link 'chip\d' and "
+                     r"'chip\d' .* give it at least 2 \(comm_qubits\), or link 'chip\d' and "
                      r"'chip\d' directly, or leave one of its data qubits free", message(info))

@@ -370,6 +370,32 @@ def test_a_qpu_with_one_communication_qubit_relays_by_parking_on_a_free_data_qub
     assert_verified(result)
 
 
+def all_pairs_on_a_ring() -> tuple[QuantumCircuit, Network]:
+    """Six qubits, every pair interacting, on a ring of four two-qubit ion modules with one
+    communication qubit each."""
+    qc = QuantumCircuit(6)
+    qc.h(range(6))
+    for a in range(6):
+        for b in range(a + 1, 6):
+            qc.cz(a, b)
+    return qc, Network.from_modules([2] * 4, [(0, 1), (1, 2), (2, 3), (3, 0)], comm_qubits=1, name="ring4x2")
+
+
+@pytest.mark.parametrize("effort", ["fast", "full"])
+def test_a_copy_goes_around_a_qpu_that_cannot_relay(effort):
+    """A ring of four two-qubit ion modules with one communication qubit each; six qubits, every
+    pair interacting.  Three modules fill up, so a copy between the two that are not linked
+    has to pass a QPU with one communication qubit and no data qubit to park on, along its
+    Steiner tree, when the empty fourth is as near: it goes round there instead.  It raised
+    RelayError at both efforts, and placing again with a data qubit left free ran out of room
+    (found by fuzzing).  The output is simulated."""
+    qc, net = all_pairs_on_a_ring()
+    result = qmosaic.compile(qc, net, options=qmosaic.CompileOptions(time_limit=2, effort=effort))
+    assert len(set(result.report["placement"])) == 3  # three modules full, the fourth relays
+    assert result.report["ebits"]["total"] <= 8
+    assert_verified(result)
+
+
 def _random_cp_cx(seed: int, n: int = 7) -> QuantumCircuit:
     rng = __import__("random").Random(seed)
     qc = QuantumCircuit(n)

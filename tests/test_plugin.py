@@ -324,6 +324,22 @@ def test_the_layout_stage_leaves_room_for_a_relay_as_compile_does(effort, device
     assert check(qc, out, net) > 1 - 1e-6
 
 
+def test_the_layout_stage_fixes_a_placement_whose_copies_go_around():
+    """The ring of four two-qubit modules with one communication qubit each, six qubits all
+    interacting (``test_a_copy_goes_around_a_qpu_that_cannot_relay``): no placement leaves
+    room for every relay, so the layout stage fixes one whose copies go around, and the routing
+    stage lowers it so (it raised RelayError there); the output is simulated."""
+    from test_issue4_limits import all_pairs_on_a_ring
+
+    qc, net = all_pairs_on_a_ring()
+    pm = generate_preset_pass_manager(
+        2, target=network_target(net, qmosaic_options=CompileOptions(time_limit=2, seed=0, effort="fast")),
+        seed_transpiler=0, **PLUGINS)
+    out = pm.run(qc)
+    assert out.count_ops()["epr"] <= 8
+    assert check(qc, out, net) > 1 - 1e-6
+
+
 def test_relay_room_does_nothing_where_no_qpu_parks(monkeypatch):
     """Networks without a QPU of one communication qubit are not lowered in the layout stage
     (every relay has two there: placing again cannot help)."""
