@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 from .errors import QmosaicError
@@ -175,10 +176,17 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _warn(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings on one line, as errors are (not Python's file:line form)."""
+    print(f"qmosaic: warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warn
+            return args.func(args)
     except QmosaicError as exc:
         print(f"qmosaic: error: {exc}", file=sys.stderr)
         return 2

@@ -16,6 +16,8 @@ own to be compared on.
 
 from __future__ import annotations
 
+import warnings
+
 from qiskit import QuantumCircuit, transpile
 from qiskit.circuit import ControlFlowOp, Gate
 from qiskit.transpiler.passes import RemoveFinalMeasurements
@@ -27,6 +29,7 @@ from .errors import VerificationError
 __all__ = ["process_fidelity", "split_reuse", "MAX_VERIFY_QUBITS"]
 
 MAX_VERIFY_QUBITS = 28
+SLOW_VERIFY_QUBITS = 24  # above this, a warning: each simulated qubit doubles the time (minutes near the limit)
 
 
 def _unitary_part(circuit: QuantumCircuit, what: str) -> QuantumCircuit:
@@ -140,6 +143,9 @@ def process_fidelity(original: QuantumCircuit, compiled: QuantumCircuit, initial
         raise VerificationError(f"verification needs {width} simulated qubits ({len(active)} active in the compiled "
                                 f"circuit + {n} references), more than the limit {MAX_VERIFY_QUBITS}; "
                                 "verify a smaller circuit")
+    if width > SLOW_VERIFY_QUBITS:
+        warnings.warn(f"verifying by simulation on {width} qubits ({len(active)} active in the compiled circuit + {n} "
+                      "references): each qubit doubles the time, so this may take minutes", stacklevel=2)
     pos = {p: i for i, p in enumerate(active)}
     refs = list(range(len(active), width))
     check = QuantumCircuit(width)

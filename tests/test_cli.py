@@ -246,6 +246,20 @@ def test_report_and_output_naming_one_file_are_refused(tmp_path):
     assert not dest.exists()
 
 
+def test_a_warning_is_one_line_too(tmp_path, monkeypatch, capsys):
+    """A warning (here: verification simulates many qubits) reads like an error line, not
+    Python's ``file:line: UserWarning`` form; the compile and its check go on."""
+    import qmosaic.verify as verify
+    from qmosaic.cli import main
+
+    monkeypatch.setattr(verify, "SLOW_VERIFY_QUBITS", 2)
+    assert main(["compile", GHZ, "-n", "pair-2x4", "-o", str(tmp_path / "o.qasm"), "--verify", *FAST]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert not any("UserWarning" in line for line in err)
+    assert sum(line.startswith("qmosaic: warning: verifying by simulation on ") for line in err) == 1
+    assert any(line.startswith("process fidelity 1.0") for line in err)
+
+
 def test_report_and_circuit_both_on_stdout_are_refused():
     """``--report -`` with the default ``-o -`` wrote the circuit and then the report to stdout,
     exit 0, neither readable (found by fuzzing)."""

@@ -529,6 +529,20 @@ def test_verifying_too_wide_a_circuit_is_refused():
         process_fidelity(qc, qc, list(range(n)), list(range(n)))
 
 
+def test_verifying_a_wide_circuit_warns_that_it_is_slow(monkeypatch):
+    """Near the limit one check took minutes with no word (found by fuzzing): above
+    ``SLOW_VERIFY_QUBITS`` a warning says how many qubits are simulated; the answer is unchanged."""
+    import qmosaic.verify as verify
+
+    qc = QuantumCircuit(3)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.cx(1, 2)
+    monkeypatch.setattr(verify, "SLOW_VERIFY_QUBITS", 5)
+    with pytest.warns(UserWarning, match=r"verifying by simulation on 6 qubits \(3 active .* \+ 3 references\)"):
+        assert verify.process_fidelity(qc, qc, [0, 1, 2], [0, 1, 2]) == pytest.approx(1.0)
+
+
 def test_verifying_with_a_mismatched_layout_is_refused():
     from qmosaic.verify import process_fidelity
 
