@@ -679,7 +679,7 @@ def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=
     with short-lived servers, and keeps the cheapest (:func:`_retries`).
 
     ``remember`` keeps the answer with the analysis (``interactions``) for the next call with
-    the same DAG and arguments, which takes it (at most ``REMEMBERED`` answers, circuits of at
+    the same DAG, network and arguments, which takes it (at most ``REMEMBERED`` answers, circuits of at
     most ``REMEMBER_MAX_OPS`` operations): the placer lowers placements to compare them
     (:func:`spent_ebits`), and the compiler then lowers the winner.  The caller must not change
     a remembered DAG.
@@ -693,13 +693,13 @@ def lower(dag: DAGCircuit, network: Network, partition: Partition, interactions=
     key = (partition.placement, partition.server, teledata, start_away, around,
            None if link_weight is None else np.asarray(link_weight).tobytes())
     kept = memo.pop(key, None)
-    if kept is not None and kept[0] is dag:
-        out, plan = kept[1:]
+    if kept is not None and kept[0] is dag and kept[1] is network:  # a narrowed network numbers qubits otherwise
+        out, plan = kept[2:]
     else:
         out, plan = _lower(dag, network, partition, interactions, teledata=teledata, link_weight=link_weight,
                            start_away=start_away, around=around)
     if remember and dag.num_ops() <= REMEMBER_MAX_OPS:  # top-level operations (size() refuses control flow)
-        memo[key] = (dag, out, plan)
+        memo[key] = (dag, network, out, plan)
         while len(memo) > REMEMBERED:
             memo.pop(next(iter(memo)))
     return (materialize_dag(out) if materialize else out), plan

@@ -370,6 +370,23 @@ def test_a_qpu_with_one_communication_qubit_relays_by_parking_on_a_free_data_qub
     assert_verified(result)
 
 
+def test_a_lowering_remembered_on_a_narrowed_network_is_not_reused_on_the_whole_one():
+    """Five qubits on a line of four two-qubit ion modules with one communication qubit each: a
+    QPU must relay, so the circuit is placed again on a network with a data qubit fewer there.
+    The placer remembered its lowerings on that narrower network, which numbers the
+    communication qubits otherwise, and the compiler took one for the whole network: routing
+    failed on two wires mapped to one qubit (found by fuzzing).  The output is simulated."""
+    qc = QuantumCircuit.from_qasm_str(
+        'OPENQASM 2.0; include "qelib1.inc"; qreg q[5]; cx q[3],q[0]; cz q[2],q[0]; cx q[4],q[0]; h q[3]; h q[4]; '
+        'cp(2.96) q[1],q[2]; cz q[4],q[0]; cx q[2],q[0]; cp(0.14) q[2],q[0]; cx q[0],q[4]; cp(2.0) q[2],q[0]; '
+        'cx q[4],q[0]; cp(1.99) q[4],q[1]; cx q[0],q[3]; cp(1.02) q[4],q[1]; cx q[3],q[2]; rz(2.07) q[0]; '
+        'cx q[4],q[3]; rz(1.35) q[2]; cx q[2],q[4];')
+    net = Network.from_modules([2] * 4, [(0, 1), (1, 2), (2, 3)], comm_qubits=1, name="line4x2")
+    result = qmosaic.compile(qc, net, options=qmosaic.CompileOptions(effort="fast"))
+    assert result.report["solver"]["narrowed"]
+    assert_verified(result)
+
+
 def all_pairs_on_a_ring() -> tuple[QuantumCircuit, Network]:
     """Six qubits, every pair interacting, on a ring of four two-qubit ion modules with one
     communication qubit each."""
