@@ -409,16 +409,17 @@ class _Lowerer:
         if not self.around or not any(self._stuck(m) for m in path[1:-1]):
             return path
         weights = [link.weight(self.net.objective) for link in self.net.links]
-        best = None
+        end, best = path[-1], (math.inf, path)  # else the relay error names the QPU
         for start in sorted(self.holders[h]):
             if self._sends(start, h):
                 graph = self.net.graph.copy()
                 graph.remove_nodes_from([m for m in range(len(self.net.qpus)) if self._stuck(m)
-                                         and m not in (start, path[-1])])
-                found = rx.dijkstra_shortest_paths(graph, start, path[-1], lambda e: weights[e])
-                if path[-1] in found and (best is None or len(found[path[-1]]) < len(best)):
-                    best = [int(m) for m in found[path[-1]]]
-        return path if best is None else best  # else the relay error names the QPU
+                                         and m not in (start, end)])
+                length = rx.dijkstra_shortest_path_lengths(graph, start, lambda e: weights[e], goal=end)
+                if end in length and length[end] < best[0]:  # ranked as the network's routes are
+                    found = rx.dijkstra_shortest_paths(graph, start, end, lambda e: weights[e])[end]
+                    best = (length[end], [int(m) for m in found])
+        return best[1]
 
     def _stuck(self, k: int) -> bool:
         return self.net.qpus[k].comm_qubits < 2 and not self._unplaced[k]
