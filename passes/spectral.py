@@ -13,18 +13,25 @@ the sets from their lowest qubit, as in the breadth-first order.  A set whose se
 eigenvalue is repeated (a ring, a complete graph: any rotation within the eigenspace is a
 Fiedler vector, and which one a LAPACK build returns is not defined) keeps index order, so
 the answer depends on the input only.  Dense ``eigh`` costs O(n^3): not above
-``MAX_QUBITS`` qubits in one set (360 qubits: about 30 ms).
+``MAX_QUBITS`` qubits in one set (360 qubits: about 30 ms).  It runs on one BLAS thread from
+``ONE_THREAD_FROM`` qubits on: a second thread buys nothing at these sizes, and where another
+process keeps the other core busy the threads wait on each other (a 100-qubit set on this
+2-core machine with one core busy: 35 to 137 ms on two threads, 2.7 ms on one).
 """
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .spread import connected_sets
 
 __all__ = ["spectral_order", "MAX_QUBITS"]
 
 MAX_QUBITS = 400
+ONE_THREAD_FROM = 32  # qubits in a set; below, OpenBLAS runs eigh on one thread anyway
 _REPEATED = 1e-6  # relative gap below which the second and third eigenvalues count as one
 
 
@@ -33,7 +40,8 @@ def spectral_order(n: int, pairs: np.ndarray) -> np.ndarray | None:
     None if no set of three or more qubits has a well-defined one (the order would be index order,
     or near it) or a set has more than ``MAX_QUBITS`` qubits."""
     sets = connected_sets(n, pairs)
-    if max(map(len, sets)) > MAX_QUBITS:
+    largest = max(map(len, sets))
+    if largest > MAX_QUBITS:
         return None
     label, position = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
     for i, members in enumerate(sets):
@@ -41,11 +49,12 @@ def spectral_order(n: int, pairs: np.ndarray) -> np.ndarray | None:
     by_set = np.argsort(label[pairs[:, 0]], kind="stable")  # each set's gates together, one pass
     bounds = np.searchsorted(label[pairs[by_set, 0]], np.arange(len(sets) + 1))
     order, moved = [], False
-    for i, members in enumerate(sets):
-        local = position[pairs[by_set[bounds[i]:bounds[i + 1]]]]
-        ranked = _fiedler_ranked(members, local) if len(members) > 2 else None
-        moved |= ranked is not None
-        order.extend(members if ranked is None else ranked)
+    with threadpool_limits(limits=1, user_api="blas") if largest >= ONE_THREAD_FROM else contextlib.nullcontext():
+        for i, members in enumerate(sets):
+            local = position[pairs[by_set[bounds[i]:bounds[i + 1]]]]
+            ranked = _fiedler_ranked(members, local) if len(members) > 2 else None
+            moved |= ranked is not None
+            order.extend(members if ranked is None else ranked)
     return np.array(order, dtype=np.int64) if moved else None
 
 

@@ -6,11 +6,13 @@ import dataclasses
 
 import numpy as np
 import pytest
+import threadpoolctl
 from qiskit import QuantumCircuit
 
 import qmosaic
 from conftest import FAST, check_compiled
-from qmosaic.passes.spectral import spectral_order
+from qmosaic.passes import spectral
+from qmosaic.passes.spectral import ONE_THREAD_FROM, spectral_order
 
 QUICK = dataclasses.replace(FAST, effort="fast")
 
@@ -55,6 +57,30 @@ def test_connected_sets_are_ordered_each_on_its_own_from_their_lowest_qubit():
     """A path 5-6-7-8 and a path 0-2-4-1-3 (labels shuffled); qubit 9 interacts with nothing."""
     pairs = np.array([(5, 6), (6, 7), (7, 8), (0, 2), (2, 4), (4, 1), (1, 3)], dtype=np.int64)
     assert spectral_order(10, pairs).tolist() == [0, 2, 4, 1, 3, 5, 6, 7, 8, 9]
+
+
+def test_a_large_set_is_ordered_on_one_blas_thread_and_the_same_as_on_two(monkeypatch):
+    """Two BLAS threads wait on each other where another process keeps a core busy: a large
+    set's eigenvectors are computed on one, small ones as they were, and the order is the same."""
+    m = ONE_THREAD_FROM // 2
+    threads: list[int] = []
+    ranked = spectral._fiedler_ranked
+
+    def counting(members, local):
+        threads.append(min(lib["num_threads"] for lib in threadpoolctl.threadpool_info()
+                           if lib["user_api"] == "blas"))
+        return ranked(members, local)
+
+    monkeypatch.setattr(spectral, "_fiedler_ranked", counting)
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        wide = spectral_order(2 * m, _ladder_pairs(m))
+        assert threads == [1]
+        small = spectral_order(10, _ladder_pairs(5))
+        assert threads[1] == 2
+    monkeypatch.setattr(spectral, "ONE_THREAD_FROM", 10 * m)
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        assert spectral_order(2 * m, _ladder_pairs(m)).tolist() == wide.tolist()
+    assert small is not None and threads[2] == 2
 
 
 def _ladder_with_swap_test(m: int, layers: int) -> QuantumCircuit:
