@@ -2,11 +2,15 @@
 
 >>> from qiskit import transpile
 >>> net = qmosaic.Network.preset("line-3x3")                            # doctest: +SKIP
->>> out = transpile(qc, target=net.target(), layout_method="qmosaic",
+>>> out = transpile(qc, target=net.target(), init_method="qmosaic", layout_method="qmosaic",
 ...                 routing_method="qmosaic", seed_transpiler=7)        # doctest: +SKIP
 
 The plugins are registered as entry points (``pyproject.toml``) under the name ``qmosaic``
-for the ``layout``, ``routing`` and ``scheduling`` stages of Qiskit's preset pass managers.
+for the ``init``, ``layout``, ``routing`` and ``scheduling`` stages of Qiskit's preset pass
+managers.  ``init_method="qmosaic"`` is optional but recommended: Qiskit's own ``init`` stage
+decomposes gates of three or more qubits as if the circuit's qubits were the network's
+physical ones, and on sparse QPUs (``cepheus-chiplets``) fails with ``Unable to translate ...
+{("ccx", 3)}`` before qmosaic runs (see :class:`QmosaicInitPlugin`).
 
 ``layout`` (:class:`QmosaicLayoutPlugin`)
     ``NormalizeForDistribution`` -> ``InteractionAnalysis`` -> ``ILPPlacement`` ->

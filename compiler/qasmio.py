@@ -21,6 +21,7 @@ __all__ = ["load_circuit", "dump_qasm3"]
 _QASM2_GATES = list(qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
 _GATE_DEFINITION = re.compile(r"(?:^|[;{}\s])gate\s+([A-Za-z_][A-Za-z0-9_]*)")
 _COMMENT = re.compile(r"//[^\n]*")
+_LEADING = re.compile(r"(?:\s|//[^\n]*|/\*.*?\*/)*", re.DOTALL)  # whitespace and comments of either kind
 
 
 def _qasm2_gates(text: str) -> list:
@@ -61,20 +62,24 @@ def decode_utf8(raw: bytes, *, where: str) -> str:
                                 "give an OpenQASM 2 or 3 file saved as UTF-8") from None
 
 
-def _version(text: str) -> int:
-    for line in text.splitlines():
-        stripped = line.split("//", 1)[0].strip()
-        if stripped:
-            return 3 if stripped.startswith("OPENQASM 3") else 2
-    return 2
+def _first_statement(text: str) -> str:
+    """``text`` from its first statement on: leading whitespace and comments (``//`` and ``/* */``,
+    which OpenQASM 3 allows before its header) skipped."""
+    return text[_LEADING.match(text).end():]
 
 
 def parse_qasm(text: str, *, where: str) -> QuantumCircuit:
-    """Parse OpenQASM 2 or 3 (by its header); errors carry the line."""
+    """Parse OpenQASM 2 or 3 (by its header); errors carry the line.  A byte-order mark that some
+    editors write first is dropped; a text with no statement is refused."""
+    text = text.removeprefix("\ufeff")
+    first = _first_statement(text)
+    if not first:
+        raise CircuitParseError(f"{where} has no OpenQASM statement (it is empty or only comments); give an "
+                                "OpenQASM 2 or 3 program, e.g. 'OPENQASM 2.0; include \"qelib1.inc\"; qreg q[2]; ...'")
     console = io.StringIO()  # the QASM 3 parser's ANTLR listener prints syntax errors to stderr
     try:
         with contextlib.redirect_stderr(console):
-            if _version(text) == 3:
+            if first.startswith("OPENQASM 3"):
                 circuit = qasm3.loads(text)
             else:
                 circuit = qasm2.loads(text, custom_instructions=_qasm2_gates(text), strict=False)

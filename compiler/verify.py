@@ -16,6 +16,7 @@ own to be compared on.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 from qiskit import QuantumCircuit, transpile
@@ -29,6 +30,7 @@ from .errors import VerificationError
 __all__ = ["process_fidelity", "split_reuse", "MAX_VERIFY_QUBITS"]
 
 MAX_VERIFY_QUBITS = 28
+MULTIPLEXER_DEPTH = 8  # a multiplexer's definition may hold smaller ones
 SLOW_VERIFY_QUBITS = 24  # above this, a warning: each simulated qubit doubles the time (minutes near the limit)
 
 
@@ -181,7 +183,23 @@ def _simulate(check: QuantumCircuit, *, shots: int, seed: int) -> float:
     dynamic = any(inst.operation.name in ("measure", "reset") or isinstance(inst.operation, ControlFlowOp)
                   for inst in check.data)
     sim = AerSimulator(method="statevector", seed_simulator=seed)
-    run = transpile(check, sim, optimization_level=0)
+    run = _without_multiplexers(transpile(check, sim, optimization_level=0))
     result = sim.run(run, shots=shots if dynamic else 1).result()
     probs = result.data(0)["probs"]
-    return float(probs.get(0, probs.get("0x0", 0.0)) if isinstance(probs, dict) else probs[0])
+    fidelity = float(probs.get(0, probs.get("0x0", 0.0)) if isinstance(probs, dict) else probs[0])
+    if not math.isfinite(fidelity):
+        raise VerificationError(f"the simulation gave a process fidelity of {fidelity}: an angle or the global phase "
+                                "of the input or the compiled circuit is not a finite number; give finite ones")
+    return fidelity
+
+
+def _without_multiplexers(circuit: QuantumCircuit) -> QuantumCircuit:
+    """``circuit`` with Aer's ``multiplexer`` instructions replaced by their definitions (one-qubit
+    unitaries and CNOTs), at most ``MULTIPLEXER_DEPTH`` levels deep: Qiskit's transpile for Aer
+    leaves them from an inverted ``Isometry``, and simulating one killed the process (qiskit-aer
+    0.18: a segmentation fault); their definitions simulate."""
+    for _ in range(MULTIPLEXER_DEPTH):
+        if "multiplexer" not in circuit.count_ops():
+            break
+        circuit = circuit.decompose(gates_to_decompose=["multiplexer"])
+    return circuit

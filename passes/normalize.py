@@ -102,6 +102,7 @@ class NormalizeForDistribution(TransformationPass):
         _refuse_variables(dag)
         order = list(dag.topological_op_nodes())
         unchanged = _normalize_nodes(dag, order)
+        _refuse_global_phase(dag)  # after the gates: their definitions add theirs
         return rotate_x_runs(merge_diagonal_blocks(dag, order if unchanged else None))
 
 
@@ -113,6 +114,20 @@ def _refuse_variables(dag: DAGCircuit) -> None:
         raise UnsupportedOperationError(
             f"the circuit uses classical variables ({names}); qmosaic compiles circuits over qubits and "
             "classical bits only: measure into classical bits and condition on them instead")
+
+
+def _refuse_global_phase(dag: DAGCircuit) -> None:
+    """A global phase with unbound parameters or that is not a finite number is refused, as a gate's
+    angle is: it went into the output unchanged, and verification then crashed (unbound) or
+    passed a fidelity of nan (inf or nan)."""
+    phase = dag.global_phase
+    if isinstance(phase, ParameterExpression) and phase.parameters:
+        raise UnsupportedOperationError(
+            f"the circuit's global phase has unbound parameters {sorted(str(x) for x in phase.parameters)}; "
+            "bind them (circuit.assign_parameters) before compiling")
+    if not _finite(phase):
+        raise UnsupportedOperationError(f"the circuit's global phase is not a finite number ({str(phase)[:24]}); "
+                                        "give a finite phase")
 
 
 def _normalize_nodes(dag: DAGCircuit, order: list | None = None) -> bool:

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import math
 import re
+import subprocess
 import sys
 
 import pytest
@@ -146,6 +147,31 @@ def test_unknown_gate_is_named(head):
         qmosaic.compile(head + "h q[0];\nfrobnicate q[0], q[1];\n", "pair-2x4", options=FAST)
 
 
+def test_a_comment_before_the_openqasm_3_header_is_read_as_openqasm_3():
+    """OpenQASM 3 allows comments of either kind before its header: a block comment first made
+    the file read as OpenQASM 2 and fail on its first line (found by fuzzing)."""
+    for lead in ("/* block\ncomment */\n", "// hi\n/* x */ "):
+        circuit = qmosaic.load_circuit(lead + QASM3_HEAD + "h q[0];\ncx q[0], q[1];\n")
+        assert dict(circuit.count_ops()) == {"h": 1, "cx": 1}
+
+
+def test_a_byte_order_mark_is_dropped(tmp_path):
+    """Some editors write a UTF-8 byte-order mark first; it was refused as a non-ASCII byte."""
+    path = tmp_path / "bom.qasm"
+    path.write_bytes(b"\xef\xbb\xbf" + (QASM2_HEAD + "h q[0];\ncx q[0], q[1];\n").encode())
+    assert_verified(qmosaic.compile(path, "pair-2x4", options=FAST))
+
+
+@pytest.mark.parametrize("text", ["", " \n\n", "// nothing\n/* at all */\n"], ids=["empty", "blank", "comments"])
+def test_a_text_with_no_statement_is_refused(tmp_path, text):
+    """An empty file compiled to an empty circuit, exit 0 (found by fuzzing): most likely the wrong file."""
+    path = tmp_path / "empty.qasm"
+    path.write_text(text)
+    with pytest.raises(CircuitParseError, match=r"empty\.qasm has no OpenQASM statement .*give an OpenQASM 2 or 3 "
+                                                r"program"):
+        qmosaic.load_circuit(path)
+
+
 def test_missing_circuit_file():
     with pytest.raises(CircuitParseError, match=r"cannot read circuit file .*nope\.qasm"):
         qmosaic.compile("does/not/exist/nope.qasm", "pair-2x4", options=FAST)
@@ -199,6 +225,37 @@ def test_angles_that_are_not_finite_are_refused(angle):
     text = 'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nU(0, 0, 1e999) q[0];\ncx q[0], q[1];\n'
     with pytest.raises(UnsupportedOperationError, match=r"gate u has a parameter that is not a finite number"):
         qmosaic.compile(text, "pair-2x4", options=FAST)
+
+
+@pytest.mark.parametrize("phase", [Parameter("g"), math.nan, math.inf], ids=["unbound", "nan", "inf"])
+def test_a_global_phase_unbound_or_not_finite_is_refused(phase):
+    """The global phase went into the output unchecked: unbound, verification then crashed in Aer;
+    nan or inf (OpenQASM's ``gphase(1e400)``), it reported a fidelity of nan, which passed (found
+    by fuzzing).  Refused as a gate's angle is."""
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.global_phase = phase
+    pattern = r"unbound parameters \['g'\]; bind them" if isinstance(phase, Parameter) else r"not a finite number"
+    with pytest.raises(UnsupportedOperationError, match=r"the circuit's global phase (has|is) " + pattern):
+        qmosaic.compile(qc, "pair-2x4", options=FAST)
+    text = QASM3_HEAD + "gphase(1e400);\nh q[0];\ncx q[0], q[1];\n"
+    with pytest.raises(UnsupportedOperationError, match=r"global phase is not a finite number"):
+        qmosaic.compile(text, "pair-2x4", options=FAST)
+
+
+def test_a_fidelity_of_nan_is_an_error_not_a_pass():
+    """``qmosaic verify`` of an input whose global phase is nan (``gphase(1e400)``) against a compiled
+    circuit simulated to a fidelity of nan, and ``nan < 1 - tolerance`` is false: the check passed."""
+    from qmosaic.verify import process_fidelity
+
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.cx(0, 1)
+    broken = qc.copy()
+    broken.global_phase = math.nan
+    with pytest.raises(VerificationError, match=r"process fidelity of nan: .*not a finite number"):
+        process_fidelity(broken, qc, [0, 1], [0, 1])
 
 
 def test_an_integer_angle_beyond_any_float_is_refused():
@@ -517,6 +574,20 @@ def test_verifying_an_input_with_a_unitary_instruction_still_works():
     qc.cx(2, 1)
     result = qmosaic.compile(qc, "pair-2x4", options=FAST)
     assert result.verify() > 1 - 1e-9
+
+
+def test_verifying_an_isometry_does_not_kill_the_process():
+    """The inverse of an ``Isometry`` reached Aer as its ``multiplexer`` instruction, and Aer died
+    of a segmentation fault simulating it (found by fuzzing); run in a child process so that a
+    crash fails this test only."""
+    code = ("import qmosaic\nfrom qiskit import QuantumCircuit\nfrom qiskit.circuit.library import Isometry\n"
+            "from qiskit.quantum_info import random_unitary\nqc = QuantumCircuit(2)\n"
+            "qc.append(Isometry(random_unitary(4, seed=1).data[:, :2], 0, 0), [0, 1])\nqc.cx(0, 1)\n"
+            "opts = qmosaic.CompileOptions(effort='fast', time_limit=5)\n"
+            "print(qmosaic.compile(qc, 'pair-2x4', options=opts).verify())\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert float(done.stdout.split()[-1]) > 1 - 1e-9
 
 
 def test_verifying_too_wide_a_circuit_is_refused():
