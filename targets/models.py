@@ -380,6 +380,12 @@ class Network:
         """The same machine, routing by ``objective``'s link weights."""
         return self if objective == self.objective else replace(self, objective=objective)
 
+    def without_budgets(self) -> "Network":
+        """The same machine with no link capping its EPR pairs."""
+        if not self.has_budgets:
+            return self
+        return replace(self, links=tuple(replace(link, max_ebits=None) for link in self.links))
+
     @cached_property
     def is_complete(self) -> bool:
         """True if every two QPUs share a link."""

@@ -492,3 +492,56 @@ def test_fidelity_objective_moves_placement_and_raises_estimate(tmp_path):
     assert (by_fidelity.report["schedule"]["success_probability"]
             > by_ebits.report["schedule"]["success_probability"])
     assert by_fidelity.verify() == pytest.approx(1.0, abs=1e-6)
+
+
+def _teledata_and_reuse_circuits() -> list[QuantumCircuit]:
+    """On two modules of 1 and 3: one TeleData move (1 ebit) where the placer's model counts 2,
+    and a fan-out that qubit reuse compiles with no ebit where the model counts 1."""
+    moved = QuantumCircuit(4, 4)
+    moved.cx(0, 3)
+    moved.cp(0.145, 1, 2)
+    moved.ccx(0, 3, 2)
+    moved.rxx(0.32, 0, 1)
+    moved.measure(range(4), range(4))
+    shared = QuantumCircuit(4, 4)
+    for t in (1, 2, 3):
+        shared.cx(0, t)
+        shared.h(0)
+        shared.rx(0.3, t)
+    shared.measure(range(4), range(4))
+    return [moved, shared]
+
+
+@pytest.mark.parametrize("effort", ["fast", "full"])
+def test_a_budget_as_large_as_the_unbudgeted_compile_spends_compiles(effort):
+    """The placer kept within budgets by its model's count, which TeleData moves and qubit reuse
+    undercut, so a budget equal to what the unbudgeted compile spent was refused (found by
+    fuzzing).  Placed again without the budgets, the lowering's count decides."""
+    net = Network.from_modules([1, 3], [(0, 1)], comm_qubits=2)
+    opts = dataclasses.replace(OPTS, effort=effort, time_limit=2)
+    for qc, reuse in zip(_teledata_and_reuse_circuits(), (False, True)):
+        free = qmosaic.compile(qc, net, options=dataclasses.replace(opts, reuse=reuse))
+        spent = free.report["ebits"]["per_link"]["m0-m1"]
+        capped = qmosaic.compile(qc, _with_budgets(net, (spent,)), options=dataclasses.replace(opts, reuse=reuse))
+        assert capped.report["ebits"]["per_link"]["m0-m1"] <= spent
+        assert_verified(capped)
+
+
+def test_a_budget_error_says_what_the_unbudgeted_compile_spends_and_that_much_compiles():
+    """Raising one link to the placer's figure only moved the shortfall to the next link, one
+    compile at a time (found by fuzzing); the error also names what the unbudgeted compile
+    spends on every link over budget, and those budgets compile."""
+    import random
+
+    net = Network.from_modules([2, 2, 2, 2], [(0, 1), (1, 2), (2, 3), (3, 0)], comm_qubits=2)
+    rng = random.Random(5)
+    qc = QuantumCircuit(8)
+    for _ in range(14):
+        qc.cx(*rng.sample(range(8), 2))
+    opts = dataclasses.replace(OPTS, effort="fast", reuse=False)
+    with pytest.raises(BudgetError, match=r"link m0-m1: .*needs 1 ebits but max_ebits is 0; .*; without budgets the "
+                                          r"compile spends m0-m1 1, m1-m2 2, m2-m3 3, m3-m0 1 on the links over them"):
+        qmosaic.compile(qc, _with_budgets(net, (0, 0, 0, 0)), options=opts)
+    result = qmosaic.compile(qc, _with_budgets(net, (1, 2, 3, 1)), options=opts)
+    assert result.report["ebits"]["per_link"] == {"m0-m1": 1, "m1-m2": 2, "m2-m3": 3, "m3-m0": 1}
+    assert_verified(result)
