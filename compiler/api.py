@@ -147,8 +147,10 @@ def _within_budgets(dag, net: Network, opts: CompileOptions, inter, reuse: Reuse
     over = [f"{link.name} {int(used)}" for used, link in zip(spent if spent is not None else (), net.links)
             if link.max_ebits is not None and used > link.max_ebits]
     if over:
-        raise BudgetError(f"{refused.args[0]}; without budgets the compile spends {', '.join(over)} on the links over "
-                          "them: max_ebits of at least that much compile it") from None
+        placer = refused.args[0].split("; raise max_ebits", 1)[0]  # its "at least" moves with the placement
+        raise BudgetError(f"{placer}; without budgets the compile spends {', '.join(over)} on the links over them: "
+                          "raise their max_ebits to at least that, add a link or QPU capacity, or shorten the "
+                          "circuit") from None
     raise refused
 
 
