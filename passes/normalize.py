@@ -213,7 +213,7 @@ def _expand_with_bits(dag: DAGCircuit, node, op) -> bool:
 
 def _normalize_control_flow(dag: DAGCircuit, node, op) -> bool:
     """Keep an if-block on one qubit, or holding one two-qubit gate controlled or diagonal on a qubit,
-    its blocks normalised like the circuit (Qiskit's translation behind the plugin, and the OpenQASM
+    drop one that holds nothing (refused before as "on 0 qubits"), its blocks normalised like the circuit (Qiskit's translation behind the plugin, and the OpenQASM
     export, read what they hold too); refuse any other control flow."""
     kept = True
     if isinstance(op, IfElseOp):
@@ -221,6 +221,9 @@ def _normalize_control_flow(dag: DAGCircuit, node, op) -> bool:
         if any(new is not old for new, old in zip(blocks, op.blocks)):
             op, kept = op.replace_blocks(blocks), False
             node = dag.substitute_node(node, op)
+        if not node.qargs and not any(block.data for block in blocks):  # does nothing: dropped
+            dag.remove_op_node(node)
+            return False
         if len(node.qargs) == 1 or any(diagonal_flags(op)):
             return kept
     raise UnsupportedOperationError(

@@ -136,3 +136,21 @@ def test_a_sub_circuit_that_measures_is_expanded():
     blank.append(Instruction("mystery", 2, 1, []), [0, 1], [0])
     with pytest.raises(UnsupportedOperationError, match="'mystery' on 2 qubit.* has no definition"):
         qmosaic.compile(blank, "line-3x3", options=OPTS)
+
+
+def test_an_empty_if_block_is_dropped():
+    """An if-block with nothing in it (on no qubit) was refused as control flow "on 0 qubits" (found
+    by fuzzing); it does nothing, so it is dropped.  The outcome distribution matches the input's."""
+    qc = QuantumCircuit(3, 3)
+    qc.h(0)
+    qc.measure(0, 0)
+    with qc.if_test((qc.clbits[0], 1)):
+        pass
+    qc.cx(0, 2)
+    qc.h(1)
+    qc.measure([0, 1, 2], [0, 1, 2])
+    result = qmosaic.compile(qc, _one_qubit_modules(3), options=OPTS)
+    want, got = _counts(qc, ["c"]), _counts(result.circuit, ["c"])
+    assert len(want) == 4
+    for key in set(want) | set(got):
+        assert got.get(key, 0) == pytest.approx(want.get(key, 0), abs=0.04), (want, got)
