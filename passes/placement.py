@@ -1210,9 +1210,9 @@ def check_budgets(usage, network: Network, *, what: str) -> None:
     """``BudgetError`` naming the first link whose ``max_ebits`` ``usage`` exceeds."""
     for used, link in zip(usage, network.links):
         if link.max_ebits is not None and used > link.max_ebits:
-            raise BudgetError(
-                f"link {link.name}: {what} needs {int(used)} ebits but max_ebits is {link.max_ebits}; "
-                f"raise max_ebits to at least {int(used)}, add a link or QPU capacity, or shorten the circuit")
+            need = f"link {link.name}: {what} needs {int(used)} ebits but max_ebits is {link.max_ebits}"
+            raise BudgetError(f"{need}; raise max_ebits to at least {int(used)}, add a link or QPU capacity, or "
+                              "shorten the circuit", need=need)
 
 
 def _exact(model: _Model, hg: Hypergraph, warm_placement: np.ndarray, network: Network, weights: Weights,

@@ -82,7 +82,12 @@ class SolverError(QmosaicError):
 
 
 class BudgetError(QmosaicError, TranspilerError):
-    """No placement fits the entanglement budgets (max_ebits) of the links."""
+    """No placement fits the entanglement budgets (max_ebits) of the links; ``need``: what was over
+    (``link L: ... needs N ebits but max_ebits is M``), the message without its advice."""
+
+    def __init__(self, message: str = "", *, need: str | None = None) -> None:
+        super().__init__(message)
+        self.need = need if need is not None else message
 
 
 class VerificationError(QmosaicError):

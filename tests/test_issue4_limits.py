@@ -522,6 +522,7 @@ def test_a_budget_as_large_as_the_unbudgeted_compile_spends_compiles(effort):
     opts = dataclasses.replace(OPTS, effort=effort, time_limit=2)
     for qc, reuse in zip(_teledata_and_reuse_circuits(), (False, True)):
         free = qmosaic.compile(qc, net, options=dataclasses.replace(opts, reuse=reuse))
+        assert_verified(free)
         spent = free.report["ebits"]["per_link"]["m0-m1"]
         capped = qmosaic.compile(qc, _with_budgets(net, (spent,)), options=dataclasses.replace(opts, reuse=reuse))
         assert capped.report["ebits"]["per_link"]["m0-m1"] <= spent
