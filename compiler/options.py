@@ -24,7 +24,8 @@ class CompileOptions:
     solver: ILP solver, ``"highs"`` (default, via highspy) or ``"cbc"``.
     time_limit: seconds for the placer (heuristic + ILP); the solver runs single-threaded.  Where a
         QPU with one communication qubit must relay and its data qubits are full, the circuit is
-        placed again (:mod:`~qmosaic.passes.relay`), with this limit again each time.
+        placed again (:mod:`~qmosaic.passes.relay`) at the fast effort, then once with this
+        limit on the network narrowed so far.
     seed: solver seed; the same input, network, options and seed give identical output, except
         at ``effort="full"`` where the time limit stops the solver or a search: how far it got
         then depends on the machine's speed and load (``effort="fast"`` is bounded by work).

@@ -4,7 +4,11 @@ A relay holds two EPR halves at once.  A QPU with one communication qubit can re
 parking the first half on a data qubit no logical qubit uses; where the placement filled it,
 the lowering raises :class:`~qmosaic.RelayError`.
 :func:`lower_relaying` then places the circuit again on the network with one data qubit fewer
-there, and again for the next such QPU, while the circuit still fits.  The placement's status
+there, and again for the next such QPU, while the circuit still fits.  These placements are
+made at the fast effort (bounded by work); at the full effort, the network narrowed so far that
+the lowering passes is then placed once more with the whole time limit, and the placement the
+lowering spends fewer ebits on is kept.  So relays add about one time limit to a compile (a
+limit per narrowed QPU until the fuzzing of 2026-12 found a 2 s limit taking 10 s).  The placement's status
 and bound are then those of the narrowed network (a lower bound there is none on the network
 as given): ``Partition.narrowed`` names the QPUs and the data qubits the placer had.  Where
 the circuit no longer fits, the copies of the placements tried go around the QPUs that cannot
@@ -26,7 +30,7 @@ from qiskit.transpiler.basepasses import AnalysisPass
 from qmosaic.targets.errors import PassError, RelayError
 from qmosaic.targets.models import Network
 
-from .lowering import CommPlan, lower, spent_ebits, unplaced
+from .lowering import CommPlan, lower, unplaced
 from .placement import Partition, place
 
 __all__ = ["RelayRoom", "lower_relaying", "may_need_room"]
@@ -44,15 +48,13 @@ def lower_relaying(dag: DAGCircuit, network: Network, inter, partition: Partitio
                    effort: str, start_away: bool = True) -> tuple[DAGCircuit, CommPlan, Partition]:
     """``(lowered, plan, partition)``: the lowering of ``partition`` (corrections not materialized),
     or of a placement by ``placer`` that leaves a data qubit free on each QPU that must relay
-    with one communication qubit (see the module docstring).  Outside the fast
-    ``effort`` the fast placement is made too and the one the lowering spends less on is kept:
-    the full effort's own check by lowering ran on the narrowed network, where nothing parks."""
+    with one communication qubit (see the module docstring): placed at the fast effort, then
+    outside it once more at ``effort`` on the same narrowed network (:func:`_at_effort`)."""
     room, tried = [q.qubits for q in network.qpus], []
     while True:
         try:
             lowered, plan = lower(dag, network, partition, inter, materialize=False, start_away=start_away,
                                   around=False)
-            return lowered, plan, partition
         except RelayError as exc:
             tried.append(partition)
             k = exc.qpu
@@ -61,14 +63,32 @@ def lower_relaying(dag: DAGCircuit, network: Network, inter, partition: Partitio
                 # narrowed once already, a data qubit free already, or no room to free one
                 return _around(dag, network, inter, tried, start_away=start_away, error=exc)
             room[k] -= 1
-            narrower = replace(network, qpus=tuple(replace(q, qubits=r) for q, r in zip(network.qpus, room)))
-            partition = placer(narrower, effort)
-            if effort != "fast":
-                fast = placer(narrower, "fast")
-                partition = min((partition, fast),
-                                key=lambda p: spent_ebits(dag, network, p, inter, start_away=start_away))
-            partition = replace(partition, narrowed=tuple((q.name, r) for q, r in zip(network.qpus, room)
-                                                          if r < q.qubits))
+            partition = _placed_narrower(network, room, placer, "fast")
+            continue
+        if tried and effort != "fast":
+            return _at_effort(dag, network, inter, (lowered, plan, partition), room, placer, effort,
+                              start_away=start_away)
+        return lowered, plan, partition
+
+
+def _placed_narrower(network: Network, room: list[int], placer: Placer, effort: str) -> Partition:
+    """``placer``'s placement on ``network`` with ``room`` data qubits per QPU, ``narrowed`` named."""
+    narrower = replace(network, qpus=tuple(replace(q, qubits=r) for q, r in zip(network.qpus, room)))
+    return replace(placer(narrower, effort), narrowed=tuple((q.name, r) for q, r in zip(network.qpus, room)
+                                                            if r < q.qubits))
+
+
+def _at_effort(dag: DAGCircuit, network: Network, inter, found: tuple, room: list[int], placer: Placer,
+               effort: str, *, start_away: bool) -> tuple[DAGCircuit, CommPlan, Partition]:
+    """``found`` (the lowering of the fast placement on the network narrowed to ``room``), or
+    that of ``effort``'s placement there if it spends fewer ebits.  The full effort's own check
+    by lowering ran on the narrowed network, where nothing parks: this one decides."""
+    other = _placed_narrower(network, room, placer, effort)
+    try:
+        lowered, plan = lower(dag, network, other, inter, materialize=False, start_away=start_away, around=False)
+    except RelayError:  # it needs a relay somewhere else
+        return found
+    return (lowered, plan, other) if plan.ebits < found[1].ebits else found
 
 
 def _around(dag: DAGCircuit, network: Network, inter, tried: list[Partition], *, start_away: bool,

@@ -599,3 +599,29 @@ def test_a_solver_bound_above_a_placement_in_hand_is_not_reported():
     assert solver["bound"] is None or solver["bound"] <= solver["objective"] * (1 + 1e-6)
     assert solver["status"] != "optimal" or solver["bound"] is not None
     assert_verified(result)
+
+
+def test_relays_place_again_at_the_fast_effort_then_once_at_the_full():
+    """QFT-6 on a line of four two-qubit ion modules with one communication qubit each: both
+    middle QPUs must relay, so two data qubits are left free one after the other.  Each of those
+    placements took a whole time limit at the full effort (found by fuzzing: a 2 s limit took
+    10 s, three QPUs narrowed); now they are made at the fast effort, and only the network
+    narrowed so far that the lowering passes is placed with the full effort (the same 9 ebits
+    here).  The output is simulated."""
+    from qmosaic import api
+
+    calls = []
+
+    def spy(dag, net, **options):
+        calls.append((options["effort"], tuple(q.qubits for q in net.qpus)))
+        return place(dag, net, **options)
+
+    place = api.place
+    net = Network.from_modules([2] * 4, [(0, 1), (1, 2), (2, 3)], comm_qubits=1, name="line4x2")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(api, "place", spy)
+        result = qmosaic.compile(qft_cp(6), net, options=qmosaic.CompileOptions(time_limit=1, reuse=False))
+    assert result.report["solver"]["narrowed"] == {"m1": 1, "m2": 1}
+    assert calls == [("full", (2, 2, 2, 2)), ("fast", (2, 1, 2, 2)), ("fast", (2, 1, 1, 2)), ("full", (2, 1, 1, 2))]
+    assert result.report["ebits"]["total"] <= 9
+    assert_verified(result)
