@@ -660,3 +660,24 @@ def test_relay_through_a_full_chiplet_names_the_route():
     assert re.search(r"QPU 'chip\d' has 1 communication qubit\(s\), too few to relay entanglement from 'chip\d' to "
                      r"'chip\d' .* give it at least 2 \(comm_qubits\), or link 'chip\d' and "
                      r"'chip\d' directly, or leave one of its data qubits free", message(info))
+
+
+def test_a_relay_error_at_the_fast_effort_advises_the_full_one():
+    """A ladder of six qubits on a star of three two-qubit ion modules with one communication
+    qubit each: the circuit fills the network, so no data qubit can be left free for the hub to
+    relay through.  The full effort places otherwise from its first placement on, and in a
+    fuzzing round it compiled 4 of 80 such circuits the fast effort refused: the fast effort's
+    error says so, the full effort's does not."""
+    qc = QuantumCircuit(6)
+    for layer in range(3):
+        for q in range(6):
+            qc.ry(0.3 + q + layer, q)
+        for q in range(layer % 2, 5, 2):
+            qc.cx(q, q + 1)
+        qc.cx(5, 0)
+    net = Network.from_modules([2, 2, 2], [(0, 1), (0, 2)], comm_qubits=1, name="star3x2")
+    with pytest.raises(RelayError, match=r"QPU 'm0' .*too few to relay.*; effort='full' places otherwise"):
+        qmosaic.compile(qc, net, options=dataclasses.replace(FAST, effort="fast"))
+    with pytest.raises(RelayError) as refused:
+        qmosaic.compile(qc, net, options=dataclasses.replace(FAST, time_limit=1))
+    assert "effort='full'" not in str(refused.value)
