@@ -13,7 +13,7 @@ from qiskit.converters import circuit_to_dag, dag_to_circuit
 from qmosaic.passes.feedforward import materialize
 from qmosaic.passes.interactions import analyse_interactions
 from qmosaic.passes.normalize import NormalizeForDistribution
-from qmosaic.passes.placement import Partition, check_budgets, place
+from qmosaic.passes.placement import Partition, check_budgets, place, uncapped_advice
 from qmosaic.passes.relay import lower_relaying
 from qmosaic.passes.reuse import Reuse, lifetimes, reuse_qubits, share_slots
 from qmosaic.passes.routing import route
@@ -144,14 +144,7 @@ def _within_budgets(dag, net: Network, opts: CompileOptions, inter, reuse: Reuse
             refused, spent = refused or exc, plan.ebits_per_link
             continue
         return reuse_here, inter_here, partition, lowered, plan
-    over = [f"{link.name} {int(used)}" for used, link in zip(spent if spent is not None else (), net.links)
-            if link.max_ebits is not None and used > link.max_ebits]
-    if over:
-        # the placer's own "at least" moves with the placement: the uncapped figures are advised instead
-        raise BudgetError(f"{refused.need}; without budgets the compile spends {', '.join(over)} on the links over "
-                          "them: raise their max_ebits to at least that, add a link or QPU capacity, or shorten the "
-                          "circuit", need=refused.need) from None
-    raise refused
+    raise uncapped_advice(refused, spent, net) from None
 
 
 def _placed(dag, net: Network, opts: CompileOptions, inter, reuse: Reuse | None):

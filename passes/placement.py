@@ -64,7 +64,7 @@ from .spectral import spectral_order
 from .spread import component_sizes, spread_bound
 from .teledata import Timelines, teledata_gain, timelines
 
-__all__ = ["ILPPlacement", "Partition", "PlacementStatus", "place", "check_budgets", "SOLVERS", "OBJECTIVES",
+__all__ = ["ILPPlacement", "Partition", "PlacementStatus", "place", "check_budgets", "uncapped_advice", "SOLVERS", "OBJECTIVES",
            "EFFORTS"]
 
 SOLVERS = ("highs", "cbc")
@@ -1215,6 +1215,20 @@ def check_budgets(usage, network: Network, *, what: str) -> None:
                               "shorten the circuit", need=need)
 
 
+def uncapped_advice(refused: BudgetError, spent, network: Network) -> BudgetError:
+    """``refused`` (the first budget error), advising instead what the compile placed as if the
+    links had no budgets spends on those over them (``spent``, per link; None if unknown): the
+    placer's own "at least" moves with the placement, the uncapped figures do not (fuzzing: a
+    user raised one link after another over four compiles)."""
+    over = [f"{link.name} {int(used)}" for used, link in zip(spent if spent is not None else (), network.links)
+            if link.max_ebits is not None and used > link.max_ebits]
+    if not over:
+        return refused
+    return BudgetError(f"{refused.need}; without budgets the compile spends {', '.join(over)} on the links over "
+                       "them: raise their max_ebits to at least that, add a link or QPU capacity, or shorten the "
+                       "circuit", need=refused.need)
+
+
 def _exact(model: _Model, hg: Hypergraph, warm_placement: np.ndarray, network: Network, weights: Weights,
            fallback: Partition, *, solver: str, seed: int, time_limit: float, warm_start: bool = True,
            target: float = -math.inf) -> Partition:
@@ -1315,7 +1329,32 @@ class ILPPlacement(AnalysisPass):
     def run(self, dag: DAGCircuit) -> None:
         inter = self.property_set["qmosaic_interactions"] or analyse_interactions(dag)
         self.property_set["qmosaic_interactions"] = inter
-        self.property_set["qmosaic_partition"] = place(
-            dag, self.network, solver=self.solver, time_limit=self.time_limit, seed=self.seed,
-            use_ilp=self.use_ilp, objective=self.objective, interactions=inter, effort=self.effort,
-            start_away=False)  # the plugin's lowering starts no qubit away (its layout stage fixed the start)
+        self.property_set["qmosaic_partition"] = self._within_budgets(dag, inter) if self.network.has_budgets \
+            else self._place(dag, self.network, inter)
+
+    def _place(self, dag: DAGCircuit, network: Network, inter: Interactions) -> Partition:
+        return place(dag, network, solver=self.solver, time_limit=self.time_limit, seed=self.seed,
+                     use_ilp=self.use_ilp, objective=self.objective, interactions=inter, effort=self.effort,
+                     start_away=False)  # the plugin's lowering starts no qubit away (its layout stage fixed the start)
+
+    def _within_budgets(self, dag: DAGCircuit, inter: Interactions) -> Partition:
+        """The placement on the network if its lowering fits the links' budgets, else the one placed
+        as if they had none if its lowering fits them, as ``qmosaic.compile`` does: the placer keeps
+        within budgets by its model's count, which TeleData moves undercut and evictions exceed.  A
+        placement the lowering cannot judge (a QPU must relay: ``RelayRoom`` places again) stands."""
+        from .lowering import lower  # that module imports this one
+
+        refused, spent = None, None
+        for network in (self.network, self.network.without_budgets()):
+            try:
+                partition = self._place(dag, network, inter)
+                plan = lower(dag, self.network, partition, inter, materialize=False, start_away=False,
+                             around=False)[1]
+                check_budgets(plan.ebits_per_link, self.network, what="the lowering")
+                return partition
+            except CommunicationError:
+                return partition
+            except BudgetError as exc:
+                refused = refused or exc
+                spent = plan.ebits_per_link if network is not self.network else spent
+        raise uncapped_advice(refused, spent, self.network) from None

@@ -21,7 +21,7 @@ from qiskit.transpiler.preset_passmanagers.plugin import list_stage_plugins
 
 import qmosaic.passes
 import qmosaic.plugin
-from qmosaic import CapacityError, CompileOptions, Network, PassError, QmosaicError
+from qmosaic import BudgetError, CapacityError, CompileOptions, Network, PassError, QmosaicError
 from qmosaic.passes import NormalizeForDistribution, PlacementStatus
 from qmosaic.plugin import QmosaicEmbedding, QmosaicRouting, placer_options
 from qmosaic.targets import network_target
@@ -470,3 +470,27 @@ def test_example_runs():
     assert run.returncode == 0, run.stderr
     assert "process fidelity 1.000000" in run.stdout
     assert "makespan" in run.stdout
+
+
+@pytest.mark.parametrize("effort", ["fast", "full"])
+def test_the_layout_stage_places_as_if_unbudgeted_where_the_lowering_fits_the_budgets(effort):
+    """Two modules of 1 and 3 qubits: one TeleData move (1 ebit) where the placer's model counts
+    2.  A link budget of 1 was refused by the layout stage, which kept within budgets by the
+    model's count; it now places again as if unbudgeted and keeps that placement when its
+    lowering fits, as ``qmosaic.compile`` does.  The output is simulated."""
+    from test_issue4_limits import _teledata_and_reuse_circuits, _with_budgets
+
+    qc = _teledata_and_reuse_circuits()[0]
+    qc.remove_final_measurements()
+    net = _with_budgets(Network.from_modules([1, 3], [(0, 1)], comm_qubits=2), (1,))
+    pm = generate_preset_pass_manager(
+        1, target=network_target(net, qmosaic_options=CompileOptions(time_limit=2, seed=0, effort=effort)),
+        seed_transpiler=0, **PLUGINS)
+    out = pm.run(qc)
+    assert pm.property_set["qmosaic_partition"].objective == 2  # the model's count, over the budget
+    assert out.count_ops()["epr"] == 1
+    assert check(qc, out, net) > 1 - 1e-6
+    with pytest.raises(BudgetError, match=r"link m0-m1: .*needs 2 ebits but max_ebits is 0; without budgets the "
+                                          r"compile spends m0-m1 1 on the links over them"):
+        generate_preset_pass_manager(1, target=network_target(_with_budgets(net, (0,)), qmosaic_options=CompileOptions(
+            time_limit=2, seed=0, effort=effort)), seed_transpiler=0, **PLUGINS).run(qc)
