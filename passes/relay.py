@@ -27,7 +27,7 @@ from dataclasses import replace
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler.basepasses import AnalysisPass
 
-from qmosaic.targets.errors import PassError, RelayError
+from qmosaic.targets.errors import BudgetError, PassError, RelayError
 from qmosaic.targets.models import Network
 
 from .lowering import CommPlan, lower, unplaced
@@ -49,8 +49,10 @@ def lower_relaying(dag: DAGCircuit, network: Network, inter, partition: Partitio
     """``(lowered, plan, partition)``: the lowering of ``partition`` (corrections not materialized),
     or of a placement by ``placer`` that leaves a data qubit free on each QPU that must relay
     with one communication qubit (see the module docstring): placed at the fast effort, then
-    outside it once more at ``effort`` on the same narrowed network (:func:`_at_effort`)."""
-    room, tried = [q.qubits for q in network.qpus], []
+    outside it once more at ``effort`` on the same narrowed network (:func:`_at_effort`); at
+    ``effort`` at once where the fast placement is over a link budget (its error would say
+    "effort='fast'" to a user who asked for the full effort)."""
+    room, tried, placed_at = [q.qubits for q in network.qpus], [], effort
     while True:
         try:
             lowered, plan = lower(dag, network, partition, inter, materialize=False, start_away=start_away,
@@ -63,9 +65,14 @@ def lower_relaying(dag: DAGCircuit, network: Network, inter, partition: Partitio
                 # narrowed once already, a data qubit free already, or no room to free one
                 return _around(dag, network, inter, tried, start_away=start_away, error=_hinted(exc, effort))
             room[k] -= 1
-            partition = _placed_narrower(network, room, placer, "fast")
+            try:
+                partition, placed_at = _placed_narrower(network, room, placer, "fast"), "fast"
+            except BudgetError:  # by the model's count: the full effort searches longer for one within
+                if effort == "fast":
+                    raise
+                partition, placed_at = _placed_narrower(network, room, placer, effort), effort
             continue
-        if tried and effort != "fast":
+        if placed_at != effort:
             return _at_effort(dag, network, inter, (lowered, plan, partition), room, placer, effort,
                               start_away=start_away)
         return lowered, plan, partition
@@ -74,7 +81,7 @@ def lower_relaying(dag: DAGCircuit, network: Network, inter, partition: Partitio
 def _hinted(error: RelayError, effort: str) -> RelayError:
     """``error``, at the fast effort advising the full one, whose first placement differs: where
     the circuit fills the network, the full effort compiled 4 of the 80 circuits whose fast
-    compile failed so in a fuzzing round (of 4 the other way round)."""
+    compile failed so in a fuzzing round, and none the other way round)."""
     if effort != "fast":
         return error
     return RelayError(f"{error}; effort='full' places otherwise and may need no such relay", qpu=error.qpu)

@@ -625,3 +625,36 @@ def test_relays_place_again_at_the_fast_effort_then_once_at_the_full():
     assert calls == [("full", (2, 2, 2, 2)), ("fast", (2, 1, 2, 2)), ("fast", (2, 1, 1, 2)), ("full", (2, 1, 1, 2))]
     assert result.report["ebits"]["total"] <= 9
     assert_verified(result)
+
+
+def test_a_relay_placement_over_a_budget_at_the_fast_effort_is_made_at_the_full_one():
+    """The re-placements for relays are made at the fast effort; where one is over a link budget
+    by the model's count, the full effort the user asked for places it instead (the error said
+    "the placement effort='fast' found" to a user of the full effort).  The fast placer here
+    refuses every budget; the narrowed placements come from the full one, placed once each."""
+    from qiskit.converters import circuit_to_dag
+
+    from qmosaic.api import _place
+    from qmosaic.passes.feedforward import materialize_dag
+    from qmosaic.passes.normalize import NormalizeForDistribution
+    from qmosaic.passes.relay import lower_relaying
+
+    net = Network.from_modules([2] * 4, [(0, 1), (1, 2), (2, 3)], comm_qubits=1, name="line4x2")
+    qc = qft_cp(6)
+    dag = NormalizeForDistribution().run(circuit_to_dag(qc))
+    inter = analyse_interactions(dag)
+    opts = qmosaic.CompileOptions(time_limit=1, reuse=False)
+    calls = []
+
+    def placer(narrower, effort):
+        calls.append((effort, tuple(q.qubits for q in narrower.qpus)))
+        if effort == "fast":
+            raise BudgetError("over", need="over")
+        return _place(dag, narrower, opts, inter)
+
+    lowered, plan, partition = lower_relaying(dag, net, inter, _place(dag, net, opts, inter), placer, effort="full")
+    assert calls == [("fast", (2, 1, 2, 2)), ("full", (2, 1, 2, 2)), ("fast", (2, 1, 1, 2)), ("full", (2, 1, 1, 2))]
+    assert partition.narrowed == (("m1", 1), ("m2", 1))
+    assert_lowered_verified(qc, materialize_dag(lowered), plan)
+    with pytest.raises(BudgetError, match="over"):
+        lower_relaying(dag, net, inter, _place(dag, net, opts, inter), placer, effort="fast")
