@@ -5,23 +5,52 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import stat
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
 from .errors import QmosaicError
+from .options import MAX_SHOTS
+
+MIN_TOLERANCE = 1e-12
 
 __all__ = ["main"]
 
 
-def _write(text: str, dest: str) -> None:
-    if dest == "-":
-        sys.stdout.write(text)
-        return
+def _write_all(files: list[tuple[str, str]]) -> None:
+    """Write each ``(text, dest)``: stdout for ``-``, a device or pipe directly, a file through a
+    temporary file beside it (with the file's mode, or the umask's), renamed over it once every
+    file is written: a failed write (a full disk) leaves no output half written and none replaced."""
+    staged: list[tuple[str, str]] = []
+    current = ""
     try:
-        Path(dest).write_text(text, encoding="utf-8")
+        for text, current in files:
+            if current == "-":
+                sys.stdout.write(text)
+            elif os.path.exists(current) and not os.path.isfile(current):
+                Path(current).write_text(text, encoding="utf-8")
+            else:
+                real = os.path.realpath(current)  # through a symlink, as a plain write goes
+                staged.append((_staged(text, real), real))
+        for temp, real in staged:
+            os.replace(temp, real)
     except OSError as exc:
-        raise QmosaicError(f"cannot write {dest}: {exc.strerror or exc}; choose another path") from None
+        for temp, _ in staged:
+            Path(temp).unlink(missing_ok=True)
+        raise QmosaicError(f"cannot write {current}: {exc.strerror or exc}; choose another path") from None
+
+
+def _staged(text: str, dest: str) -> str:
+    """A temporary file beside ``dest`` holding ``text``, with the mode ``dest`` has or would get."""
+    fd, temp = tempfile.mkstemp(prefix=f".{Path(dest).name}.", dir=Path(dest).parent)
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(temp, stat.S_IMODE(os.stat(dest).st_mode) if os.path.exists(dest) else 0o666 & ~mask)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    return temp
 
 
 def _check_writable(dest: str | None, what: str) -> None:
@@ -40,6 +69,12 @@ def _check_writable(dest: str | None, what: str) -> None:
         raise QmosaicError(f"cannot write the {what} to {dest}: the file is read-only; choose another path")
 
 
+def _same_file(a: str, b: str) -> bool:
+    """Whether two paths name one file (``/dev/null`` twice is not: nothing written there is lost)."""
+    where = Path(a).resolve()
+    return where == Path(b).resolve() and where != Path(os.devnull).resolve()
+
+
 def _checked(convert, ok, want: str):
     """An argparse type: ``convert(text)``, refused with one line unless ``ok(value)``."""
     def parse(text: str):
@@ -53,8 +88,9 @@ def _checked(convert, ok, want: str):
     return parse
 
 
-_positive_int = _checked(int, lambda v: v >= 1, "an integer >= 1")
-_tolerance = _checked(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+_shots = _checked(int, lambda v: 1 <= v <= MAX_SHOTS, f"an integer from 1 to {MAX_SHOTS}")
+# the simulation rounds at about 1e-15: a smaller tolerance fails correct circuits ("1.000000000 is below 1 - 0.0")
+_tolerance = _checked(float, lambda v: MIN_TOLERANCE <= v < 1, f"a number in [{MIN_TOLERANCE:g}, 1)")
 _seconds = _checked(float, lambda v: 0 < v < float("inf"), "a finite number of seconds > 0")
 
 
@@ -79,13 +115,15 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     if args.report == "-" and args.output == "-":
         raise QmosaicError("--report - and -o - (the default) would both write to stdout, the circuit and then the "
                            "report: give one of them a file name, e.g. -o out.qasm --report -")
-    if args.report not in (None, "-") and args.output != "-" and Path(args.report).resolve() == Path(args.output).resolve():
+    if args.report not in (None, "-") and args.output != "-" and _same_file(args.report, args.output):
         raise QmosaicError(f"--report and -o both name {args.output}: the report would replace the circuit; "
                            "give the report another file name")
+    for flag, dest in (("-o", args.output), ("--report", args.report)):
+        if dest not in (None, "-") and args.input != "-" and _same_file(dest, args.input):
+            raise QmosaicError(f"{flag} names the input {args.input}: writing there would replace the circuit being "
+                               "compiled; give another file name")
     result = compile(_read_circuit_arg(args.input), load_network(args.network), options=options)
-    _write(result.qasm(), args.output)
-    if args.report:
-        _write(result.report_json(), args.report)
+    _write_all([(result.qasm(), args.output)] + ([(result.report_json(), args.report)] if args.report else []))
     r = result.report
     if args.output != "-":
         print(f"compiled {r['circuit']['qubits']} qubits onto {r['network']}: {r['ebits']['total']} ebits, "
@@ -168,7 +206,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("input", help="the original OpenQASM file")
     v.add_argument("compiled", help="the compiled OpenQASM 3 file")
     v.add_argument("--report", required=True, help="the JSON report of that compilation (for the layout)")
-    v.add_argument("--shots", type=_positive_int, default=16, help="measurement branches sampled (default 16)")
+    v.add_argument("--shots", type=_shots, default=16, help="measurement branches sampled (default 16)")
     v.add_argument("--tolerance", type=_tolerance, default=1e-6, help="allowed 1 - fidelity (default 1e-6)")
     v.set_defaults(func=_cmd_verify)
     n = sub.add_parser("networks", help="list the built-in network presets")

@@ -89,6 +89,10 @@ def parse_qasm(text: str, *, where: str) -> QuantumCircuit:
         message = " ".join(str(exc).split())
         raise CircuitParseError(f"{where}: invalid OpenQASM: {message}") from None
     except Exception as exc:  # the QASM 3 parser raises its own error classes
+        if isinstance(exc, TypeError) and "index must be" in str(exc):  # q[i], i a loop variable
+            raise CircuitParseError(f"{where}: a qubit indexed by a value known only at run time (a loop variable, "
+                                    "as q[i] in a for loop) is not supported: every qubit is placed before the "
+                                    "circuit runs; write the indices out (unroll the loop)") from None
         printed = console.getvalue().strip().splitlines()
         message = " ".join(str(exc).split()) or _antlr_position(exc) or (printed[0] if printed else "syntax error")
         raise CircuitParseError(f"{where}: invalid OpenQASM 3: {message}") from None

@@ -17,6 +17,7 @@ own to be compared on.
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 
 from qiskit import QuantumCircuit, transpile
@@ -24,8 +25,10 @@ from qiskit.circuit import ControlFlowOp, Gate
 from qiskit.transpiler.passes import RemoveFinalMeasurements
 
 from qmosaic.passes.gateinfo import by_definition
+from qmosaic.targets.models import plain_number
 
 from .errors import VerificationError
+from .options import MAX_SEED, MAX_SHOTS
 
 __all__ = ["process_fidelity", "split_reuse", "MAX_VERIFY_QUBITS"]
 
@@ -118,13 +121,11 @@ def split_reuse(compiled: QuantumCircuit, initial: list[int], final: list[int],
 def process_fidelity(original: QuantumCircuit, compiled: QuantumCircuit, initial: list[int], final: list[int],
                      *, shots: int = 16, seed: int = 1234, reuse: dict | None = None) -> float:
     """Average process fidelity of ``compiled`` against ``original`` (see module docstring)."""
-    if not isinstance(shots, int) or isinstance(shots, bool) or shots < 1:
-        raise VerificationError(f"shots must be an integer >= 1, got {shots!r}")
-    for name, layout in (("initial", initial), ("final", final)):
-        if not isinstance(layout, (list, tuple)) or not all(isinstance(p, int) and not isinstance(p, bool)
-                                                            for p in layout):
-            raise VerificationError(f"layout.{name} must list a physical qubit index per logical qubit, got "
-                                    f"{str(layout)[:60]}; pass the report written with this compiled circuit")
+    shots, seed = plain_number(shots), plain_number(seed)
+    for name, value, low, top in (("shots", shots, 1, MAX_SHOTS), ("seed", seed, 0, MAX_SEED)):
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= top:
+            raise VerificationError(f"{name} must be an integer from {low} to {top}, got {value!r}")
+    initial, final = _plain_layout(initial, "initial"), _plain_layout(final, "final")
     compiled, initial, final = split_reuse(compiled, initial, final, reuse)
     orig = _without_delays(by_definition(_unitary_part(original, "input")))
     n = orig.num_qubits
@@ -167,6 +168,16 @@ def process_fidelity(original: QuantumCircuit, compiled: QuantumCircuit, initial
     measured = [pos[p] for p in final] + refs
     check.append(SaveProbabilities(len(measured), label="probs"), measured)
     return _simulate(check, shots=shots, seed=seed)
+
+
+def _plain_layout(layout, name: str) -> list[int]:
+    """``layout`` as a list of Python ints (a NumPy array or NumPy integers are taken), else refused."""
+    layout = layout.tolist() if hasattr(layout, "tolist") else layout
+    if not isinstance(layout, (list, tuple)) or not all(isinstance(p, numbers.Integral) and not isinstance(p, bool)
+                                                        for p in layout):
+        raise VerificationError(f"layout.{name} must list a physical qubit index per logical qubit, got "
+                                f"{str(layout)[:60]}; pass the report written with this compiled circuit")
+    return [int(p) for p in layout]
 
 
 def _append_mapped(check: QuantumCircuit, body: QuantumCircuit, pos: dict[int, int]) -> None:

@@ -59,6 +59,10 @@ def _decomposition(key: tuple, op) -> DAGCircuit:
             raise UnsupportedOperationError(
                 f"gate {op.name!r} on {op.num_qubits} qubits has no decomposition into {_BASIS}: {exc}; "
                 "give the gate a definition") from None
+    if out.num_qubits() != op.num_qubits:  # Qiskit's MCXGate(mode="v-chain-dirty"): a 5-qubit gate defined on 4
+        raise UnsupportedOperationError(
+            f"gate {op.name!r} on {op.num_qubits} qubits is defined on {out.num_qubits()}, so it cannot be written "
+            "out; give it a definition on all its qubits (an MCX: another mode, or the default)")
     _DECOMPOSITIONS[key] = out
     return out
 
@@ -226,10 +230,12 @@ def _normalize_control_flow(dag: DAGCircuit, node, op) -> bool:
             return False
         if len(node.qargs) == 1 or any(diagonal_flags(op)):
             return kept
+    fix = "split the block" if isinstance(op, IfElseOp) else "unroll the loop (write its iterations out)" \
+        if op.name in ("for_loop", "while_loop") else "write the cases out as if-blocks"
     raise UnsupportedOperationError(
         f"classical control flow ({op.name} on {len(node.qargs)} qubits) in the input circuit is not "
         "supported yet; only if-blocks on one qubit, or holding one two-qubit gate controlled or "
-        "diagonal on a qubit, are; split the block")
+        f"diagonal on a qubit, are; {fix}")
 
 
 def _normalized_block(block: QuantumCircuit) -> QuantumCircuit:

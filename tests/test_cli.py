@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -246,6 +248,48 @@ def test_report_and_output_naming_one_file_are_refused(tmp_path):
     assert not dest.exists()
 
 
+@pytest.mark.parametrize("flag", ["-o", "--report"])
+def test_an_output_naming_the_input_is_refused(tmp_path, flag):
+    """``--report input.qasm`` replaced the circuit being compiled with the report, exit 0 (found
+    by fuzzing); ``-o`` too."""
+    source = tmp_path / "in.qasm"
+    source.write_text(Path(GHZ).read_text())
+    other = ["--report", tmp_path / "r.json"] if flag == "-o" else ["-o", tmp_path / "o.qasm"]
+    run = qmosaic("compile", source, "-n", "pair-2x4", flag, tmp_path / "." / "in.qasm", *other, *FAST)
+    assert_one_line_error(run, f"{flag} names the input", "give another file name")
+    assert source.read_text() == Path(GHZ).read_text()
+
+
+def test_a_failed_report_leaves_no_output_and_dev_null_takes_both(tmp_path):
+    """Writing the report to a full disk (``/dev/full``) failed after the circuit was written
+    (found by fuzzing): both go through temporary files now, renamed once both are written.
+    ``/dev/null`` for both was refused as one file; nothing written there is lost."""
+    dest = tmp_path / "out.qasm"
+    if Path("/dev/full").exists():
+        run = qmosaic("compile", GHZ, "-n", "pair-2x4", "-o", dest, "--report", "/dev/full", *FAST)
+        assert_one_line_error(run, "cannot write /dev/full")
+        assert list(tmp_path.iterdir()) == []
+    run = qmosaic("compile", GHZ, "-n", "pair-2x4", "-o", os.devnull, "--report", os.devnull, *FAST)
+    assert run.returncode == 0, run.stderr
+
+
+def test_outputs_keep_their_mode_and_symlinks(tmp_path):
+    """Outputs are written through temporary files: a file keeps its mode, a new one gets the
+    umask's, and a symlink is written through, not replaced."""
+    target, link = tmp_path / "real.qasm", tmp_path / "link.qasm"
+    target.write_text("old")
+    target.chmod(0o640)
+    link.symlink_to(target.name)
+    run = qmosaic("compile", GHZ, "-n", "pair-2x4", "-o", link, "--report", tmp_path / "r.json", *FAST)
+    assert run.returncode == 0, run.stderr
+    assert link.is_symlink() and target.read_text().startswith("OPENQASM 3")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "r.json").stat().st_mode) == 0o666 & ~mask
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.qasm", "r.json", "real.qasm"]
+
+
 def test_a_warning_is_one_line_too(tmp_path, monkeypatch, capsys):
     """A warning (here: verification simulates many qubits) reads like an error line, not
     Python's ``file:line: UserWarning`` form; the compile and its check go on."""
@@ -269,8 +313,16 @@ def test_report_and_circuit_both_on_stdout_are_refused():
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (["verify", GHZ, GHZ, "--report", "r.json", "--shots", "0"], "argument --shots: must be an integer >= 1, got '0'"),
-    (["verify", GHZ, GHZ, "--report", "r.json", "--tolerance", "-1"], "argument --tolerance: must be a number in [0, 1)"),
+    (["verify", GHZ, GHZ, "--report", "r.json", "--shots", "0"],
+     "argument --shots: must be an integer from 1 to 1000000, got '0'"),
+    # Aer failed with a C++ error from 2**31 shots on, after minutes (found by fuzzing)
+    (["verify", GHZ, GHZ, "--report", "r.json", "--shots", "2147483648"],
+     "argument --shots: must be an integer from 1 to 1000000, got '2147483648'"),
+    (["verify", GHZ, GHZ, "--report", "r.json", "--tolerance", "-1"], "argument --tolerance: must be a number in [1e-12, 1)"),
+    # the simulation rounds at about 1e-15: 'process fidelity 1.000000000 is below 1 - 0.0', exit 3
+    (["compile", GHZ, "-n", "pair-2x4", "--verify", "--tolerance", "0"], "argument --tolerance: must be a number in [1e-12"),
+    # HiGHS kept its previous seed for a larger one, silently
+    (["compile", GHZ, "-n", "pair-2x4", "--seed", "2147483648"], "seed must be an integer from 0 to 2147483647"),
     (["compile", GHZ, "-n", "pair-2x4", "--time-limit", "inf"], "argument --time-limit: must be a finite number"),
 ])
 def test_out_of_range_arguments_are_refused(args, fragment):

@@ -8,6 +8,7 @@ import math
 import re
 import subprocess
 import sys
+import warnings
 
 import pytest
 from qiskit import QuantumCircuit
@@ -16,7 +17,7 @@ from qiskit.converters import circuit_to_dag
 from qiskit.transpiler.exceptions import TranspilerError
 
 import qmosaic
-from conftest import FAST, assert_verified
+from conftest import FAST, assert_verified, qft_cp
 from qmosaic.errors import (
     BudgetError, CapacityError, CircuitParseError, NetworkError, NetworkFileError, PassError,
     QmosaicError, RelayError, SolverError, UnsupportedOperationError, VerificationError,
@@ -155,6 +156,15 @@ def test_a_comment_before_the_openqasm_3_header_is_read_as_openqasm_3():
         assert dict(circuit.count_ops()) == {"h": 1, "cx": 1}
 
 
+def test_a_qubit_indexed_by_a_loop_variable_is_refused_as_such():
+    """``for int i in [1:1] { cx q[0], q[i]; }`` is valid OpenQASM 3; it was called "invalid
+    OpenQASM 3: index must be int, slice or list" (the importer's TypeError; found by fuzzing)."""
+    with pytest.raises(CircuitParseError, match=r"<qasm text>: a qubit indexed by a value known only at run time "
+                                                r"\(a loop variable, as q\[i\] in a for loop\) is not supported: .*"
+                                                r"write the indices out \(unroll the loop\)"):
+        qmosaic.load_circuit(QASM3_HEAD + "for int i in [1:1] {\n  cx q[0], q[i];\n}\n")
+
+
 def test_a_byte_order_mark_is_dropped(tmp_path):
     """Some editors write a UTF-8 byte-order mark first; it was refused as a non-ASCII byte."""
     path = tmp_path / "bom.qasm"
@@ -210,6 +220,33 @@ def test_classical_control_flow_in_the_input_is_refused():
         qmosaic.compile(qc, "pair-2x4", options=FAST)
     assert "classical control flow (if_else on 2 qubits)" in message(info)
     assert "split the block" in message(info)
+
+
+def test_loops_are_refused_with_the_fix_for_a_loop():
+    """A loop said "split the block", the fix for an if-block (found by fuzzing)."""
+    qc = QuantumCircuit(3)
+    with qc.for_loop(range(2)):
+        qc.cx(0, 1)
+    with pytest.raises(UnsupportedOperationError) as info:
+        qmosaic.compile(qc, "pair-2x4", options=FAST)
+    assert "classical control flow (for_loop on 2 qubits)" in message(info)
+    assert message(info).endswith("unroll the loop (write its iterations out)")
+
+
+def test_a_gate_defined_on_fewer_qubits_than_it_acts_on_is_refused():
+    """Qiskit's ``mcx(..., mode="v-chain-dirty")`` makes a 5-qubit gate defined on 4 qubits; it
+    ended in Qiskit's ``DAGCircuitError: bit mapping invalid`` (found by fuzzing).  Qiskit's own
+    transpile fails on it too."""
+    qc = QuantumCircuit(5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # mode= is deprecated
+        qc.mcx([0, 1, 2], 3, ancilla_qubits=[4], mode="v-chain-dirty")
+    if qc.data[0].operation.definition.num_qubits == 5:
+        pytest.skip("this Qiskit defines the gate on all its qubits")
+    with pytest.raises(UnsupportedOperationError) as info:
+        qmosaic.compile(qc, "pair-2x4", options=dataclasses.replace(FAST, effort="fast"))
+    assert re.search(r"gate 'mcx_vchain' on 5 qubits is defined on 4, so it cannot be written out; give it a "
+                     r"definition on all its qubits", message(info))
 
 
 @pytest.mark.parametrize("angle", [math.inf, -math.inf, math.nan])
@@ -445,8 +482,10 @@ def test_impossible_budget_is_a_budget_error():
     ({"time_limit": 0}, r"time_limit must be a number of seconds > 0 and at most 1e\+06 \(11.6 days\), got 0"),
     ({"time_limit": float("inf")}, r"time_limit must be a number of seconds > 0 and at most 1e\+06 .*, got inf"),
     ({"time_limit": 1e9}, r"time_limit must be a number of seconds > 0 and at most 1e\+06 .*, got 1000000000.0"),
-    ({"seed": -1}, r"seed must be an integer >= 0, got -1"),
-    ({"seed": True}, r"seed must be an integer >= 0, got True"),
+    ({"seed": -1}, r"seed must be an integer from 0 to 2147483647 \(HiGHS's range\), got -1"),
+    ({"seed": True}, r"seed must be an integer from 0 to 2147483647 .*, got True"),
+    # HiGHS kept its previous seed for a larger one, silently: every such seed was another's
+    ({"seed": 2**31}, r"seed must be an integer from 0 to 2147483647 .*, got 2147483648"),
     ({"use_ilp": "no"}, r"use_ilp must be True or False, got 'no'"),
     ({"solver": "gurobi"}, r"unknown solver 'gurobi'; choose one of highs, cbc"),
 ])
@@ -474,7 +513,7 @@ def test_numpy_numbers_are_taken_as_plain_ones():
     result = qmosaic.compile(qc, net, options=options)
     assert result.qasm() == plain.qasm()
     assert_verified(result)
-    with pytest.raises(QmosaicError, match=r"seed must be an integer >= 0, got .*2\.5"):
+    with pytest.raises(QmosaicError, match=r"seed must be an integer from 0 to 2147483647 .*, got .*2\.5"):
         qmosaic.CompileOptions(seed=np.float64(2.5))
 
 
@@ -628,8 +667,28 @@ def test_verifying_with_a_layout_outside_the_circuit_is_refused():
     qc = QuantumCircuit(2)
     with pytest.raises(VerificationError, match=r"layout names qubit 999 but the compiled circuit has qubits 0..1"):
         process_fidelity(qc, qc, [0, 999], [0, 1])
-    with pytest.raises(VerificationError, match=r"shots must be an integer >= 1, got 0"):
+    with pytest.raises(VerificationError, match=r"shots must be an integer from 1 to 1000000, got 0"):
         process_fidelity(qc, qc, [0, 1], [0, 1], shots=0)
+
+
+def test_verification_shots_and_seed_out_of_range_are_refused_and_numpy_layouts_taken():
+    """``verify(shots=2**32)`` ended in ``KeyError: 'probs'`` from Aer, ``verify(seed=2**70)`` in a
+    ``TypeError``, and a NumPy layout was refused as if it listed no qubit indices (found by
+    fuzzing).  A negative seed is Aer's "random": refused too."""
+    import numpy as np
+
+    from qmosaic.verify import process_fidelity
+
+    result = qmosaic.compile(qft_cp(4), "pair-2x4", options=dataclasses.replace(FAST, effort="fast"))
+    for kwargs, pattern in (({"shots": 2**32}, r"shots must be an integer from 1 to 1000000, got 4294967296"),
+                            ({"seed": 2**70}, r"seed must be an integer from 0 to 2147483647, got 1180591620717411"),
+                            ({"seed": -1}, r"seed must be an integer from 0 to 2147483647, got -1")):
+        with pytest.raises(VerificationError, match=pattern):
+            result.verify(**kwargs)
+    layout = result.report["layout"]
+    fidelity = process_fidelity(result.logical, result.circuit, np.array(layout["initial"]),
+                                [np.int64(p) for p in layout["final"]], seed=np.int64(7))
+    assert fidelity > 1 - 1e-9
 
 
 def test_an_empty_circuit_compiles_and_verifies():

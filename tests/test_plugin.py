@@ -494,3 +494,19 @@ def test_the_layout_stage_places_as_if_unbudgeted_where_the_lowering_fits_the_bu
                                           r"compile spends m0-m1 1 on the links over them"):
         generate_preset_pass_manager(1, target=network_target(_with_budgets(net, (0,)), qmosaic_options=CompileOptions(
             time_limit=2, seed=0, effort=effort)), seed_transpiler=0, **PLUGINS).run(qc)
+
+
+def test_basis_and_coupling_overrides_beside_a_network_target_are_ignored():
+    """What the README says of them: with a network target, Qiskit 2.6 ignores ``basis_gates=`` and
+    ``coupling_map=`` without a warning, and the output is in the QPUs' native gates (the README
+    said they made Qiskit build a plain ``Target``, refused; found by fuzzing).  Simulated."""
+    from qiskit.transpiler import CouplingMap
+
+    net = network("line-3x3")
+    qc = mixed_circuit(6)
+    qc.remove_final_measurements()
+    for override in ({"basis_gates": ["cx", "u"]}, {"coupling_map": CouplingMap.from_line(net.num_qubits)}):
+        out = transpile(qc, target=target("line-3x3"), seed_transpiler=0, init_method="qmosaic", **override,
+                        **PLUGINS)
+        assert not {"cx", "u"} & set(out.count_ops()) and "rzz" in out.count_ops()
+        assert check(qc, out, net) > 1 - 1e-6
