@@ -71,7 +71,7 @@ from qmosaic.targets.models import Network
 from qmosaic.targets.target import QmosaicTarget
 
 from .errors import PassError
-from .options import CompileOptions
+from .options import MAX_SEED, CompileOptions
 
 __all__ = [
     "QmosaicLayoutPlugin", "QmosaicRoutingPlugin", "QmosaicSchedulingPlugin", "QmosaicEmbedding",
@@ -116,11 +116,11 @@ def _stage_network(config, stage: str) -> Network:
 
 def placer_options(target: QmosaicTarget, seed_transpiler: int | None = None,
                    optimization_level: int | None = None) -> CompileOptions:
-    """The placer's options: ``target.qmosaic_options``, else defaults seeded with ``seed_transpiler``,
-    with ``effort="fast"`` at optimization levels 0 and 1 (``"full"`` at 2, 3 or none given)."""
+    """The placer's options: ``target.qmosaic_options``, else defaults seeded with ``seed_transpiler``
+    (modulo 2**31: HiGHS's seeds; Qiskit takes any), with ``effort="fast"`` at optimization levels 0 and 1 (``"full"`` at 2, 3 or none given)."""
     options = target.qmosaic_options
     if options is None:
-        seed = seed_transpiler if isinstance(seed_transpiler, int) and seed_transpiler >= 0 else 0
+        seed = seed_transpiler % (MAX_SEED + 1) if isinstance(seed_transpiler, int) and seed_transpiler >= 0 else 0
         return CompileOptions(seed=seed, effort="fast" if optimization_level in (0, 1) else "full")
     if not isinstance(options, CompileOptions):
         raise PassError(f"target.qmosaic_options must be a qmosaic.CompileOptions or None, got "

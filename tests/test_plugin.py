@@ -366,6 +366,8 @@ def test_seed_transpiler_seeds_the_placer_without_options():
     t = target("line-3x3", None)
     assert placer_options(t, seed_transpiler=7) == CompileOptions(seed=7)
     assert placer_options(t, seed_transpiler=None) == CompileOptions()
+    # Qiskit takes any seed, HiGHS those below 2**31 (CompileOptions refuses larger ones)
+    assert placer_options(t, seed_transpiler=2**31 + 7) == CompileOptions(seed=7)
     with pytest.raises(PassError, match="qmosaic_options must be a qmosaic.CompileOptions"):
         placer_options(network_target(network("line-3x3"), qmosaic_options={"seed": 1}))
 
