@@ -34,8 +34,8 @@ def _write_all(files: list[tuple[str, str]]) -> None:
             else:
                 real = os.path.realpath(current)  # through a symlink, as a plain write goes
                 staged.append((_staged(text, real), real))
-        for temp, real in staged:
-            os.replace(temp, real)
+        for temp, current in staged:
+            os.replace(temp, current)
     except OSError as exc:
         for temp, _ in staged:
             Path(temp).unlink(missing_ok=True)

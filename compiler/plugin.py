@@ -117,7 +117,8 @@ def _stage_network(config, stage: str) -> Network:
 def placer_options(target: QmosaicTarget, seed_transpiler: int | None = None,
                    optimization_level: int | None = None) -> CompileOptions:
     """The placer's options: ``target.qmosaic_options``, else defaults seeded with ``seed_transpiler``
-    (modulo 2**31: HiGHS's seeds; Qiskit takes any), with ``effort="fast"`` at optimization levels 0 and 1 (``"full"`` at 2, 3 or none given)."""
+    (modulo 2**31: HiGHS's seeds; Qiskit takes any), with ``effort="fast"`` at optimization levels 0
+    and 1 (``"full"`` at 2, 3 or none given)."""
     options = target.qmosaic_options
     if options is None:
         seed = seed_transpiler % (MAX_SEED + 1) if isinstance(seed_transpiler, int) and seed_transpiler >= 0 else 0

@@ -64,8 +64,8 @@ from .spectral import spectral_order
 from .spread import component_sizes, spread_bound
 from .teledata import Timelines, teledata_gain, timelines
 
-__all__ = ["ILPPlacement", "Partition", "PlacementStatus", "place", "check_budgets", "uncapped_advice", "SOLVERS", "OBJECTIVES",
-           "EFFORTS"]
+__all__ = ["ILPPlacement", "Partition", "PlacementStatus", "place", "check_budgets", "uncapped_advice", "SOLVERS",
+           "OBJECTIVES", "EFFORTS"]
 
 SOLVERS = ("highs", "cbc")
 MAX_MODEL_TERMS = 200_000  # above this the exact model is not built; the heuristic answers

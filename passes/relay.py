@@ -7,8 +7,8 @@ the lowering raises :class:`~qmosaic.RelayError`.
 there, and again for the next such QPU, while the circuit still fits.  These placements are
 made at the fast effort (bounded by work); at the full effort, the network narrowed so far that
 the lowering passes is then placed once more with the whole time limit, and the placement the
-lowering spends fewer ebits on is kept.  So relays add about one time limit to a compile (a
-limit per narrowed QPU until the fuzzing of 2026-12 found a 2 s limit taking 10 s).  The placement's status
+lowering spends fewer ebits on is kept.  So relays add about one time limit to a compile, not
+one per narrowed QPU.  The placement's status
 and bound are then those of the narrowed network (a lower bound there is none on the network
 as given): ``Partition.narrowed`` names the QPUs and the data qubits the placer had.  Where
 the circuit no longer fits, the copies of the placements tried go around the QPUs that cannot
@@ -81,7 +81,7 @@ def lower_relaying(dag: DAGCircuit, network: Network, inter, partition: Partitio
 def _hinted(error: RelayError, effort: str) -> RelayError:
     """``error``, at the fast effort advising the full one, whose first placement differs: where
     the circuit fills the network, the full effort compiled 4 of the 80 circuits whose fast
-    compile failed so in a fuzzing round, and none the other way round)."""
+    compile failed so in a fuzzing round, and none the other way round."""
     if effort != "fast":
         return error
     return RelayError(f"{error}; effort='full' places otherwise and may need no such relay", qpu=error.qpu)
@@ -99,10 +99,10 @@ def _at_effort(dag: DAGCircuit, network: Network, inter, found: tuple, room: lis
     """``found`` (the lowering of the fast placement on the network narrowed to ``room``), or
     that of ``effort``'s placement there if it spends fewer ebits.  The full effort's own check
     by lowering ran on the narrowed network, where nothing parks: this one decides."""
-    other = _placed_narrower(network, room, placer, effort)
     try:
+        other = _placed_narrower(network, room, placer, effort)
         lowered, plan = lower(dag, network, other, inter, materialize=False, start_away=start_away, around=False)
-    except RelayError:  # it needs a relay somewhere else
+    except (RelayError, BudgetError):  # it needs a relay elsewhere, or found none within budget in time
         return found
     return (lowered, plan, other) if plan.ebits < found[1].ebits else found
 

@@ -318,9 +318,11 @@ def test_report_and_circuit_both_on_stdout_are_refused():
     # Aer failed with a C++ error from 2**31 shots on, after minutes (found by fuzzing)
     (["verify", GHZ, GHZ, "--report", "r.json", "--shots", "2147483648"],
      "argument --shots: must be an integer from 1 to 1000000, got '2147483648'"),
-    (["verify", GHZ, GHZ, "--report", "r.json", "--tolerance", "-1"], "argument --tolerance: must be a number in [1e-12, 1)"),
+    (["verify", GHZ, GHZ, "--report", "r.json", "--tolerance", "-1"],
+     "argument --tolerance: must be a number in [1e-12, 1)"),
     # the simulation rounds at about 1e-15: 'process fidelity 1.000000000 is below 1 - 0.0', exit 3
-    (["compile", GHZ, "-n", "pair-2x4", "--verify", "--tolerance", "0"], "argument --tolerance: must be a number in [1e-12"),
+    (["compile", GHZ, "-n", "pair-2x4", "--verify", "--tolerance", "0"],
+     "argument --tolerance: must be a number in [1e-12"),
     # HiGHS kept its previous seed for a larger one, silently
     (["compile", GHZ, "-n", "pair-2x4", "--seed", "2147483648"], "seed must be an integer from 0 to 2147483647"),
     (["compile", GHZ, "-n", "pair-2x4", "--time-limit", "inf"], "argument --time-limit: must be a finite number"),
