@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qmosaic.passes.placement import EFFORTS, OBJECTIVES, SOLVERS
+from qmosaic.passes.placement import EFFORTS, OBJECTIVES, SOLVERS, check_seed
 from qmosaic.targets.models import plain_number
 
 from .errors import QmosaicError, SolverError
 
 MAX_TIME_LIMIT = 1e6  # seconds; far larger ones overflow the clock arithmetic of the solver watchdog
-MAX_SEED = 2**31 - 1  # HiGHS's random_seed range: it kept its previous seed for a larger one, silently
 MAX_SHOTS = 1_000_000  # verification's; Aer failed from 2**31 shots on (a C++ vector too large), after minutes
 
 __all__ = ["CompileOptions"]
@@ -65,8 +64,7 @@ class CompileOptions:
                 and 0 < self.time_limit <= MAX_TIME_LIMIT):
             raise QmosaicError(f"time_limit must be a number of seconds > 0 and at most {MAX_TIME_LIMIT:g} "
                                f"(11.6 days), got {self.time_limit!r}")
-        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or not 0 <= self.seed <= MAX_SEED:
-            raise QmosaicError(f"seed must be an integer from 0 to {MAX_SEED} (HiGHS's range), got {self.seed!r}")
+        check_seed(self.seed)
         for name in ("use_ilp", "translate", "reuse"):
             if not isinstance(getattr(self, name), bool):
                 raise QmosaicError(f"{name} must be True or False, got {getattr(self, name)!r}")

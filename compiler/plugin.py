@@ -64,14 +64,14 @@ from qmosaic.passes.hypergraph import build_hypergraph, plan_servers
 from qmosaic.passes.interactions import InteractionAnalysis, Interactions, analyse_interactions
 from qmosaic.passes.lowering import lower
 from qmosaic.passes.normalize import NormalizeForDistribution
-from qmosaic.passes.placement import ILPPlacement, Partition, check_budgets
+from qmosaic.passes.placement import MAX_SEED, ILPPlacement, Partition, check_budgets
 from qmosaic.passes.relay import RelayRoom
 from qmosaic.passes.routing import initial_layout, route
 from qmosaic.targets.models import Network
 from qmosaic.targets.target import QmosaicTarget
 
 from .errors import PassError
-from .options import MAX_SEED, CompileOptions
+from .options import CompileOptions
 
 __all__ = [
     "QmosaicLayoutPlugin", "QmosaicRoutingPlugin", "QmosaicSchedulingPlugin", "QmosaicEmbedding",

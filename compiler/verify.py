@@ -25,10 +25,11 @@ from qiskit.circuit import ControlFlowOp, Gate
 from qiskit.transpiler.passes import RemoveFinalMeasurements
 
 from qmosaic.passes.gateinfo import by_definition
+from qmosaic.passes.placement import MAX_SEED
 from qmosaic.targets.models import plain_number
 
 from .errors import VerificationError
-from .options import MAX_SEED, MAX_SHOTS
+from .options import MAX_SHOTS
 
 __all__ = ["process_fidelity", "split_reuse", "MAX_VERIFY_QUBITS"]
 

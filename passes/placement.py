@@ -65,9 +65,10 @@ from .spread import component_sizes, spread_bound
 from .teledata import Timelines, teledata_gain, timelines
 
 __all__ = ["ILPPlacement", "Partition", "PlacementStatus", "place", "check_budgets", "uncapped_advice", "SOLVERS",
-           "OBJECTIVES", "EFFORTS"]
+           "OBJECTIVES", "EFFORTS", "MAX_SEED", "check_seed"]
 
 SOLVERS = ("highs", "cbc")
+MAX_SEED = 2**31 - 1  # HiGHS's random_seed range: it kept its previous seed for a larger one, silently
 MAX_MODEL_TERMS = 200_000  # above this the exact model is not built; the heuristic answers
 MAX_CUT_QPUS = 8  # cyclic networks up to this size get the exact Steiner cut model
 INITIAL_WORK = 50_000  # gate evaluations (~0.5 s) for choosing the first placement among network orders
@@ -777,6 +778,12 @@ def _solve(model: _Model, warm: dict[str, float], *, solver: str, time_limit: fl
     return (PlacementStatus.OPTIMAL if optimal else PlacementStatus.FEASIBLE), obj, (obj if optimal else None), "CBC"
 
 
+def check_seed(seed) -> None:
+    """Refuse a seed HiGHS cannot take (``QmosaicError``)."""
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+        raise QmosaicError(f"seed must be an integer from 0 to {MAX_SEED} (HiGHS's range), got {seed!r}")
+
+
 def _check_solver(solver: str) -> None:
     if solver not in SOLVERS:
         raise SolverError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
@@ -832,6 +839,7 @@ def place(dag: DAGCircuit, network: Network, *, solver: str = "highs", time_limi
     if effort not in EFFORTS:
         raise QmosaicError(f"unknown effort {effort!r}; choose one of {', '.join(EFFORTS)}")
     _check_solver(solver)
+    check_seed(seed)
     start = time.monotonic()
     inter = interactions if interactions is not None else analyse_interactions(dag)
     weights = objective_weights(objective, network, inter)
@@ -1323,6 +1331,7 @@ class ILPPlacement(AnalysisPass):
                  use_ilp: bool = True, objective: str = "ebits", effort: str = "full"):
         super().__init__()
         _check_solver(solver)
+        check_seed(seed)
         self.network, self.solver, self.time_limit, self.seed = network, solver, time_limit, seed
         self.use_ilp, self.objective, self.effort = use_ilp, objective, effort
 

@@ -740,3 +740,14 @@ def test_a_relay_error_at_the_fast_effort_advises_the_full_one():
     with pytest.raises(RelayError) as refused:
         qmosaic.compile(qc, net, options=dataclasses.replace(FAST, time_limit=1))
     assert "effort='full'" not in str(refused.value)
+
+
+def test_the_placer_and_its_pass_refuse_a_seed_highs_cannot_take():
+    """``place`` and ``ILPPlacement`` took any seed; HiGHS kept its previous one beyond 2**31 - 1."""
+    from qmosaic.passes import ILPPlacement
+    from qmosaic.passes.placement import place
+
+    with pytest.raises(QmosaicError, match=r"seed must be an integer from 0 to 2147483647 .*, got 2147483648"):
+        ILPPlacement(Network.preset("pair-2x4"), seed=2**31)
+    with pytest.raises(QmosaicError, match=r"seed must be an integer from 0 to 2147483647 .*, got -3"):
+        place(circuit_to_dag(QuantumCircuit(2)), Network.preset("pair-2x4"), seed=-3)
