@@ -13,7 +13,7 @@ from qiskit.converters import circuit_to_dag, dag_to_circuit
 from qmosaic.passes.feedforward import materialize
 from qmosaic.passes.interactions import analyse_interactions
 from qmosaic.passes.normalize import NormalizeForDistribution
-from qmosaic.passes.placement import Partition, check_budgets, place, uncapped_advice
+from qmosaic.passes.placement import Partition, fit_budgets, place
 from qmosaic.passes.relay import lower_relaying
 from qmosaic.passes.reuse import Reuse, lifetimes, reuse_qubits, share_slots
 from qmosaic.passes.routing import route
@@ -21,7 +21,7 @@ from qmosaic.passes.schedule import schedule_circuit
 from qmosaic.passes.translate import NativeTranslation
 from qmosaic.targets.models import Network
 
-from .errors import BudgetError, QmosaicError
+from .errors import QmosaicError
 from .options import CompileOptions
 from .qasmio import dump_qasm3, load_circuit
 from .report import build_report
@@ -117,34 +117,16 @@ def compile(circuit, network, *, options: CompileOptions | None = None) -> Compi
 
 def _within_budgets(dag, net: Network, opts: CompileOptions, inter, reuse: Reuse | None, lap):
     """``(reuse, interactions, partition, lowered, plan)``: placed (:func:`_placed`) and lowered
-    (:func:`_lower_relaying`) on ``net``; where its links have budgets and that fails them, placed
-    and lowered again as if they had none, kept if the lowering fits them.
+    (:func:`_lower_relaying`) on ``net``, or as if its links had no budgets where that fits them
+    and the first does not (:func:`~qmosaic.passes.placement.fit_budgets`)."""
+    def attempt(placed_on: Network):
+        reuse_here, dag_here, inter_here, partition = _placed(dag, placed_on, opts, inter, reuse)
+        lap("partition")
+        lowered, plan, partition = _lower_relaying(dag_here, placed_on, opts, inter_here, partition)
+        lap("lower")
+        return (reuse_here, inter_here, partition, lowered, plan), plan
 
-    The placer counts a placement's ebits as its model does (a copy per remote run of gates) and
-    keeps within the budgets by that count, while the lowering's TeleData moves and qubit reuse
-    may spend fewer (found by fuzzing: a budget equal to what the unbudgeted compile spent was
-    refused); the lowering may also spend more, evicting copies.  The lowering's count decides.
-    If neither fits: the first error, advising what the unbudgeted lowering spends on the links
-    over budget (budgets of at least that much compile at the fast effort, whose answer does not
-    depend on the machine)."""
-    refused, spent = None, None
-    for placed_on in (net, net.without_budgets()) if net.has_budgets else (net,):
-        try:
-            reuse_here, dag_here, inter_here, partition = _placed(dag, placed_on, opts, inter, reuse)
-            lap("partition")
-            lowered, plan, partition = _lower_relaying(dag_here, placed_on, opts, inter_here, partition)
-            lap("lower")
-        except BudgetError as exc:  # the placer's count is over
-            refused = refused or exc
-            continue
-        try:
-            check_budgets(plan.ebits_per_link, net, what=f"the lowering ({plan.evictions} bursts cut short for "
-                          "want of communication qubits; more comm_qubits would avoid them)")
-        except BudgetError as exc:
-            refused, spent = refused or exc, plan.ebits_per_link
-            continue
-        return reuse_here, inter_here, partition, lowered, plan
-    raise uncapped_advice(refused, spent, net) from None
+    return fit_budgets(net, attempt)
 
 
 def _placed(dag, net: Network, opts: CompileOptions, inter, reuse: Reuse | None):

@@ -215,6 +215,11 @@ def _expand_with_bits(dag: DAGCircuit, node, op) -> bool:
     return False
 
 
+_CONTROL_FLOW_FIX = {"for_loop": "unroll the loop (write its iterations out)",
+                     "while_loop": "unroll the loop (write its iterations out)",
+                     "switch_case": "write the cases out as if-blocks"}  # else an if-block's: split it
+
+
 def _normalize_control_flow(dag: DAGCircuit, node, op) -> bool:
     """Keep an if-block on one qubit, or holding one two-qubit gate controlled or diagonal on a qubit,
     its blocks normalised like the circuit (Qiskit's translation behind the plugin, and the OpenQASM
@@ -230,8 +235,7 @@ def _normalize_control_flow(dag: DAGCircuit, node, op) -> bool:
             return False
         if len(node.qargs) == 1 or any(diagonal_flags(op)):
             return kept
-    fix = "split the block" if isinstance(op, IfElseOp) else "unroll the loop (write its iterations out)" \
-        if op.name in ("for_loop", "while_loop") else "write the cases out as if-blocks"
+    fix = _CONTROL_FLOW_FIX.get(op.name, "split the block")
     raise UnsupportedOperationError(
         f"classical control flow ({op.name} on {len(node.qargs)} qubits) in the input circuit is not "
         "supported yet; only if-blocks on one qubit, or holding one two-qubit gate controlled or "

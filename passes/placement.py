@@ -64,7 +64,7 @@ from .spectral import spectral_order
 from .spread import component_sizes, spread_bound
 from .teledata import Timelines, teledata_gain, timelines
 
-__all__ = ["ILPPlacement", "Partition", "PlacementStatus", "place", "check_budgets", "uncapped_advice", "SOLVERS",
+__all__ = ["ILPPlacement", "Partition", "PlacementStatus", "place", "check_budgets", "fit_budgets", "SOLVERS",
            "OBJECTIVES", "EFFORTS", "MAX_SEED", "check_seed"]
 
 SOLVERS = ("highs", "cbc")
@@ -1223,11 +1223,38 @@ def check_budgets(usage, network: Network, *, what: str) -> None:
                               "shorten the circuit", need=need)
 
 
-def uncapped_advice(refused: BudgetError, spent, network: Network) -> BudgetError:
-    """``refused`` (the first budget error), advising instead what the compile placed as if the
-    links had no budgets spends on those over them (``spent``, per link; None if unknown): the
-    placer's own "at least" moves with the placement, the uncapped figures do not (fuzzing: a
-    user raised one link after another over four compiles)."""
+def fit_budgets(network: Network, attempt):
+    """``attempt(net) -> (result, plan)`` on ``network``, and where its links have budgets that this
+    fails, on the network as if they had none: the first ``result`` whose lowering ``plan`` (a
+    :class:`~qmosaic.passes.lowering.CommPlan`; None: not judged, kept) fits the budgets.
+
+    The placer keeps within budgets by its model's count (a copy per remote run of gates; over
+    it, ``attempt`` raises ``BudgetError``), while the lowering's TeleData moves and qubit reuse
+    may spend fewer (found by fuzzing: a budget equal to what the unbudgeted compile spent was
+    refused) and its evictions more: the lowering decides.  If neither fits: the first error,
+    advising what the unbudgeted lowering spends on the links over budget (the placer's own "at
+    least" moves with the placement: a user raised one link after another over four compiles)."""
+    refused, spent = None, None
+    for placed_on in (network, network.without_budgets()) if network.has_budgets else (network,):
+        try:
+            result, plan = attempt(placed_on)
+        except BudgetError as exc:  # the placer's count is over
+            refused = refused or exc
+            continue
+        try:
+            if plan is not None:
+                check_budgets(plan.ebits_per_link, network, what=f"the lowering ({plan.evictions} bursts cut short "
+                              "for want of communication qubits; more comm_qubits would avoid them)")
+        except BudgetError as exc:
+            refused, spent = refused or exc, plan.ebits_per_link
+            continue
+        return result
+    raise _uncapped_advice(refused, spent, network) from None
+
+
+def _uncapped_advice(refused: BudgetError, spent, network: Network) -> BudgetError:
+    """``refused``, advising instead what the unbudgeted lowering spends (``spent``, per link; None
+    if unknown) on the links over budget."""
     over = [f"{link.name} {int(used)}" for used, link in zip(spent if spent is not None else (), network.links)
             if link.max_ebits is not None and used > link.max_ebits]
     if not over:
@@ -1347,23 +1374,17 @@ class ILPPlacement(AnalysisPass):
                      start_away=False)  # the plugin's lowering starts no qubit away (its layout stage fixed the start)
 
     def _within_budgets(self, dag: DAGCircuit, inter: Interactions) -> Partition:
-        """The placement on the network if its lowering fits the links' budgets, else the one placed
-        as if they had none if its lowering fits them, as ``qmosaic.compile`` does: the placer keeps
-        within budgets by its model's count, which TeleData moves undercut and evictions exceed.  A
-        placement the lowering cannot judge (a QPU must relay: ``RelayRoom`` places again) stands."""
+        """The placement, fitted to the links' budgets by its lowering as ``qmosaic.compile`` does
+        (:func:`fit_budgets`).  A placement the lowering cannot judge (a QPU must relay:
+        ``RelayRoom`` places again) stands."""
         from .lowering import lower  # that module imports this one
 
-        refused, spent = None, None
-        for network in (self.network, self.network.without_budgets()):
+        def attempt(network: Network):
+            partition = self._place(dag, network, inter)
             try:
-                partition = self._place(dag, network, inter)
-                plan = lower(dag, self.network, partition, inter, materialize=False, start_away=False,
-                             around=False)[1]
-                check_budgets(plan.ebits_per_link, self.network, what="the lowering")
-                return partition
+                return partition, lower(dag, self.network, partition, inter, materialize=False, start_away=False,
+                                        around=False)[1]
             except CommunicationError:
-                return partition
-            except BudgetError as exc:
-                refused = refused or exc
-                spent = plan.ebits_per_link if network is not self.network else spent
-        raise uncapped_advice(refused, spent, self.network) from None
+                return partition, None
+
+        return fit_budgets(self.network, attempt)

@@ -65,12 +65,7 @@ def lower_relaying(dag: DAGCircuit, network: Network, inter, partition: Partitio
                 # narrowed once already, a data qubit free already, or no room to free one
                 return _around(dag, network, inter, tried, start_away=start_away, error=_hinted(exc, effort))
             room[k] -= 1
-            try:
-                partition, placed_at = _placed_narrower(network, room, placer, "fast"), "fast"
-            except BudgetError:  # by the model's count: the full effort searches longer for one within
-                if effort == "fast":
-                    raise
-                partition, placed_at = _placed_narrower(network, room, placer, effort), effort
+            partition, placed_at = _probed(network, room, placer, effort)
             continue
         if placed_at != effort:
             return _at_effort(dag, network, inter, (lowered, plan, partition), room, placer, effort,
@@ -85,6 +80,18 @@ def _hinted(error: RelayError, effort: str) -> RelayError:
     if effort != "fast":
         return error
     return RelayError(f"{error}; effort='full' places otherwise and may need no such relay", qpu=error.qpu)
+
+
+def _probed(network: Network, room: list[int], placer: Placer, effort: str) -> tuple[Partition, str]:
+    """``(placement, its effort)`` on the network narrowed to ``room``: the fast effort's, or
+    ``effort``'s where the fast one is over a link budget by the model's count (the full effort
+    searches longer for one within)."""
+    try:
+        return _placed_narrower(network, room, placer, "fast"), "fast"
+    except BudgetError:
+        if effort == "fast":
+            raise
+        return _placed_narrower(network, room, placer, effort), effort
 
 
 def _placed_narrower(network: Network, room: list[int], placer: Placer, effort: str) -> Partition:
