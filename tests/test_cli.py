@@ -283,6 +283,8 @@ def test_outputs_keep_their_mode_and_symlinks(tmp_path):
     run = qmosaic("compile", GHZ, "-n", "pair-2x4", "-o", link, "--report", tmp_path / "r.json", *FAST)
     assert run.returncode == 0, run.stderr
     assert link.is_symlink() and target.read_text().startswith("OPENQASM 3")
+    check = qmosaic("verify", GHZ, target, "--report", tmp_path / "r.json")
+    assert check.returncode == 0 and check.stdout.startswith("process fidelity 1.0"), check.stderr
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
     mask = os.umask(0)
     os.umask(mask)
